@@ -30,3 +30,4 @@ export {
   type SplitStats,
 } from "./prepare.ts";
 export { exportParquet } from "./parquet.ts";
+export * from "./baselines.ts";

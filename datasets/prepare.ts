@@ -84,9 +84,7 @@ export function datasetSource(options: PrepareOptions): DatasetSource {
 export async function prepareDataset(
   options: PrepareOptions,
 ): Promise<{ dataset: CtrDataset; report: PrepareReport }> {
-  const source = options.dataset === "synthetic" && options.synthetic === undefined
-    ? syntheticSource({})
-    : datasetSource(options);
+  const source = datasetSource(options);
   const db = await openMemoryDb();
   try {
     const sourceReport = await source.load(db);

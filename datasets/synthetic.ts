@@ -145,7 +145,13 @@ export function syntheticSource(options: SyntheticOptions = {}): DatasetSource {
         const year = 1960 + Math.floor(rand() * 60);
         const title = `The ${pick(TITLE_A)} ${pick(TITLE_B)} ${i + 1} (${year})`;
         const words = themes.flatMap((t) => {
-          const w = [...THEMES[t].words].sort(() => rand() - 0.5);
+          // Fisher-Yates: a random comparator in sort() makes V8 call rand() a varying number
+          // of times, which broke determinism across processes.
+          const w = [...THEMES[t].words];
+          for (let k = w.length - 1; k > 0; k--) {
+            const j = Math.floor(rand() * (k + 1));
+            [w[k], w[j]] = [w[j], w[k]];
+          }
           return w.slice(0, 3);
         });
         const description = `${GENRES[g]} film, ${pick(FILLER)} ${words.join(", ")}.`;

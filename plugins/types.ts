@@ -106,7 +106,10 @@ export interface Embedder {
 /** A vector cache keyed by (encoder id, text hash); implemented by the store. */
 export interface VectorCache {
   getVectors(encoderId: string, textHashes: string[]): Promise<Map<string, Float32Array>>;
-  putVectors(encoderId: string, entries: { textHash: string; vector: Float32Array }[]): Promise<void>;
+  putVectors(
+    encoderId: string,
+    entries: { textHash: string; vector: Float32Array }[],
+  ): Promise<void>;
 }
 
 /** The two kinds of knowledge (METHOD.md §2). */

@@ -42,3 +42,18 @@ Deno.test("parquet export round-trips sample counts and labels", async () => {
   assert.equal(rows[0].h, maxHist);
   db.closeSync();
 });
+
+Deno.test("synthetic: identical across processes (deno task prep twice)", async () => {
+  const run = async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "cli/prep.ts", "--dataset", "synthetic"],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.ok(out.success);
+    const stats = JSON.parse(new TextDecoder().decode(out.stdout));
+    delete stats.prepareSeconds;
+    return stats;
+  };
+  assert.deepEqual(await run(), await run());
+});

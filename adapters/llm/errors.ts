@@ -1,0 +1,143 @@
+/**
+ * Errors a text generator adapter raises, classified for the calling discipline: which failures are
+ * worth retrying (429, 408, 5xx, network, per-request timeouts) and which are not (other 4xx, bad
+ * configuration, malformed answers, cancellation).
+ *
+ * @module
+ */
+
+/** Base class: every adapter error names the generator and what failed. */
+export class LlmError extends Error {
+  /** True when the same request may succeed if sent again. */
+  readonly retryable: boolean;
+  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "LlmError";
+    this.retryable = options.retryable;
+  }
+}
+
+/**
+ * The server answered with an HTTP error status.
+ *
+ * @example
+ * ```ts
+ * import { LlmHttpError } from "./errors.ts";
+ * const e = new LlmHttpError("POST http://x/v1/chat/completions: 429 slow down", { status: 429, retryAfterMs: 2000 });
+ * console.log(e.retryable); // true
+ * ```
+ */
+export class LlmHttpError extends LlmError {
+  readonly status: number;
+  /** The server's `Retry-After`, in milliseconds from when the answer arrived. */
+  readonly retryAfterMs?: number;
+  constructor(
+    message: string,
+    options: { status: number; retryAfterMs?: number; cause?: unknown },
+  ) {
+    super(message, { retryable: isRetryableStatus(options.status), cause: options.cause });
+    this.name = "LlmHttpError";
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * The request never got an answer: connection refused or dropped, unreadable body.
+ *
+ * @example
+ * ```ts
+ * import { LlmNetworkError } from "./errors.ts";
+ * console.log(new LlmNetworkError("connection reset").retryable); // true
+ * ```
+ */
+export class LlmNetworkError extends LlmError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { retryable: true, cause: options.cause });
+    this.name = "LlmNetworkError";
+  }
+}
+
+/**
+ * One attempt ran past its per-request timeout.
+ *
+ * @example
+ * ```ts
+ * import { LlmTimeoutError } from "./errors.ts";
+ * console.log(new LlmTimeoutError("no answer within 30000 ms").retryable); // true
+ * ```
+ */
+export class LlmTimeoutError extends LlmError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { retryable: true, cause: options.cause });
+    this.name = "LlmTimeoutError";
+  }
+}
+
+/**
+ * The request was wrong (bad options, malformed answer): sending it again will not help.
+ *
+ * @example
+ * ```ts
+ * import { LlmRequestError } from "./errors.ts";
+ * console.log(new LlmRequestError("answer has no choices").retryable); // false
+ * ```
+ */
+export class LlmRequestError extends LlmError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { retryable: false, cause: options.cause });
+    this.name = "LlmRequestError";
+  }
+}
+
+/**
+ * Retries are used up (or the error was not retryable); `cause` is the last attempt's error.
+ *
+ * @example
+ * ```ts
+ * import { LlmGaveUpError, LlmHttpError } from "./errors.ts";
+ * const last = new LlmHttpError("500", { status: 500 });
+ * console.log(new LlmGaveUpError("gave up after 4 attempts", { attempts: 4, cause: last }).attempts); // 4
+ * ```
+ */
+export class LlmGaveUpError extends LlmError {
+  readonly attempts: number;
+  constructor(message: string, options: { attempts: number; cause: unknown }) {
+    super(message, { retryable: false, cause: options.cause });
+    this.name = "LlmGaveUpError";
+    this.attempts = options.attempts;
+  }
+}
+
+/**
+ * 408 (request timeout), 429 (too many requests) and every 5xx are worth retrying; other statuses are not.
+ *
+ * @example
+ * ```ts
+ * import { isRetryableStatus } from "./errors.ts";
+ * console.log(isRetryableStatus(503), isRetryableStatus(404)); // true false
+ * ```
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * Parses a `Retry-After` header (delta seconds or an HTTP date) into milliseconds from `now`.
+ *
+ * @example
+ * ```ts
+ * import { parseRetryAfter } from "./errors.ts";
+ * console.log(parseRetryAfter("2")); // 2000
+ * ```
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (value === null || value === undefined || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

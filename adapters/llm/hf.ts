@@ -1,0 +1,225 @@
+/**
+ * A `TextGenerator` over Hugging Face Inference (`@huggingface/inference`,
+ * `InferenceClient.chatCompletion`): Inference Providers by model id (with an optional provider), or
+ * any OpenAI-compatible server — TGI, vLLM, llama.cpp, ... — through `endpointUrl`.
+ *
+ * The adapter makes exactly one HTTP attempt per call and turns failures into the typed errors of
+ * `errors.ts`; retries, rate limits and timeouts are the job of `withLimits` (limits.ts). The
+ * client's own silent retry on 503 is switched off so that every attempt is visible there.
+ *
+ * @module
+ */
+import {
+  InferenceClient,
+  InferenceClientInputError,
+  InferenceClientProviderApiError,
+  type InferenceProviderOrPolicy,
+} from "@huggingface/inference";
+import { z } from "zod";
+import type { ChatRequest, ChatResult, TextGenerator } from "../../plugins/types.ts";
+import {
+  LlmError,
+  LlmHttpError,
+  LlmNetworkError,
+  LlmRequestError,
+  parseRetryAfter,
+} from "./errors.ts";
+
+/** Options of {@link hfGenerator}. */
+export interface HfGeneratorOptions {
+  /** Model id; always sent (servers behind an `endpointUrl` use it to pick or check the model). */
+  model: string;
+  /** Inference provider or policy (`auto` by default); not allowed together with `endpointUrl`. */
+  provider?: InferenceProviderOrPolicy;
+  /** Base URL of an OpenAI-compatible server; `/v1/chat/completions` is appended unless present. */
+  endpointUrl?: string;
+  /** Access token; default `HF_TOKEN` from the environment (when readable). */
+  accessToken?: string;
+  /** Use the streaming endpoint (server-sent events) and assemble the text. Default false. */
+  stream?: boolean;
+  /** Generator id (part of every generation's content hash). Default `hf:<model>`. */
+  id?: string;
+  /** Custom fetch (proxies, instrumentation). */
+  fetch?: typeof fetch;
+}
+
+const UsageSchema = z.object({
+  prompt_tokens: z.number().int().nonnegative().default(0),
+  completion_tokens: z.number().int().nonnegative().default(0),
+}).partial();
+
+const ChatCompletionSchema = z.object({
+  model: z.string().optional(),
+  choices: z.array(z.object({
+    message: z.object({ content: z.string().nullish() }),
+    finish_reason: z.string().nullish(),
+  })).min(1),
+  usage: UsageSchema.nullish(),
+});
+
+const StreamChunkSchema = z.object({
+  model: z.string().optional(),
+  choices: z.array(z.object({
+    delta: z.object({ content: z.string().nullish() }).partial().optional(),
+    finish_reason: z.string().nullish(),
+  })).default([]),
+  usage: UsageSchema.nullish(),
+});
+
+function envToken(): string | undefined {
+  try {
+    return Deno.env.get("HF_TOKEN") || undefined;
+  } catch {
+    return undefined; // no --allow-env: act as if unset
+  }
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException &&
+    (error.name === "AbortError" || error.name === "TimeoutError");
+}
+
+/**
+ * Creates a Hugging Face Inference text generator.
+ *
+ * @example
+ * ```ts
+ * import { hfGenerator } from "./hf.ts";
+ * // Inference Providers (token from HF_TOKEN):
+ * const remote = hfGenerator({ model: "Qwen/Qwen2.5-7B-Instruct", provider: "together" });
+ * // A local vLLM / TGI / llama.cpp server:
+ * const local = hfGenerator({ model: "qwen2.5-7b", endpointUrl: "http://127.0.0.1:8000" });
+ * const answer = await local.generate({ messages: [{ role: "user", content: "Hello" }] });
+ * console.log(remote.id, answer.text);
+ * ```
+ */
+export function hfGenerator(options: HfGeneratorOptions): TextGenerator {
+  if (!options.model) throw new LlmRequestError("hfGenerator: `model` is required");
+  if (options.endpointUrl && options.provider) {
+    throw new LlmRequestError(
+      `hfGenerator(${options.model}): give either endpointUrl or provider, not both`,
+    );
+  }
+  if (options.endpointUrl && !/^https?:\/\//.test(options.endpointUrl)) {
+    throw new LlmRequestError(
+      `hfGenerator(${options.model}): endpointUrl must start with http:// or https://, got "${options.endpointUrl}"`,
+    );
+  }
+  const client = new InferenceClient(options.accessToken ?? envToken() ?? "", {
+    retry_on_error: false,
+  });
+  const id = options.id ?? `hf:${options.model}`;
+  const where = options.endpointUrl ?? `provider ${options.provider ?? "auto"}`;
+  const baseFetch = options.fetch ?? fetch;
+
+  async function generate(req: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+    const p = req.params ?? {};
+    const args = {
+      model: options.model,
+      ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}),
+      ...(options.provider ? { provider: options.provider } : {}),
+      messages: req.messages,
+      max_tokens: p.maxTokens ?? 512,
+      temperature: p.temperature ?? 0,
+      ...(p.topP !== undefined ? { top_p: p.topP } : {}),
+      ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(p.stop !== undefined ? { stop: p.stop } : {}),
+    };
+    // Per-call fetch wrapper: keeps the failing response's Retry-After, which the client's errors drop.
+    let retryAfter: string | null = null;
+    const callFetch: typeof fetch = async (input, init) => {
+      const response = await baseFetch(input, init);
+      if (!response.ok) retryAfter = response.headers.get("retry-after");
+      return response;
+    };
+    const callOptions = { signal, fetch: callFetch, retry_on_error: false };
+    const started = performance.now();
+    try {
+      if (!options.stream) {
+        const raw = await client.chatCompletion(args, callOptions);
+        const parsed = ChatCompletionSchema.safeParse(raw);
+        if (!parsed.success) {
+          throw new LlmRequestError(
+            `${id} at ${where}: malformed chat completion: ${parsed.error.issues[0]?.message} ` +
+              `at ${parsed.error.issues[0]?.path.join(".")}`,
+          );
+        }
+        const body = parsed.data;
+        return {
+          text: body.choices[0].message.content ?? "",
+          usage: {
+            prompt: body.usage?.prompt_tokens ?? 0,
+            completion: body.usage?.completion_tokens ?? 0,
+          },
+          latencyMs: performance.now() - started,
+          model: body.model ?? options.model,
+          cached: false,
+          finishReason: body.choices[0].finish_reason ?? undefined,
+        };
+      }
+      let text = "";
+      let model: string | undefined;
+      let finishReason: string | undefined;
+      let usage = { prompt: 0, completion: 0 };
+      const stream = client.chatCompletionStream(
+        { ...args, stream_options: { include_usage: true } },
+        callOptions,
+      );
+      for await (const raw of stream) {
+        const chunk = StreamChunkSchema.safeParse(raw);
+        if (!chunk.success) {
+          throw new LlmRequestError(
+            `${id} at ${where}: malformed stream chunk ${JSON.stringify(raw)}`,
+          );
+        }
+        model ??= chunk.data.model;
+        for (const choice of chunk.data.choices) {
+          text += choice.delta?.content ?? "";
+          finishReason = choice.finish_reason ?? finishReason;
+        }
+        if (chunk.data.usage) {
+          usage = {
+            prompt: chunk.data.usage.prompt_tokens ?? 0,
+            completion: chunk.data.usage.completion_tokens ?? 0,
+          };
+        }
+      }
+      return {
+        text,
+        usage,
+        latencyMs: performance.now() - started,
+        model: model ?? options.model,
+        cached: false,
+        finishReason,
+      };
+    } catch (error) {
+      throw classify(error, signal, retryAfter);
+    }
+  }
+
+  function classify(error: unknown, signal: AbortSignal | undefined, retryAfter: string | null) {
+    if (error instanceof LlmError) return error;
+    // Cancellation and timeouts belong to the caller: hand back the signal's own reason.
+    if (signal?.aborted && (isAbort(error) || error === signal.reason)) return signal.reason;
+    if (error instanceof InferenceClientProviderApiError) {
+      const status = error.httpResponse.status;
+      const body = typeof error.httpResponse.body === "string"
+        ? error.httpResponse.body
+        : JSON.stringify(error.httpResponse.body);
+      return new LlmHttpError(
+        `${id}: POST ${error.httpRequest.url} answered ${status}: ${body.slice(0, 300)}`,
+        { status, retryAfterMs: parseRetryAfter(retryAfter), cause: error },
+      );
+    }
+    if (error instanceof InferenceClientInputError) {
+      return new LlmRequestError(`${id} at ${where}: ${error.message}`, { cause: error });
+    }
+    // fetch failures (refused, reset, truncated body) surface as TypeError / SyntaxError.
+    if (error instanceof TypeError || error instanceof SyntaxError) {
+      return new LlmNetworkError(`${id} at ${where}: ${error.message}`, { cause: error });
+    }
+    return new LlmNetworkError(`${id} at ${where}: ${String(error)}`, { cause: error });
+  }
+
+  return { id, kind: "llm", generate };
+}

@@ -1,0 +1,37 @@
+/**
+ * Text generator adapters (Hugging Face Inference, local transformers.js) and the calling
+ * discipline that wraps any of them.
+ *
+ * @example
+ * ```ts
+ * import { hfGenerator, withLimits } from "./mod.ts";
+ * const llm = withLimits(hfGenerator({ model: "m", endpointUrl: "http://127.0.0.1:8000" }), { concurrency: 8 });
+ * console.log(llm.id);
+ * ```
+ *
+ * @module
+ */
+export { hfGenerator, type HfGeneratorOptions } from "./hf.ts";
+export {
+  plainPrompt,
+  type TransformersGenerator,
+  transformersGenerator,
+  type TransformersGeneratorOptions,
+} from "./transformers.ts";
+export {
+  type LimitedGenerator,
+  type LimitOptions,
+  type LimitStats,
+  type RetryEvent,
+  withLimits,
+} from "./limits.ts";
+export {
+  isRetryableStatus,
+  LlmError,
+  LlmGaveUpError,
+  LlmHttpError,
+  LlmNetworkError,
+  LlmRequestError,
+  LlmTimeoutError,
+  parseRetryAfter,
+} from "./errors.ts";

@@ -1,0 +1,104 @@
+/**
+ * A `TextGenerator` that answers from the store when it has seen the exact request before
+ * (same generator id, parameters and messages) and stores every new answer, so a rerun or a resumed
+ * run never pays for a generation twice.
+ *
+ * @module
+ */
+import type { ChatRequest, ChatResult, TextGenerator } from "../../plugins/types.ts";
+import type { GenerationRecord } from "./duckdb_store.ts";
+import { effectiveParams, generationKey } from "./generation_key.ts";
+
+/** The part of the store a cached generator needs. */
+export interface GenerationStore {
+  getGeneration(key: string): Promise<GenerationRecord | undefined>;
+  putGeneration(record: GenerationRecord): Promise<void>;
+}
+
+/** Counters of a cached generator. */
+export interface CacheStats {
+  /** Answered from the store. */
+  hits: number;
+  /** Sent to the wrapped generator. */
+  misses: number;
+  /** Joined an identical request already in flight. */
+  joined: number;
+}
+
+/** A cached generator with its counters. */
+export interface CachedGenerator extends TextGenerator {
+  readonly stats: CacheStats;
+}
+
+/**
+ * Wraps `generator` with the store. Identical concurrent requests share one call. Failed calls are
+ * not stored. The wrapper keeps the wrapped id, so cached and uncached runs hash identically.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./duckdb_store.ts";
+ * import { cachedGenerator } from "./cached_generator.ts";
+ * import type { TextGenerator } from "../../plugins/types.ts";
+ * const upper: TextGenerator = {
+ *   id: "upper", kind: "deterministic",
+ *   generate: (req) => Promise.resolve({ text: req.messages[0].content.toUpperCase(),
+ *     usage: { prompt: 1, completion: 1 }, latencyMs: 1, model: "upper", cached: false }),
+ * };
+ * const store = await openStore(":memory:");
+ * const gen = cachedGenerator(upper, store);
+ * await gen.generate({ messages: [{ role: "user", content: "hi" }] });
+ * const again = await gen.generate({ messages: [{ role: "user", content: "hi" }] });
+ * console.log(again.cached, gen.stats); // true { hits: 1, misses: 1, joined: 0 }
+ * ```
+ */
+export function cachedGenerator(generator: TextGenerator, store: GenerationStore): CachedGenerator {
+  const stats: CacheStats = { hits: 0, misses: 0, joined: 0 };
+  const inFlight = new Map<string, Promise<ChatResult>>();
+
+  async function miss(key: string, req: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+    const stored = await store.getGeneration(key);
+    if (stored) {
+      stats.hits++;
+      return {
+        text: stored.text,
+        usage: stored.usage,
+        latencyMs: 0,
+        model: stored.model,
+        cached: true,
+        finishReason: stored.finishReason,
+      };
+    }
+    stats.misses++;
+    const result = await generator.generate(req, signal);
+    await store.putGeneration({
+      key,
+      generator: generator.id,
+      model: result.model,
+      params: effectiveParams(req),
+      messages: req.messages,
+      text: result.text,
+      usage: result.usage,
+      latencyMs: result.latencyMs,
+      finishReason: result.finishReason,
+      createdAt: new Date(),
+    });
+    return { ...result, cached: false };
+  }
+
+  return {
+    id: generator.id,
+    kind: generator.kind,
+    stats,
+    generate(req: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+      const key = generationKey(generator.id, req);
+      const pending = inFlight.get(key);
+      if (pending) {
+        stats.joined++;
+        return pending;
+      }
+      const call = miss(key, req, signal).finally(() => inFlight.delete(key));
+      inFlight.set(key, call);
+      return call;
+    },
+  };
+}

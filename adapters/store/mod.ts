@@ -1,0 +1,29 @@
+/**
+ * The DuckDB store: generations, knowledge, vectors and run metadata in one file.
+ *
+ * @example
+ * ```ts
+ * import { cachedGenerator, openStore } from "./mod.ts";
+ * const store = await openStore(":memory:");
+ * console.log(typeof cachedGenerator, await store.countGenerations());
+ * await store.close();
+ * ```
+ *
+ * @module
+ */
+export {
+  DuckDbStore,
+  type GenerationRecord,
+  openStore,
+  type OpenStoreOptions,
+  type RunRecord,
+  type RunStatus,
+  type StoreTable,
+} from "./duckdb_store.ts";
+export {
+  type CachedGenerator,
+  cachedGenerator,
+  type CacheStats,
+  type GenerationStore,
+} from "./cached_generator.ts";
+export { canonicalJson, effectiveParams, generationKey } from "./generation_key.ts";

@@ -1,0 +1,122 @@
+/**
+ * Adam as the reference runs it (HF-style AdamW with weight decay 0): betas (0.9, 0.999),
+ * eps 1e-8 added to √v, bias correction folded into the step size. Embedding tables can be
+ * updated lazily (only the rows the batch touched), or densely as torch does for non-sparse
+ * embeddings (every row moves while its momentum decays).
+ *
+ * @module
+ */
+import type { Param } from "./param.ts";
+import type { Floats } from "./types.ts";
+
+/**
+ * Adam options.
+ *
+ * @example
+ * ```ts
+ * import type { AdamOptions } from "./adam.ts";
+ * const options: AdamOptions = { lr: 5e-4, embeddingUpdate: "dense" };
+ * ```
+ */
+export interface AdamOptions {
+  /** Learning rate (the schedule multiplies it). */
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** `lazy`: update touched embedding rows only; `dense`: update every row. Default lazy. */
+  embeddingUpdate?: "lazy" | "dense";
+}
+
+/**
+ * @example
+ * ```ts
+ * import { ParamStore } from "./param.ts";
+ * import { Adam } from "./adam.ts";
+ * const store = new ParamStore({ seed: 1 });
+ * const w = store.add("w", [2], { kind: "zeros" });
+ * const adam = new Adam(store.params, { lr: 0.1 });
+ * w.grad[0] = 1;
+ * adam.step(); // w[0] ≈ -0.1
+ * ```
+ */
+export class Adam {
+  readonly params: Param[];
+  lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly embeddingUpdate: "lazy" | "dense";
+  /** Steps taken. */
+  t = 0;
+  readonly #m: Float32Array[];
+  readonly #v: Float32Array[];
+
+  constructor(params: Param[], options: AdamOptions) {
+    this.params = params;
+    this.lr = options.lr;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.eps = options.eps ?? 1e-8;
+    this.embeddingUpdate = options.embeddingUpdate ?? "lazy";
+    this.#m = params.map((p) => new Float32Array(p.size));
+    this.#v = params.map((p) => new Float32Array(p.size));
+  }
+
+  /** Squared L2 norm of every current gradient. */
+  gradNormSquared(): number {
+    let s = 0;
+    for (const p of this.params) {
+      const g = p.grad;
+      if (p.sparse) {
+        const rs = p.rowSize;
+        for (let i = 0; i < p.touchedCount; i++) {
+          const o = p.touchedList[i] * rs;
+          for (let j = 0; j < rs; j++) s += g[o + j] * g[o + j];
+        }
+      } else {
+        for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+      }
+    }
+    return s;
+  }
+
+  /** One update with the current gradients scaled by `gradScale`, then clears them. */
+  step(gradScale = 1): void {
+    this.t++;
+    const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
+    const stepSize = this.lr * Math.sqrt(1 - b2 ** this.t) / (1 - b1 ** this.t);
+    for (let k = 0; k < this.params.length; k++) {
+      const p = this.params[k], m = this.#m[k], v = this.#v[k];
+      if (p.sparse && this.embeddingUpdate === "lazy") {
+        const rs = p.rowSize;
+        for (let i = 0; i < p.touchedCount; i++) {
+          const o = p.touchedList[i] * rs;
+          update(p.value, p.grad, m, v, o, o + rs, { b1, b2, eps, stepSize, gradScale });
+        }
+      } else {
+        update(p.value, p.grad, m, v, 0, p.size, { b1, b2, eps, stepSize, gradScale });
+      }
+      p.zeroGrad();
+    }
+  }
+}
+
+function update(
+  w: Floats,
+  g: Floats,
+  m: Float32Array,
+  v: Float32Array,
+  from: number,
+  to: number,
+  c: { b1: number; b2: number; eps: number; stepSize: number; gradScale: number },
+) {
+  const { b1, b2, eps, stepSize, gradScale } = c;
+  const a1 = 1 - b1, a2 = 1 - b2;
+  for (let i = from; i < to; i++) {
+    const gi = g[i] * gradScale;
+    const mi = (m[i] = b1 * m[i] + a1 * gi);
+    const vi = (v[i] = b2 * v[i] + a2 * gi * gi);
+    w[i] -= stepSize * mi / (Math.sqrt(vi) + eps);
+  }
+}

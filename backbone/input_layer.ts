@@ -1,0 +1,265 @@
+/**
+ * The shared input layer of every backbone (METHOD.md §7.2): embedding lookups for the target
+ * item and the history, the history mean, and the knowledge adaptor.
+ *
+ * @module
+ */
+import { HybridExpertAdaptor, type KnowledgeAdaptor, MlpAdaptor } from "./layers/hea.ts";
+import { ensure, type Param, type ParamStore } from "./param.ts";
+import type { CtrInputs, Floats, ModelConfig } from "./types.ts";
+
+/**
+ * A batch: `size` sample rows `index[start .. start+size)` of `inputs`.
+ *
+ * @example
+ * ```ts
+ * import type { BatchView } from "./input_layer.ts";
+ * import type { CtrInputs } from "./types.ts";
+ * function firstBatch(inputs: CtrInputs, order: Int32Array): BatchView {
+ *   return { inputs, index: order, start: 0, size: Math.min(256, order.length) };
+ * }
+ * ```
+ */
+export interface BatchView {
+  inputs: CtrInputs;
+  index: Int32Array;
+  start: number;
+  size: number;
+}
+
+/**
+ * Builds, per sample: `q = [E_item(i); E_attr(a_1..A)]`, the history steps
+ * `h_τ = [E_item; E_attr(1..A); E_rating]`, `h̄ = mean_τ h_τ` (over all T steps, as the reference),
+ * `dens = adaptor(user knowledge, item knowledge)`, and `x0 = [q; h̄; dens]`.
+ *
+ * Tensor names: `embedding.item` `[items, d]`, `embedding.attr` `[attributes, d]`,
+ * `embedding.rating` `[ratingValues, d]`, adaptor tensors under `adaptor.`.
+ *
+ * @example
+ * ```ts
+ * import { ParamStore } from "./param.ts";
+ * import { InputLayer } from "./input_layer.ts";
+ * const store = new ParamStore({ seed: 1 });
+ * const layer = new InputLayer(store, {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 2, ratingValues: 6,
+ *   embedDim: 4, mlp: [8], seed: 1,
+ * });
+ * console.log(layer.x0Dim); // (1+1)·4 + (2+1)·4 = 20
+ * ```
+ */
+export class InputLayer {
+  readonly d: number;
+  readonly attrFields: number;
+  readonly historyLength: number;
+  /** Width of q: (1 + A)·d. */
+  readonly qDim: number;
+  /** Width of a history step: (2 + A)·d. */
+  readonly hDim: number;
+  /** Width of dens (0 without knowledge). */
+  readonly densDim: number;
+  /** Width of x0 = qDim + hDim + densDim. */
+  readonly x0Dim: number;
+  /** Knowledge vectors are zero-padded to this width (max of user and item widths). */
+  readonly knowledgeDim: number;
+  readonly item: Param;
+  readonly attr: Param;
+  readonly rating: Param;
+  readonly adaptor: KnowledgeAdaptor | null;
+  /** Outputs, first `n·width` valid. */
+  q: Floats;
+  hist: Floats;
+  histMean: Floats;
+  dens: Floats;
+  x0: Floats;
+  /** Mask of history steps (1 = real item, 0 = padding), `n·T`. */
+  histMask: Floats;
+  /** Gradients, zeroed by `beginBackward`. */
+  dq: Floats;
+  dHist: Floats;
+  dHistMean: Floats;
+  dDens: Floats;
+  readonly #store: ParamStore;
+  #knowledge: Floats;
+  #batch: BatchView | null = null;
+
+  constructor(store: ParamStore, config: ModelConfig) {
+    this.#store = store;
+    const d = (this.d = config.embedDim);
+    const A = (this.attrFields = config.attrFields);
+    this.historyLength = config.historyLength;
+    this.item = store.add("embedding.item", [config.items, d], { kind: "xavierNormal" }, {
+      sparse: true,
+    });
+    this.attr = store.add("embedding.attr", [config.attributes, d], { kind: "xavierNormal" }, {
+      sparse: true,
+    });
+    this.rating = store.add("embedding.rating", [config.ratingValues, d], {
+      kind: "xavierNormal",
+    }, { sparse: true });
+    this.qDim = (1 + A) * d;
+    this.hDim = (2 + A) * d;
+    const k = config.knowledge;
+    if (k) {
+      this.knowledgeDim = Math.max(k.userDim, k.itemDim);
+      this.adaptor = k.adaptor === "hea"
+        ? new HybridExpertAdaptor(store, "adaptor", {
+          inDim: this.knowledgeDim,
+          sharedExperts: k.sharedExperts,
+          specificExperts: k.specificExperts,
+          expertArch: k.expertArch,
+        })
+        : new MlpAdaptor(store, "adaptor", { inDim: this.knowledgeDim, expertArch: k.expertArch });
+      this.densDim = 2 * this.adaptor.outDim;
+    } else {
+      this.knowledgeDim = 0;
+      this.adaptor = null;
+      this.densDim = 0;
+    }
+    this.x0Dim = this.qDim + this.hDim + this.densDim;
+    const z = store.alloc(0);
+    this.q =
+      this.hist =
+      this.histMean =
+      this.dens =
+      this.x0 =
+      this.histMask =
+        z;
+    this.dq =
+      this.dHist =
+      this.dHistMean =
+      this.dDens =
+      this.#knowledge =
+        z;
+  }
+
+  /** Number of d-wide fields in x0 (7 for ML-1M with knowledge, 5 without). */
+  get fields(): number {
+    return this.x0Dim / this.d;
+  }
+
+  /** Looks up one batch. `x0` is only assembled when `needX0`. */
+  forward(batch: BatchView, needX0: boolean): void {
+    const n = batch.size, d = this.d, A = this.attrFields, T = this.historyLength;
+    const qDim = this.qDim, hDim = this.hDim, store = this.#store;
+    this.#batch = batch;
+    this.q = ensure(store, this.q, n * qDim);
+    this.hist = ensure(store, this.hist, n * T * hDim);
+    this.histMean = ensure(store, this.histMean, n * hDim);
+    this.histMask = ensure(store, this.histMask, n * T);
+    const { split } = batch.inputs;
+    const itemE = this.item.value, attrE = this.attr.value, ratingE = this.rating.value;
+    const q = this.q, hist = this.hist, mean = this.histMean, mask = this.histMask;
+    const invT = 1 / T;
+    for (let b = 0; b < n; b++) {
+      const s = batch.index[batch.start + b];
+      copyRow(itemE, split.item[s] * d, q, b * qDim, d);
+      for (let f = 0; f < A; f++) {
+        copyRow(attrE, split.attrs[s * A + f] * d, q, b * qDim + (1 + f) * d, d);
+      }
+      const mo = b * hDim;
+      mean.fill(0, mo, mo + hDim);
+      for (let t = 0; t < T; t++) {
+        const st = s * T + t;
+        const ho = (b * T + t) * hDim;
+        const it = split.histItem[st];
+        mask[b * T + t] = it === 0 ? 0 : 1;
+        copyRow(itemE, it * d, hist, ho, d);
+        for (let f = 0; f < A; f++) {
+          copyRow(attrE, split.histAttrs[st * A + f] * d, hist, ho + (1 + f) * d, d);
+        }
+        copyRow(ratingE, split.histRating[st] * d, hist, ho + (1 + A) * d, d);
+        for (let j = 0; j < hDim; j++) mean[mo + j] += hist[ho + j];
+      }
+      for (let j = 0; j < hDim; j++) mean[mo + j] *= invT;
+    }
+    if (this.adaptor) {
+      const D = this.knowledgeDim;
+      this.#knowledge = ensure(store, this.#knowledge, 2 * n * D);
+      const kx = this.#knowledge;
+      kx.fill(0, 0, 2 * n * D);
+      const user = batch.inputs.userKnowledge!, item = batch.inputs.itemKnowledge!;
+      for (let b = 0; b < n; b++) {
+        const s = batch.index[batch.start + b];
+        const ru = user.row[s], ri = item.row[s];
+        if (ru >= 0) copyRow(user.data, ru * user.dim, kx, b * D, user.dim);
+        if (ri >= 0) copyRow(item.data, ri * item.dim, kx, (n + b) * D, item.dim);
+      }
+      this.dens = this.adaptor.forward(kx, n);
+    }
+    if (needX0) {
+      const X = this.x0Dim, dd = this.densDim;
+      this.x0 = ensure(store, this.x0, n * X);
+      const x0 = this.x0, dens = this.dens;
+      for (let b = 0; b < n; b++) {
+        copyRow(q, b * qDim, x0, b * X, qDim);
+        copyRow(mean, b * hDim, x0, b * X + qDim, hDim);
+        if (dd > 0) copyRow(dens, b * dd, x0, b * X + qDim + hDim, dd);
+      }
+    }
+  }
+
+  /** Zeroes the gradient buffers for a batch of `n`. */
+  beginBackward(n: number): void {
+    const store = this.#store, T = this.historyLength;
+    this.dq = ensure(store, this.dq, n * this.qDim);
+    this.dHist = ensure(store, this.dHist, n * T * this.hDim);
+    this.dHistMean = ensure(store, this.dHistMean, n * this.hDim);
+    this.dDens = ensure(store, this.dDens, n * this.densDim);
+    this.dq.fill(0, 0, n * this.qDim);
+    this.dHist.fill(0, 0, n * T * this.hDim);
+    this.dHistMean.fill(0, 0, n * this.hDim);
+    this.dDens.fill(0, 0, n * this.densDim);
+  }
+
+  /** Adds a gradient w.r.t. x0 (`n × x0Dim`) into dq, dHistMean and dDens. */
+  addX0Grad(dx0: Floats, n: number): void {
+    const X = this.x0Dim, qDim = this.qDim, hDim = this.hDim, dd = this.densDim;
+    const dq = this.dq, dm = this.dHistMean, dDens = this.dDens;
+    for (let b = 0; b < n; b++) {
+      const o = b * X;
+      for (let j = 0; j < qDim; j++) dq[b * qDim + j] += dx0[o + j];
+      for (let j = 0; j < hDim; j++) dm[b * hDim + j] += dx0[o + qDim + j];
+      for (let j = 0; j < dd; j++) dDens[b * dd + j] += dx0[o + qDim + hDim + j];
+    }
+  }
+
+  /** Pushes dq, dHist, dHistMean and dDens into the tables and the adaptor. */
+  backward(n: number): void {
+    const batch = this.#batch;
+    if (!batch) throw new Error("InputLayer.backward called before forward");
+    const d = this.d, A = this.attrFields, T = this.historyLength;
+    const qDim = this.qDim, hDim = this.hDim;
+    const { split } = batch.inputs;
+    const dq = this.dq, dHist = this.dHist, dm = this.dHistMean;
+    const invT = 1 / T;
+    const item = this.item, attr = this.attr, rating = this.rating;
+    for (let b = 0; b < n; b++) {
+      const s = batch.index[batch.start + b];
+      addRow(dq, b * qDim, item, split.item[s], d);
+      for (let f = 0; f < A; f++) {
+        addRow(dq, b * qDim + (1 + f) * d, attr, split.attrs[s * A + f], d);
+      }
+      for (let t = 0; t < T; t++) {
+        const ho = (b * T + t) * hDim;
+        for (let j = 0; j < hDim; j++) dHist[ho + j] += dm[b * hDim + j] * invT;
+        const st = s * T + t;
+        addRow(dHist, ho, item, split.histItem[st], d);
+        for (let f = 0; f < A; f++) {
+          addRow(dHist, ho + (1 + f) * d, attr, split.histAttrs[st * A + f], d);
+        }
+        addRow(dHist, ho + (1 + A) * d, rating, split.histRating[st], d);
+      }
+    }
+    if (this.adaptor) this.adaptor.backward(this.dDens, n);
+  }
+}
+
+function copyRow(src: ArrayLike<number>, so: number, dst: Floats, dOff: number, len: number) {
+  for (let j = 0; j < len; j++) dst[dOff + j] = src[so + j];
+}
+
+function addRow(g: Floats, go: number, table: Param, row: number, d: number) {
+  const grad = table.grad, o = row * d;
+  for (let j = 0; j < d; j++) grad[o + j] += g[go + j];
+  table.markRow(row);
+}

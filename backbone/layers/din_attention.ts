@@ -1,0 +1,150 @@
+/**
+ * DIN's attention unit and weighted pooling (METHOD.md §7.3): scores
+ * `a_τ = MLP([q; h_τ; q − h_τ; q ⊙ h_τ])` with Dice after each hidden layer, masked but not
+ * softmax-normalised, and `u = Σ_τ a_τ h_τ`.
+ *
+ * @module
+ */
+import { ensure, type ParamStore } from "../param.ts";
+import type { Floats } from "../types.ts";
+import { Dice } from "./activations.ts";
+import { Dense } from "./dense.ts";
+
+/**
+ * Tensor names: `{name}.{i}.weight|bias` for the Linear layers (i = 0.. hidden, then the
+ * output layer), `{name}.dice{i}.alpha` for the Dice scalars.
+ *
+ * @example
+ * ```ts
+ * import { ParamStore } from "../param.ts";
+ * import { DinAttention } from "./din_attention.ts";
+ * const store = new ParamStore({ seed: 1 });
+ * const att = new DinAttention(store, "attention", { dim: 4, steps: 2, widths: [32, 16] });
+ * const q = new Float32Array(3 * 4), h = new Float32Array(3 * 2 * 4);
+ * const u = att.forward(q, h, new Float32Array(6).fill(1), 3); // 3 rows of 4
+ * ```
+ */
+export class DinAttention {
+  readonly dim: number;
+  readonly steps: number;
+  readonly dense: Dense[];
+  readonly dice: Dice[];
+  /** Pooled interest `u`, `n × dim`. */
+  out: Floats;
+  /** Gradient w.r.t. the history keys, `n·T × dim`. */
+  dKeys: Floats;
+  readonly #store: ParamStore;
+  #attIn: Floats;
+  #scores: Floats;
+  #dScores: Floats;
+  #q: Floats;
+  #keys: Floats;
+  #mask: Floats;
+
+  constructor(
+    store: ParamStore,
+    name: string,
+    options: { dim: number; steps: number; widths: number[] },
+  ) {
+    this.#store = store;
+    this.dim = options.dim;
+    this.steps = options.steps;
+    this.dense = [];
+    this.dice = [];
+    let inDim = 4 * options.dim;
+    options.widths.forEach((w, i) => {
+      this.dense.push(new Dense(store, `${name}.${i}`, { inDim, outDim: w }));
+      this.dice.push(new Dice(store, `${name}.dice${i}`, { features: w, groups: options.steps }));
+      inDim = w;
+    });
+    this.dense.push(new Dense(store, `${name}.${options.widths.length}`, { inDim, outDim: 1 }));
+    const z = store.alloc(0);
+    this.out =
+      this.dKeys =
+      this.#attIn =
+      this.#scores =
+      this.#dScores =
+        z;
+    this.#q = this.#keys = this.#mask = z;
+  }
+
+  /** `q`: n × dim; `keys`: n·T × dim (row b·T+τ); `mask`: n·T. Returns u (n × dim). */
+  forward(q: Floats, keys: Floats, mask: Floats, n: number): Floats {
+    const D = this.dim, T = this.steps, rows = n * T, store = this.#store;
+    this.#q = q;
+    this.#keys = keys;
+    this.#mask = mask;
+    this.#attIn = ensure(store, this.#attIn, rows * 4 * D);
+    const x = this.#attIn;
+    for (let b = 0; b < n; b++) {
+      for (let t = 0; t < T; t++) {
+        const r = b * T + t, xo = r * 4 * D, ko = r * D, qo = b * D;
+        for (let j = 0; j < D; j++) {
+          const qj = q[qo + j], kj = keys[ko + j];
+          x[xo + j] = qj;
+          x[xo + D + j] = kj;
+          x[xo + 2 * D + j] = qj - kj;
+          x[xo + 3 * D + j] = qj * kj;
+        }
+      }
+    }
+    let h: Floats = x;
+    for (let i = 0; i < this.dice.length; i++) {
+      h = this.dense[i].forward(h, rows);
+      h = this.dice[i].forward(h, rows);
+    }
+    const raw = this.dense[this.dice.length].forward(h, rows);
+    this.#scores = ensure(store, this.#scores, rows);
+    const a = this.#scores;
+    for (let r = 0; r < rows; r++) a[r] = raw[r] * mask[r];
+    this.out = ensure(store, this.out, n * D);
+    const u = this.out;
+    u.fill(0, 0, n * D);
+    for (let b = 0; b < n; b++) {
+      for (let t = 0; t < T; t++) {
+        const r = b * T + t, w = a[r];
+        if (w === 0) continue;
+        for (let j = 0; j < D; j++) u[b * D + j] += w * keys[r * D + j];
+      }
+    }
+    return u;
+  }
+
+  /** Backward from du (n × dim): adds dq into `dq`, returns dKeys (own buffer). */
+  backward(du: Floats, dq: Floats, n: number): Floats {
+    const D = this.dim, T = this.steps, rows = n * T, store = this.#store;
+    const q = this.#q, keys = this.#keys, mask = this.#mask, a = this.#scores;
+    this.dKeys = ensure(store, this.dKeys, rows * D);
+    this.#dScores = ensure(store, this.#dScores, rows);
+    const dk = this.dKeys, ds = this.#dScores;
+    for (let b = 0; b < n; b++) {
+      for (let t = 0; t < T; t++) {
+        const r = b * T + t, w = a[r];
+        let s = 0;
+        for (let j = 0; j < D; j++) {
+          const g = du[b * D + j];
+          s += g * keys[r * D + j];
+          dk[r * D + j] = w * g;
+        }
+        ds[r] = s * mask[r];
+      }
+    }
+    let g = this.dense[this.dice.length].backward(ds, rows);
+    for (let i = this.dice.length - 1; i >= 0; i--) {
+      g = this.dice[i].backward(g, rows);
+      g = this.dense[i].backward(g, rows);
+    }
+    // g = d[q; k; q − k; q ⊙ k]
+    for (let b = 0; b < n; b++) {
+      for (let t = 0; t < T; t++) {
+        const r = b * T + t, go = r * 4 * D, ko = r * D, qo = b * D;
+        for (let j = 0; j < D; j++) {
+          const g1 = g[go + j], g2 = g[go + D + j], g3 = g[go + 2 * D + j], g4 = g[go + 3 * D + j];
+          dq[qo + j] += g1 + g3 + g4 * keys[ko + j];
+          dk[ko + j] += g2 - g3 + g4 * q[qo + j];
+        }
+      }
+    }
+    return dk;
+  }
+}

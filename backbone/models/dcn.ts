@@ -1,0 +1,90 @@
+/**
+ * DCN (v1) and DCNv2 (METHOD.md §7.3): a cross network and a deep MLP on x0, then
+ * `logit = FinalMLP([deep; cross])`.
+ *
+ * @module
+ */
+import { type BatchView, InputLayer } from "../input_layer.ts";
+import { CrossNet } from "../layers/cross.ts";
+import { MlpHead } from "../layers/head.ts";
+import { Mlp } from "../layers/mlp.ts";
+import type { CtrModel } from "../model.ts";
+import { ensure, ParamStore } from "../param.ts";
+import type { Floats, ModelConfig } from "../types.ts";
+
+/**
+ * Deep & Cross Network. Tensor names: the input layer's, `deep.{i}.*`, `cross.{l}.weight|bias`,
+ * `final_mlp.{i}.*`, `final_fc.*`.
+ *
+ * @example
+ * ```ts
+ * import { Dcn } from "./dcn.ts";
+ * import { resolveConfig } from "../model.ts";
+ * const model = new Dcn("dcnv2", resolveConfig("dcnv2", {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6,
+ *   embedDim: 8, mlp: [16, 8], seed: 1,
+ * }));
+ * ```
+ */
+export class Dcn implements CtrModel {
+  readonly name: "dcn" | "dcnv2";
+  readonly config: ModelConfig;
+  readonly store: ParamStore;
+  readonly input: InputLayer;
+  readonly deep: Mlp;
+  readonly cross: CrossNet;
+  readonly head: MlpHead;
+  #headIn: Floats;
+  #dDeep: Floats;
+  #dCross: Floats;
+
+  /** `config` must be resolved (`resolveConfig`). */
+  constructor(name: "dcn" | "dcnv2", config: ModelConfig) {
+    this.name = name;
+    this.config = config;
+    this.store = new ParamStore({ seed: config.seed, dtype: config.dtype });
+    this.input = new InputLayer(this.store, config);
+    const X = this.input.x0Dim;
+    this.deep = new Mlp(this.store, "deep", { inDim: X, widths: config.mlp });
+    this.cross = new CrossNet(this.store, "cross", {
+      dim: X,
+      layers: config.crossLayers ?? 3,
+      variant: name === "dcnv2" ? "v2" : config.dcnReferenceBug ? "v1-reference-bug" : "v1",
+    });
+    this.head = new MlpHead(this.store, { inDim: this.deep.outDim + X, widths: config.mlp });
+    const z = this.store.alloc(0);
+    this.#headIn = this.#dDeep = this.#dCross = z;
+  }
+
+  forward(batch: BatchView): Floats {
+    const n = batch.size, inp = this.input;
+    inp.forward(batch, true);
+    const X = inp.x0Dim, P = this.deep.outDim, W = P + X;
+    const deep = this.deep.forward(inp.x0, n);
+    const cross = this.cross.forward(inp.x0, n);
+    this.#headIn = ensure(this.store, this.#headIn, n * W);
+    const h = this.#headIn;
+    for (let b = 0; b < n; b++) {
+      for (let j = 0; j < P; j++) h[b * W + j] = deep[b * P + j];
+      for (let j = 0; j < X; j++) h[b * W + P + j] = cross[b * X + j];
+    }
+    return this.head.forward(h, n);
+  }
+
+  backward(dLogits: Floats, n: number): void {
+    const inp = this.input, X = inp.x0Dim, P = this.deep.outDim, W = P + X;
+    inp.beginBackward(n);
+    const dh = this.head.backward(dLogits, n);
+    this.#dDeep = ensure(this.store, this.#dDeep, n * P);
+    this.#dCross = ensure(this.store, this.#dCross, n * X);
+    const dDeep = this.#dDeep, dCross = this.#dCross;
+    for (let b = 0; b < n; b++) {
+      for (let j = 0; j < P; j++) dDeep[b * P + j] = dh[b * W + j];
+      for (let j = 0; j < X; j++) dCross[b * X + j] = dh[b * W + P + j];
+    }
+    const dx0 = this.cross.backward(dCross, n);
+    this.deep.backward(dDeep, n, { into: dx0, accumulate: true });
+    inp.addX0Grad(dx0, n);
+    inp.backward(n);
+  }
+}

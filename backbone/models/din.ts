@@ -1,0 +1,97 @@
+/**
+ * DIN (METHOD.md §7.3): history steps mapped by a Linear to |q|, DIN attention pooling,
+ * `logit = FinalMLP([u; q; dens])`.
+ *
+ * @module
+ */
+import { type BatchView, InputLayer } from "../input_layer.ts";
+import { Dense } from "../layers/dense.ts";
+import { DinAttention } from "../layers/din_attention.ts";
+import { MlpHead } from "../layers/head.ts";
+import type { CtrModel } from "../model.ts";
+import { ensure, ParamStore } from "../param.ts";
+import type { Floats, ModelConfig } from "../types.ts";
+
+/**
+ * Deep Interest Network. Tensor names: the input layer's (`embedding.*`, `adaptor.*`),
+ * `map.weight|bias` `[|q|, |h|]`, `attention.{i}.*` and `attention.dice{i}.alpha`,
+ * `final_mlp.{i}.*`, `final_fc.*`.
+ *
+ * @example
+ * ```ts
+ * import { Din } from "./din.ts";
+ * import { resolveConfig } from "../model.ts";
+ * const model = new Din(resolveConfig("din", {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6,
+ *   embedDim: 8, mlp: [16, 8], seed: 1,
+ * }));
+ * ```
+ */
+export class Din implements CtrModel {
+  readonly name = "din" as const;
+  readonly config: ModelConfig;
+  readonly store: ParamStore;
+  readonly input: InputLayer;
+  readonly map: Dense;
+  readonly attention: DinAttention;
+  readonly head: MlpHead;
+  #mlpIn: Floats;
+  #du: Floats;
+
+  /** `config` must be resolved (`resolveConfig`). */
+  constructor(config: ModelConfig) {
+    this.config = config;
+    this.store = new ParamStore({ seed: config.seed, dtype: config.dtype });
+    this.input = new InputLayer(this.store, config);
+    const { qDim, hDim, densDim } = this.input;
+    this.map = new Dense(this.store, "map", { inDim: hDim, outDim: qDim });
+    this.attention = new DinAttention(this.store, "attention", {
+      dim: qDim,
+      steps: config.historyLength,
+      widths: config.attentionMlp ?? [32, 16],
+    });
+    this.head = new MlpHead(this.store, { inDim: 2 * qDim + densDim, widths: config.mlp });
+    this.#mlpIn = this.store.alloc(0);
+    this.#du = this.store.alloc(0);
+  }
+
+  forward(batch: BatchView): Floats {
+    const n = batch.size, inp = this.input, T = this.config.historyLength;
+    inp.forward(batch, false);
+    const { qDim, densDim } = inp;
+    const keys = this.map.forward(inp.hist, n * T);
+    const u = this.attention.forward(inp.q, keys, inp.histMask, n);
+    const W = 2 * qDim + densDim;
+    this.#mlpIn = ensure(this.store, this.#mlpIn, n * W);
+    const x = this.#mlpIn, q = inp.q, dens = inp.dens;
+    for (let b = 0; b < n; b++) {
+      for (let j = 0; j < qDim; j++) {
+        x[b * W + j] = u[b * qDim + j];
+        x[b * W + qDim + j] = q[b * qDim + j];
+      }
+      for (let j = 0; j < densDim; j++) x[b * W + 2 * qDim + j] = dens[b * densDim + j];
+    }
+    return this.head.forward(x, n);
+  }
+
+  backward(dLogits: Floats, n: number): void {
+    const inp = this.input, T = this.config.historyLength;
+    const { qDim, densDim } = inp;
+    const W = 2 * qDim + densDim;
+    inp.beginBackward(n);
+    const dx = this.head.backward(dLogits, n); // rows of [du; dq; dDens]
+    const dq = inp.dq, dDens = inp.dDens;
+    this.#du = ensure(this.store, this.#du, n * qDim);
+    const du = this.#du;
+    for (let b = 0; b < n; b++) {
+      for (let j = 0; j < qDim; j++) {
+        du[b * qDim + j] = dx[b * W + j];
+        dq[b * qDim + j] += dx[b * W + qDim + j];
+      }
+      for (let j = 0; j < densDim; j++) dDens[b * densDim + j] += dx[b * W + 2 * qDim + j];
+    }
+    const dKeys = this.attention.backward(du, dq, n);
+    this.map.backward(dKeys, n * T, { into: inp.dHist, accumulate: true });
+    inp.backward(n);
+  }
+}

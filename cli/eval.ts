@@ -1,0 +1,243 @@
+/**
+ * `deno task eval`: the whole pipeline on a dataset, ending in `report.json`, `report.md` and
+ * `report.svg` in `--out`, and the same table on the terminal. Composition only: the logic lives in
+ * `eval/`, `datasets/`, `plugins/`, `adapters/` and `backbone/`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { embedderFromSpec } from "../adapters/embed/spec.ts";
+import { openStore } from "../adapters/store/duckdb_store.ts";
+import { MODEL_NAMES, type ModelName } from "../backbone/types.ts";
+import { DATASET_NAMES, prepareDataset } from "../datasets/mod.ts";
+import { baselinesTable, markdownReport, resultsTable } from "../eval/report.ts";
+import { resolveData } from "../eval/resolve_data.ts";
+import { runEval, type TrainingCache, type TrainingResult } from "../eval/run_eval.ts";
+import { svgChart } from "../eval/svg.ts";
+import { buildComponents } from "./components.ts";
+import { runCli } from "./run.ts";
+
+const DEFAULTS = {
+  dataset: "ml-1m",
+  backbones: "din",
+  actor: "profile",
+  reflector: "grounded",
+  encoder: "hashing#dim=64",
+  rounds: 1,
+  epochs: 8,
+  patience: 2,
+  seeds: "1,2,3",
+  batchSize: 256,
+  lr: 1e-3,
+  store: ".r4ec-cache/store.duckdb",
+  concurrency: 8,
+} as const;
+
+const HELP = `deno task eval [options]
+
+Runs the R4ec pipeline — knowledge (reason -> reflect -> refine), encoding, CTR training of the
+conditions base / statistics control / reasoning-only / R4 — and writes a report.
+
+  --dataset NAME      ${DATASET_NAMES.join(" | ")} (default ${DEFAULTS.dataset}; without its
+                      files and without this flag, the built-in synthetic dataset runs instead)
+  --data DIR          folder of the dataset files (else $R4EC_DATA_DIR/<dataset>, ./data/<dataset>)
+  --backbones LIST    comma-separated: ${
+  MODEL_NAMES.join(", ")
+}, or all (default ${DEFAULTS.backbones})
+  --actor SPEC        profile | hf:MODEL[@provider] | endpoint:URL#MODEL | local:PATH_OR_ID
+                      (default ${DEFAULTS.actor}: a deterministic statistical profile, no LLM)
+  --reflector SPEC    grounded | hybrid:<LLM spec> | <LLM spec> (default ${DEFAULTS.reflector})
+  --encoder SPEC      hashing | transformers:ID_OR_PATH | hf:MODEL (default ${DEFAULTS.encoder})
+  --rounds N          R4 reflection rounds, 0 = reasoning only (default ${DEFAULTS.rounds})
+  --epochs N          maximum training epochs (default ${DEFAULTS.epochs}; early stopping on validation AUC)
+  --patience N        epochs without validation improvement before stopping (default ${DEFAULTS.patience})
+  --seeds LIST        comma-separated seeds (default ${DEFAULTS.seeds})
+  --batch-size N      training batch size (default ${DEFAULTS.batchSize})
+  --lr X              Adam learning rate (default ${DEFAULTS.lr})
+  --store FILE        DuckDB store of knowledge, vectors and finished trainings (default ${DEFAULTS.store})
+  --out DIR           report folder (default ./runs/<timestamp>)
+  --concurrency N     knowledge tasks and LLM requests in flight (default ${DEFAULTS.concurrency})
+  --retries N         LLM retries on 408/429/5xx/network errors/timeouts (default 5)
+  --quick             a small run: 2 seeds, 4 epochs, and a smaller synthetic dataset
+  --synthetic-users N, --synthetic-items N
+                      size of the synthetic dataset (default 600 x 900; --quick 300 x 450)
+  -h, --help          this text
+`;
+
+const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+
+const Flags = z.object({
+  dataset: z.enum(DATASET_NAMES).optional(),
+  data: z.string().optional(),
+  backbones: z.string().default(DEFAULTS.backbones).transform((s, ctx) => {
+    const names = s === "all" ? [...MODEL_NAMES] : list(s);
+    for (const n of names) {
+      if (!MODEL_NAMES.includes(n as ModelName)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `unknown backbone "${n}"; expected ${MODEL_NAMES.join(", ")} or all`,
+        });
+      }
+    }
+    return names as ModelName[];
+  }),
+  actor: z.string().default(DEFAULTS.actor),
+  reflector: z.string().default(DEFAULTS.reflector),
+  encoder: z.string().default(DEFAULTS.encoder),
+  rounds: z.coerce.number().int().min(0).max(10).default(DEFAULTS.rounds),
+  epochs: z.coerce.number().int().min(1).optional(),
+  patience: z.coerce.number().int().min(1).default(DEFAULTS.patience),
+  seeds: z.string().optional().transform((s, ctx) => {
+    if (s === undefined) return undefined;
+    const seeds = list(s).map(Number);
+    if (!seeds.length || seeds.some((x) => !Number.isInteger(x))) {
+      ctx.addIssue({ code: "custom", message: `expected comma-separated integers, got "${s}"` });
+    }
+    return seeds;
+  }),
+  "batch-size": z.coerce.number().int().min(1).default(DEFAULTS.batchSize),
+  lr: z.coerce.number().positive().default(DEFAULTS.lr),
+  store: z.string().default(DEFAULTS.store),
+  out: z.string().optional(),
+  concurrency: z.coerce.number().int().min(1).default(DEFAULTS.concurrency),
+  retries: z.coerce.number().int().min(0).default(5),
+  quick: z.boolean().default(false),
+  "synthetic-users": z.coerce.number().int().min(20).optional(),
+  "synthetic-items": z.coerce.number().int().min(20).optional(),
+});
+
+/** Finished trainings kept in the store's run table, so a rerun skips them. */
+async function storeTrainingCache(
+  store: Awaited<ReturnType<typeof openStore>>,
+): Promise<TrainingCache> {
+  const done = new Map<string, TrainingResult>();
+  for (const run of await store.listRuns("training")) {
+    const key = (run.config as { key?: string } | null)?.key;
+    if (run.status === "done" && key) done.set(key, run.summary as TrainingResult);
+  }
+  return {
+    get: (key) => Promise.resolve(done.get(key)),
+    async put(key, result) {
+      const runId = await store.startRun({ kind: "training", config: { key } });
+      await store.finishRun(runId, { status: "done", summary: result });
+      done.set(key, result);
+    },
+  };
+}
+
+await runCli(HELP, async (args) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dataset: { type: "string" },
+      data: { type: "string" },
+      backbones: { type: "string" },
+      actor: { type: "string" },
+      reflector: { type: "string" },
+      encoder: { type: "string" },
+      rounds: { type: "string" },
+      epochs: { type: "string" },
+      patience: { type: "string" },
+      seeds: { type: "string" },
+      "batch-size": { type: "string" },
+      lr: { type: "string" },
+      store: { type: "string" },
+      out: { type: "string" },
+      concurrency: { type: "string" },
+      retries: { type: "string" },
+      quick: { type: "boolean" },
+      "synthetic-users": { type: "string" },
+      "synthetic-items": { type: "string" },
+    },
+    strict: true,
+  });
+  const flags = Flags.parse(values);
+  const resolved = resolveData({
+    dataset: flags.dataset ?? DEFAULTS.dataset,
+    explicit: flags.dataset !== undefined || flags.data !== undefined,
+    dataDir: flags.data,
+  });
+  // The first line says what data runs (and why, when it is the synthetic fallback).
+  console.log(`data: ${resolved.origin}`);
+  const log = (line: string) => console.error(line);
+  const started = performance.now();
+  const { dataset } = await prepareDataset({
+    dataset: resolved.dataset as typeof DATASET_NAMES[number],
+    dataDir: resolved.dataDir,
+    synthetic: {
+      users: flags["synthetic-users"] ?? (flags.quick ? 300 : undefined),
+      items: flags["synthetic-items"] ?? (flags.quick ? 450 : undefined),
+    },
+  });
+  const prepareSeconds = (performance.now() - started) / 1000;
+  await Deno.mkdir(join(flags.store, ".."), { recursive: true });
+  const store = await openStore(flags.store);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    const components = await buildComponents({
+      actor: flags.actor,
+      reflector: flags.reflector,
+      dataset,
+      store,
+      concurrency: flags.concurrency,
+      retries: flags.retries,
+      signal: controller.signal,
+    });
+    const report = await runEval({
+      dataset,
+      dataOrigin: resolved.origin,
+      actor: { value: components.actor, description: components.actorDescription },
+      reflector: { value: components.reflector, description: components.reflectorDescription },
+      encoder: {
+        description: flags.encoder.startsWith("hashing")
+          ? "hashing — TF-IDF weighted word uni/bigram feature hashing with a seeded random projection (no model weights)"
+          : flags.encoder,
+        create: async (corpus) => {
+          const { cachedEmbedder } = await import("../adapters/embed/cached.ts");
+          const inner = await embedderFromSpec(flags.encoder, {
+            corpus,
+            accessToken: Deno.env.get("HF_TOKEN"),
+          });
+          return cachedEmbedder(inner, store);
+        },
+      },
+      store,
+      trainings: await storeTrainingCache(store),
+      backbones: flags.backbones,
+      rounds: flags.rounds,
+      seeds: flags.seeds ?? (flags.quick ? [1, 2] : list(DEFAULTS.seeds).map(Number)),
+      epochs: flags.epochs ?? (flags.quick ? 4 : DEFAULTS.epochs),
+      patience: flags.patience,
+      batchSize: flags["batch-size"],
+      lr: flags.lr,
+      concurrency: flags.concurrency,
+      log,
+      signal: controller.signal,
+    });
+    report.timings.prepareSeconds = prepareSeconds;
+    report.timings.totalSeconds = (performance.now() - started) / 1000;
+    const out = flags.out ?? join("runs", new Date().toISOString().replace(/[:.]/g, "-"));
+    await Deno.mkdir(out, { recursive: true });
+    const versions = { r4ec: "0.1.0", deno: Deno.version.deno, v8: Deno.version.v8 };
+    await Deno.writeTextFile(
+      join(out, "report.json"),
+      JSON.stringify({ ...report, versions, flags }, null, 2) + "\n",
+    );
+    await Deno.writeTextFile(join(out, "report.md"), markdownReport(report));
+    await Deno.writeTextFile(join(out, "report.svg"), svgChart(report));
+    console.log(`actor: ${report.components.actor}`);
+    console.log(`reflector: ${report.components.reflector}`);
+    console.log(`encoder: ${report.components.encoder}`);
+    console.log(resultsTable(report));
+    console.log();
+    console.log(baselinesTable(report));
+    console.log(`\nreport: ${join(out, "report.md")} (also report.json, report.svg)`);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    await store.close();
+  }
+});

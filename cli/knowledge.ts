@@ -1,0 +1,261 @@
+/**
+ * `deno task knowledge --dataset NAME --store FILE [--actor SPEC] [--reflector SPEC] [--rounds N]`:
+ * generates R4 knowledge for every user window and item of a dataset into a DuckDB store, with
+ * progress on stderr and a JSON summary on stdout. Resumable: entities already in the store are
+ * skipped and every LLM generation is cached in it, so a killed run continues where it stopped.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { DATASET_NAMES, prepareDataset } from "../datasets/mod.ts";
+import { openStore } from "../adapters/store/mod.ts";
+import { type KnowledgeJobProgress, runKnowledgeJob } from "../plugins/knowledge_job.ts";
+import { r4 } from "../plugins/r4.ts";
+import { knowledgeTasks, runKeyed } from "../plugins/tasks.ts";
+import { buildComponents } from "./components.ts";
+import { runCli } from "./run.ts";
+
+const HELP = `deno task knowledge --dataset NAME --store FILE [options]
+
+Generates R4 knowledge (reason -> reflect -> refine, up to --rounds times) for the users and items
+of a dataset into a DuckDB store. Progress goes to stderr, a JSON summary to stdout. Rerunning with
+the same store resumes: stored entities are skipped, stored generations are reused.
+
+Dataset (same preparation as deno task prep):
+  --dataset NAME        ${DATASET_NAMES.join(" | ")} (required)
+  --data DIR            folder of the dataset files (not needed for synthetic)
+  --seed N              seed of validation users and liker/disliker choice (default 1234)
+  --valid F             validation user fraction (default 0.1)
+  --history N           backbone history window (default 5)
+  --synthetic-users N   synthetic only: number of users (default 600)
+  --synthetic-items N   synthetic only: number of movies (default 900)
+  --kinds LIST          user,item (default both)
+  --periods LIST        train,test user windows (default both)
+  --limit N             only the first N tasks (smoke runs)
+
+Knowledge:
+  --actor SPEC          profile (default; statistical, no LLM) | LLM spec
+  --reflector SPEC      grounded (default; checks held-back ratings, no LLM) | hybrid:LLM spec |
+                        LLM spec
+  --rounds N            reflection rounds T_max (default 1; 0 = reasoning only)
+  --store FILE          DuckDB store file (required; created if missing)
+  --grounded-k N        held-back pairs per grounded check (default 4)
+  --grounded-threshold F  accuracy a grounded check needs (default 0.75)
+
+LLM specs: hf:MODEL[@provider] (Hugging Face Inference Providers, token from HF_TOKEN),
+  endpoint:URL#MODEL (TGI, vLLM, llama.cpp or any OpenAI-compatible server),
+  local:PATH_OR_ID (transformers.js).
+LLM calls:
+  --stream              use streaming responses
+  --max-tokens N        new tokens per call (default 512)
+  --temperature T       actor temperature (default 0; the reflector is always greedy)
+  --concurrency N       entities in flight, and LLM calls in flight per model (default 8)
+  --rpm N               requests per minute per model (default unlimited)
+  --tpm N               tokens per minute per model (default unlimited)
+  --timeout-ms N        per-request timeout (default 120000)
+  --retries N           retries on 408/429/5xx/network errors/timeouts (default 5)
+`;
+
+const list = <T extends string>(values: readonly [T, ...T[]]) =>
+  z.string().transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean)).pipe(
+    z.array(z.enum(values)).min(1),
+  );
+
+const Flags = z.object({
+  dataset: z.enum(DATASET_NAMES),
+  data: z.string().optional(),
+  seed: z.coerce.number().int().default(1234),
+  valid: z.coerce.number().min(0).lt(1).default(0.1),
+  history: z.coerce.number().int().min(1).default(5),
+  "synthetic-users": z.coerce.number().int().min(2).optional(),
+  "synthetic-items": z.coerce.number().int().min(2).optional(),
+  kinds: list(["user", "item"]).optional(),
+  periods: list(["train", "test"]).optional(),
+  limit: z.coerce.number().int().min(1).optional(),
+  actor: z.string().default("profile"),
+  reflector: z.string().default("grounded"),
+  rounds: z.coerce.number().int().min(0).default(1),
+  store: z.string().min(1),
+  "grounded-k": z.coerce.number().int().min(1).default(4),
+  "grounded-threshold": z.coerce.number().min(0).max(1).default(0.75),
+  stream: z.boolean().default(false),
+  "max-tokens": z.coerce.number().int().min(1).default(512),
+  temperature: z.coerce.number().min(0).max(2).default(0),
+  concurrency: z.coerce.number().int().min(1).default(8),
+  rpm: z.coerce.number().positive().optional(),
+  tpm: z.coerce.number().positive().optional(),
+  "timeout-ms": z.coerce.number().int().positive().default(120_000),
+  retries: z.coerce.number().int().min(0).default(5),
+});
+type Flags = z.infer<typeof Flags>;
+
+function duration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return "?";
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  return h
+    ? `${h}h${String(m).padStart(2, "0")}m`
+    : m
+    ? `${m}m${String(s % 60).padStart(2, "0")}s`
+    : `${s}s`;
+}
+
+function progressLine(p: KnowledgeJobProgress): string {
+  const pct = p.total ? ((100 * p.done) / p.total).toFixed(1) : "100.0";
+  const k = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : String(n));
+  return `knowledge: ${p.done}/${p.total} (${pct}%) ${p.ratePerSec.toFixed(2)}/s ` +
+    `ETA ${duration(p.etaMs)} tokens ${k(p.tokens.prompt)}+${k(p.tokens.completion)} ` +
+    `skipped ${p.skipped} failed ${p.failed}`;
+}
+
+await runCli(HELP, async (args) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dataset: { type: "string" },
+      data: { type: "string" },
+      seed: { type: "string" },
+      valid: { type: "string" },
+      history: { type: "string" },
+      "synthetic-users": { type: "string" },
+      "synthetic-items": { type: "string" },
+      kinds: { type: "string" },
+      periods: { type: "string" },
+      limit: { type: "string" },
+      actor: { type: "string" },
+      reflector: { type: "string" },
+      rounds: { type: "string" },
+      store: { type: "string" },
+      "grounded-k": { type: "string" },
+      "grounded-threshold": { type: "string" },
+      stream: { type: "boolean" },
+      "max-tokens": { type: "string" },
+      temperature: { type: "string" },
+      concurrency: { type: "string" },
+      rpm: { type: "string" },
+      tpm: { type: "string" },
+      "timeout-ms": { type: "string" },
+      retries: { type: "string" },
+    },
+    strict: true,
+  });
+  const flags: Flags = Flags.parse(values);
+  const t0 = performance.now();
+  const synthetic = flags.dataset === "synthetic" &&
+      (flags["synthetic-users"] !== undefined || flags["synthetic-items"] !== undefined)
+    ? { users: flags["synthetic-users"], items: flags["synthetic-items"] }
+    : undefined;
+  const { dataset } = await prepareDataset({
+    dataset: flags.dataset,
+    dataDir: flags.data,
+    historyLength: flags.history,
+    validationFraction: flags.valid,
+    seed: flags.seed,
+    ...(synthetic ? { synthetic } : {}),
+  });
+  let tasks = knowledgeTasks(dataset, {
+    kinds: flags.kinds,
+    periods: flags.periods?.map((p) => (p === "train" ? 0 : 1)),
+  });
+  if (flags.limit !== undefined) tasks = tasks.slice(0, flags.limit);
+  const prepareMs = performance.now() - t0;
+
+  const store = await openStore(flags.store);
+  const run = new AbortController();
+  const onSignal = () => {
+    console.error("knowledge: interrupted; finishing the writes in flight (again to force quit)");
+    if (run.signal.aborted) Deno.exit(130);
+    run.abort(new Error("interrupted"));
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    const components = await buildComponents({
+      actor: flags.actor,
+      reflector: flags.reflector,
+      dataset,
+      store,
+      concurrency: flags.concurrency,
+      requestsPerMinute: flags.rpm,
+      tokensPerMinute: flags.tpm,
+      timeoutMs: flags["timeout-ms"],
+      retries: flags.retries,
+      stream: flags.stream,
+      maxTokens: flags["max-tokens"],
+      temperature: flags.temperature,
+      groundedK: flags["grounded-k"],
+      groundedThreshold: flags["grounded-threshold"],
+      seed: flags.seed,
+      signal: run.signal,
+    });
+    const { actor, reflector } = components;
+    tasks = await runKeyed(tasks, {
+      actor: actor.id,
+      reflector: reflector.id,
+      rounds: flags.rounds,
+    });
+    const config = { ...flags, tasks: tasks.length, actorId: actor.id, reflectorId: reflector.id };
+    const runId = await store.startRun({ kind: "knowledge", config });
+    console.error(
+      `knowledge: ${tasks.length} tasks of ${dataset.name} (prepared in ${duration(prepareMs)}); ` +
+        `actor ${actor.id} (${actor.kind}), reflector ${reflector.id} (${reflector.kind}), ` +
+        `rounds ${flags.rounds}, store ${flags.store}, run ${runId}`,
+    );
+    let lastPrint = 0;
+    const t1 = performance.now();
+    let summary;
+    try {
+      summary = await runKnowledgeJob({
+        tasks,
+        stage: r4({ actor, reflector, rounds: flags.rounds }),
+        store,
+        concurrency: flags.concurrency,
+        signal: run.signal,
+        runId,
+        onProgress: (p) => {
+          const now = performance.now();
+          if (now - lastPrint >= 2000 || p.done === p.total) {
+            lastPrint = now;
+            console.error(progressLine(p));
+          }
+        },
+      });
+    } catch (error) {
+      await store.finishRun(runId, { status: "failed", summary: { error: String(error) } });
+      throw error;
+    }
+    const jobMs = performance.now() - t1;
+    const llm = components.llmStats();
+    const result = {
+      dataset: dataset.name,
+      actor: { id: actor.id, kind: actor.kind, description: components.actorDescription },
+      reflector: {
+        id: reflector.id,
+        kind: reflector.kind,
+        description: components.reflectorDescription,
+      },
+      maxRounds: flags.rounds,
+      store: flags.store,
+      runId,
+      ...summary,
+      llm,
+      timings: { prepareMs: Math.round(prepareMs), jobMs: Math.round(jobMs) },
+    };
+    await store.finishRun(runId, {
+      status: summary.cancelled ? "cancelled" : summary.failed ? "failed" : "done",
+      timings: result.timings,
+      summary: result,
+    });
+    console.log(JSON.stringify(result));
+    if (summary.cancelled) Deno.exitCode = 130;
+    else if (summary.failed) {
+      console.error(`knowledge: ${summary.failed} task(s) failed; rerun to retry them`);
+      Deno.exitCode = 1;
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    await store.close();
+  }
+});

@@ -1,0 +1,125 @@
+/**
+ * Renders an {@linkcode EvalReport} as Markdown (for people) and as the terminal table.
+ *
+ * @module
+ */
+import { CONDITION_LABELS, type EvalReport } from "./run_eval.ts";
+
+const f4 = (x: number) => x.toFixed(4);
+const pct = (x: number | undefined) =>
+  x === undefined ? "" : `${x >= 0 ? "+" : ""}${x.toFixed(2)}%`;
+
+/**
+ * The results table as Markdown rows (also printed on the terminal).
+ *
+ * @example
+ * ```ts
+ * import { resultsTable } from "./report.ts";
+ * import type { EvalReport } from "./run_eval.ts";
+ * declare const report: EvalReport;
+ * console.log(resultsTable(report));
+ * ```
+ */
+export function resultsTable(r: EvalReport): string {
+  const lines = [
+    "| backbone | condition | test AUC (mean ± sd) | test LogLoss | gain vs base | gain vs statistics |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const row of r.results) {
+    const beyond = row.beatsBaseBeyondSpread === undefined
+      ? ""
+      : row.beatsBaseBeyondSpread
+      ? " (beyond spread)"
+      : " (within spread)";
+    lines.push(
+      `| ${row.backbone} | ${CONDITION_LABELS[row.condition]} | ${f4(row.auc.mean)} ± ${
+        f4(row.auc.std)
+      } | ${f4(row.logloss.mean)} ± ${f4(row.logloss.std)} | ${pct(row.gainOverBase)}${beyond} | ${
+        pct(row.gainOverStatistics)
+      } |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The non-neural baselines as Markdown rows. */
+export function baselinesTable(r: EvalReport): string {
+  return [
+    "| non-neural baseline (training-period statistics) | test AUC | test LogLoss |",
+    "|---|---|---|",
+    ...r.baselines.map((b) => `| ${b.name} | ${f4(b.auc)} | ${f4(b.logloss)} |`),
+  ].join("\n");
+}
+
+/**
+ * The whole report as Markdown.
+ *
+ * @example
+ * ```ts
+ * import { markdownReport } from "./report.ts";
+ * import type { EvalReport } from "./run_eval.ts";
+ * declare const report: EvalReport;
+ * await Deno.writeTextFile("report.md", markdownReport(report));
+ * ```
+ */
+export function markdownReport(r: EvalReport): string {
+  const d = r.dataset;
+  const k = r.knowledge;
+  const rounds = (s: typeof k.user) =>
+    s.rounds.length
+      ? s.rounds.map((x) =>
+        `round ${x.round}: ${x.reasonable}/${x.judged} reasonable (${
+          (100 * x.reasonableRate).toFixed(1)
+        }%)`
+      ).join("; ")
+      : "no reflection";
+  const vs = r.r4VersusReasoning.map((x) =>
+    `- ${x.backbone}: R4 − reasoning-only = ${x.deltaAuc >= 0 ? "+" : ""}${
+      x.deltaAuc.toFixed(4)
+    } AUC (${x.beyondSpread ? "beyond" : "within"} the seed spread)`
+  );
+  return `# r4ec eval report: ${d.dataset}
+
+**Data:** ${d.origin}. ${d.users} users, ${d.items} items, ${d.attributes} attributes;
+train ${d.train.samples} (positive ${f4(d.train.positiveRate)}), validation ${d.valid.samples},
+test ${d.test.samples} (positive ${f4(d.test.positiveRate)}); fingerprint \`${d.fingerprint}\`.
+
+**Actor:** ${r.components.actor}
+**Reflector:** ${r.components.reflector}
+**Encoder:** ${r.components.encoder} (\`${r.components.encoderId}\`)
+
+**Settings:** backbones ${r.settings.backbones.join(", ")}; R4 rounds ${r.settings.rounds}; seeds ${
+    r.settings.seeds.join(", ")
+  }; up to ${r.settings.epochs} epochs, patience ${r.settings.patience}; batch ${r.settings.batchSize}; Adam lr ${r.settings.lr}; model selection: ${r.settings.selection}.
+
+## Results (test split)
+
+${resultsTable(r)}
+
+Gains are relative AUC differences of the means. "Beyond spread" means the mean gain over base
+exceeds the larger of the two standard deviations over seeds.
+
+R4 versus reasoning-only (reported, not forced):
+${vs.join("\n")}
+
+${baselinesTable(r)}
+
+## Knowledge
+
+- user knowledge: ${k.user.records} texts, ${
+    rounds(k.user)
+  }; changed by refinement: ${k.user.changedByRefinement}; parse failures: ${k.user.parseFailures}; tokens ${
+    k.user.tokens.prompt + k.user.tokens.completion
+  }; mean ${k.user.meanWords.toFixed(0)} words.
+- item knowledge: ${k.item.records} texts, ${
+    rounds(k.item)
+  }; changed by refinement: ${k.item.changedByRefinement}; parse failures: ${k.item.parseFailures}; tokens ${
+    k.item.tokens.prompt + k.item.tokens.completion
+  }; mean ${k.item.meanWords.toFixed(0)} words.
+- coverage (share of samples with knowledge): ${JSON.stringify(k.coverage)}
+
+## Timings (seconds)
+
+${Object.entries(r.timings).map(([name, s]) => `- ${name}: ${s.toFixed(1)}`).join("\n")}
+`;
+}

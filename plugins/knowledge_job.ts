@@ -1,0 +1,258 @@
+/**
+ * The knowledge job: runs the R4 stage over many tasks concurrently, writes each entity's result to
+ * the store as one record, skips entities the store already has (so a killed run resumes), reports
+ * progress, and summarises the outcome (judgements per round, parse failures, tokens).
+ *
+ * @module
+ */
+import { type JudgementOutcome, judgementOutcome, type R4Result } from "./r4.ts";
+import type { KnowledgeRecord, KnowledgeStore, KnowledgeTask, Stage, TokenUsage } from "./types.ts";
+
+/** Progress of a knowledge job, reported after every finished task. */
+export interface KnowledgeJobProgress {
+  /** Tasks finished in this run (written or failed). */
+  done: number;
+  /** Tasks this run has to do (all tasks minus those already stored). */
+  total: number;
+  /** Tasks skipped because the store already had them. */
+  skipped: number;
+  failed: number;
+  elapsedMs: number;
+  /** Finished tasks per second in this run. */
+  ratePerSec: number;
+  /** Estimated time left in milliseconds (`undefined` until the first task finishes). */
+  etaMs?: number;
+  /** Tokens spent by this run's finished tasks (stored generations count as spent when reused). */
+  tokens: TokenUsage;
+  /** Key of the task that just finished. */
+  lastKey?: string;
+}
+
+/** How the judgements of one reflection round came out, over the tasks of this run. */
+export interface RoundSummary {
+  /** 1-based reflection round. */
+  round: number;
+  judged: number;
+  reasonable: number;
+  notReasonable: number;
+  /** "Not reasonable" with an empty critique (counts as reasonable, METHOD.md §5.1). */
+  emptyCritique: number;
+  unparsable: number;
+}
+
+/** What a knowledge job did. */
+export interface KnowledgeJobSummary {
+  /** Tasks given. */
+  tasks: number;
+  /** Already stored before this run. */
+  skipped: number;
+  /** Written by this run. */
+  written: number;
+  /** Failed (not written; a rerun tries them again). */
+  failed: number;
+  /** Up to 20 failures with their error messages. */
+  failures: { key: string; error: string }[];
+  /** True when the run was cancelled before every task finished. */
+  cancelled: boolean;
+  rounds: RoundSummary[];
+  /** How many results stopped for each reason (`reasonable`, `max_rounds`, ...). */
+  stopReasons: Record<string, number>;
+  /** Drafts and critiques whose output could not be parsed. */
+  parseFailures: number;
+  tokens: TokenUsage;
+  elapsedMs: number;
+}
+
+/** Options of {@link runKnowledgeJob}. */
+export interface KnowledgeJobOptions {
+  tasks: KnowledgeTask[];
+  /** The R4 loop (`r4({ actor, reflector, rounds })`). */
+  stage: Stage<KnowledgeTask, R4Result>;
+  store: KnowledgeStore;
+  /** Tasks in flight at once. Default 8. */
+  concurrency?: number;
+  /** Cancels the run: no new task starts; tasks in flight get the signal. */
+  signal?: AbortSignal;
+  onProgress?: (progress: KnowledgeJobProgress) => void;
+  /** Stored with each record. */
+  runId?: string;
+  /** `continue` (default): count a failed task and go on; `stop`: cancel the run and throw. */
+  onTaskError?: "continue" | "stop";
+}
+
+/**
+ * Turns one R4 result into the store record: round i holds the i-th draft and the critique that
+ * judged it (none for a draft no reflection ran on).
+ *
+ * @example
+ * ```ts
+ * import { recordFromResult } from "./knowledge_job.ts";
+ * import type { R4Result } from "./r4.ts";
+ * declare const result: R4Result;
+ * const record = recordFromResult(result, "run-1");
+ * console.log(record.rounds.length === result.drafts.length);
+ * ```
+ */
+export function recordFromResult(result: R4Result, runId?: string): KnowledgeRecord {
+  return {
+    key: result.key,
+    kind: result.kind,
+    first: result.first,
+    final: result.final,
+    rounds: result.drafts.map((draft, i) => {
+      const judged = result.rounds[i];
+      return judged && judged.judged === draft
+        ? { round: i, draft, critique: judged.critique }
+        : { round: i, draft };
+    }),
+    ...(runId !== undefined ? { runId } : {}),
+  };
+}
+
+function countBy<T extends string>(map: Record<string, number>, key: T): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+/**
+ * Runs the job and resolves with its summary (also when cancelled; check `cancelled`).
+ *
+ * @example
+ * ```ts
+ * import { runKnowledgeJob } from "./knowledge_job.ts";
+ * import { r4 } from "./r4.ts";
+ * import type { Actor, KnowledgeStore, KnowledgeTask, Reflector } from "./types.ts";
+ * declare const actor: Actor, reflector: Reflector, store: KnowledgeStore, tasks: KnowledgeTask[];
+ * const summary = await runKnowledgeJob({
+ *   tasks,
+ *   stage: r4({ actor, reflector, rounds: 1 }),
+ *   store,
+ *   concurrency: 16,
+ *   onProgress: (p) => console.error(`${p.done}/${p.total} ${p.ratePerSec.toFixed(1)}/s`),
+ * });
+ * console.log(summary.written, summary.rounds);
+ * ```
+ */
+export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<KnowledgeJobSummary> {
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(
+      `runKnowledgeJob: concurrency must be a positive integer, got ${concurrency}`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const [i, task] of options.tasks.entries()) {
+    if (seen.has(task.key)) {
+      throw new Error(`runKnowledgeJob: task ${i} repeats key "${task.key}" (keys must be unique)`);
+    }
+    seen.add(task.key);
+  }
+  const started = performance.now();
+  const stored = await options.store.completedKeys([...seen]);
+  const todo = options.tasks.filter((t) => !stored.has(t.key));
+  const onTaskError = options.onTaskError ?? "continue";
+  // Our own controller so a failing task can stop the others in `stop` mode.
+  const run = new AbortController();
+  const outer = options.signal;
+  const forward = () => run.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener("abort", forward, { once: true });
+
+  const tokens: TokenUsage = { prompt: 0, completion: 0 };
+  const rounds: RoundSummary[] = [];
+  const stopReasons: Record<string, number> = {};
+  const failures: { key: string; error: string }[] = [];
+  let written = 0, failed = 0, parseFailures = 0, done = 0, next = 0;
+  let fatal: unknown;
+
+  function account(result: R4Result): void {
+    tokens.prompt += result.usage.prompt;
+    tokens.completion += result.usage.completion;
+    parseFailures += result.parseFailures;
+    countBy(stopReasons, result.stopReason);
+    for (const r of result.rounds) {
+      while (rounds.length < r.round) {
+        rounds.push({
+          round: rounds.length + 1,
+          judged: 0,
+          reasonable: 0,
+          notReasonable: 0,
+          emptyCritique: 0,
+          unparsable: 0,
+        });
+      }
+      const summary = rounds[r.round - 1];
+      summary.judged++;
+      const outcome: JudgementOutcome = judgementOutcome(r.critique);
+      if (outcome === "reasonable") summary.reasonable++;
+      else if (outcome === "not_reasonable") summary.notReasonable++;
+      else if (outcome === "empty_critique") summary.emptyCritique++;
+      else summary.unparsable++;
+    }
+  }
+
+  function report(lastKey: string): void {
+    if (!options.onProgress) return;
+    const elapsedMs = performance.now() - started;
+    const ratePerSec = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0;
+    options.onProgress({
+      done,
+      total: todo.length,
+      skipped: stored.size,
+      failed,
+      elapsedMs,
+      ratePerSec,
+      etaMs: done > 0 ? ((todo.length - done) / done) * elapsedMs : undefined,
+      tokens: { ...tokens },
+      lastKey,
+    });
+  }
+
+  async function worker(): Promise<void> {
+    while (!run.signal.aborted && next < todo.length) {
+      const task = todo[next++];
+      try {
+        const result = await options.stage.run(task, { signal: run.signal });
+        if (result.key !== task.key) {
+          throw new Error(`stage returned key "${result.key}" for task "${task.key}"`);
+        }
+        await options.store.putKnowledge(recordFromResult(result, options.runId));
+        written++;
+        account(result);
+      } catch (error) {
+        if (run.signal.aborted) return; // cancelled: the task is simply not done
+        failed++;
+        const message = error instanceof Error ? error.message : String(error);
+        if (failures.length < 20) failures.push({ key: task.key, error: message });
+        if (onTaskError === "stop") {
+          fatal ??= new Error(`runKnowledgeJob: task "${task.key}" failed: ${message}`, {
+            cause: error,
+          });
+          run.abort(fatal);
+          return;
+        }
+      }
+      done++;
+      report(task.key);
+    }
+  }
+
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+  } finally {
+    outer?.removeEventListener("abort", forward);
+  }
+  if (fatal) throw fatal;
+  return {
+    tasks: options.tasks.length,
+    skipped: stored.size,
+    written,
+    failed,
+    failures,
+    cancelled: written + failed < todo.length,
+    rounds,
+    stopReasons,
+    parseFailures,
+    tokens,
+    elapsedMs: performance.now() - started,
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * The R4 stages as plugins: domains, prompts, parsers, the LLM actor and reflector, the stages and
+ * the loop, and construction mode with SFT export.
+ *
+ * @example
+ * ```ts
+ * import { llmActor, llmReflector, r4 } from "./mod.ts";
+ * import type { TextGenerator } from "./mod.ts";
+ * declare const generator: TextGenerator;
+ * const loop = r4({ actor: llmActor({ generator }), reflector: llmReflector({ generator }) });
+ * ```
+ *
+ * @module
+ */
+export * from "./types.ts";
+export * from "./domain.ts";
+export * from "./prompts/protocol.ts";
+export * from "./prompts/history.ts";
+export { promptMode } from "./prompts/blocks.ts";
+export * from "./prompts/reason.ts";
+export * from "./prompts/reflect.ts";
+export * from "./prompts/refine.ts";
+export * from "./prompts/verdict.ts";
+export * from "./prompts/reminder.ts";
+export * from "./parse/result.ts";
+export { stripChatter, stripThinking, type Unthought, unwrapFences } from "./parse/clean.ts";
+export * from "./parse/tags.ts";
+export * from "./parse/fixed.ts";
+export * from "./parse/outputs.ts";
+export * from "./llm_call.ts";
+export * from "./llm_actor.ts";
+export * from "./llm_reflector.ts";
+export * from "./stages.ts";
+export * from "./r4.ts";
+export * from "./construction.ts";
+export * from "./sft_export.ts";
+export * from "./construction_run.ts";
+export * from "./reflection_filter.ts";

@@ -1,0 +1,266 @@
+/**
+ * Turns a prepared dataset's LLM-side inputs into {@link KnowledgeTask}s (METHOD.md §2): one user
+ * task per (user, period) window and one item task per item with training-period ratings. Every
+ * history pair is checked against the user's split point, so a test-period interaction can never
+ * reach a task (the leakage rule).
+ *
+ * @module
+ */
+import type {
+  CtrDataset,
+  HistoryPair,
+  ItemKnowledgeInput,
+  UserKnowledgeInput,
+} from "../datasets/types.ts";
+import type { Domain, KnowledgeKind, KnowledgeTask, RatedTitle } from "./types.ts";
+
+/**
+ * What part of a dataset {@link knowledgeTasks} turns into tasks.
+ *
+ * @example
+ * ```ts
+ * import type { KnowledgeTaskOptions } from "./tasks.ts";
+ * const testWindowsOnly: KnowledgeTaskOptions = { kinds: ["user"], periods: [1] };
+ * ```
+ */
+export interface KnowledgeTaskOptions {
+  /** Knowledge kinds to emit; default both. */
+  kinds?: KnowledgeKind[];
+  /** User periods to emit (0 = training-period window, 1 = test-period window); default both. */
+  periods?: (0 | 1)[];
+  /** Keep item tasks whose liker and disliker histories are both empty; default true. */
+  includeItemsWithoutRaters?: boolean;
+}
+
+/**
+ * The slice of a prepared dataset that task building reads (a whole `CtrDataset` fits).
+ *
+ * @example
+ * ```ts
+ * import type { TaskSource } from "./tasks.ts";
+ * import type { CtrDataset } from "../datasets/types.ts";
+ * declare const dataset: CtrDataset;
+ * const source: TaskSource = dataset;
+ * ```
+ */
+export type TaskSource = Pick<
+  CtrDataset,
+  "name" | "domain" | "users" | "items" | "itemInfo" | "userSplit" | "userInputs" | "itemInputs"
+>;
+
+/**
+ * Store key of a user task: `<dataset>:user:<rawId>:train|test`.
+ *
+ * @example
+ * ```ts
+ * import { userTaskKey } from "./tasks.ts";
+ * console.assert(userTaskKey("ml-1m", "42", 0) === "ml-1m:user:42:train");
+ * ```
+ */
+export function userTaskKey(dataset: string, rawUserId: string, period: 0 | 1): string {
+  return `${dataset}:user:${rawUserId}:${period === 0 ? "train" : "test"}`;
+}
+
+/**
+ * Store key of an item task: `<dataset>:item:<rawId>`.
+ *
+ * @example
+ * ```ts
+ * import { itemTaskKey } from "./tasks.ts";
+ * console.assert(itemTaskKey("ml-1m", "1193") === "ml-1m:item:1193");
+ * ```
+ */
+export function itemTaskKey(dataset: string, rawItemId: string): string {
+  return `${dataset}:item:${rawItemId}`;
+}
+
+function domainOf(dataset: TaskSource): Domain {
+  const d = dataset.domain;
+  return {
+    itemNoun: d.itemNoun,
+    ratingScale: [d.ratingScale[0], d.ratingScale[1]],
+    likeThreshold: d.likeThreshold,
+  };
+}
+
+/**
+ * Converts one window to rated titles, refusing any pair at or after the rater's test period.
+ * `limit` is the last training-period position of the rater (its split point s).
+ */
+function toRatedTitles(
+  pairs: HistoryPair[],
+  limit: number,
+  where: string,
+): RatedTitle[] {
+  return pairs.map((p, i) => {
+    if (!(p.position <= limit)) {
+      throw new Error(
+        `${where}: history pair ${i} ('${p.title}', position ${p.position}) lies in the test ` +
+          `period (split position ${limit}); knowledge may use training-period interactions only`,
+      );
+    }
+    if (!Number.isInteger(p.rating)) {
+      throw new Error(
+        `${where}: history pair ${i} ('${p.title}') has non-integer rating ${p.rating}`,
+      );
+    }
+    return { title: p.title, rating: p.rating, item: p.item };
+  });
+}
+
+function userTask(dataset: TaskSource, input: UserKnowledgeInput, domain: Domain): KnowledgeTask {
+  const raw = dataset.users.raw[input.user];
+  if (raw === undefined || input.user <= 0) {
+    throw new Error(`${dataset.name}: userInputs names unknown dense user ${input.user}`);
+  }
+  const key = userTaskKey(dataset.name, raw, input.period);
+  const split = dataset.userSplit.split[input.user];
+  return {
+    kind: "user",
+    key,
+    domain,
+    history: toRatedTitles(input.history, split, `${key} (userInputs, user ${input.user})`),
+  };
+}
+
+function itemTask(dataset: TaskSource, input: ItemKnowledgeInput, domain: Domain): KnowledgeTask {
+  const raw = dataset.items.raw[input.item];
+  const info = dataset.itemInfo[input.item];
+  if (raw === undefined || info === undefined || input.item <= 0) {
+    throw new Error(`${dataset.name}: itemInputs names unknown dense item ${input.item}`);
+  }
+  const key = itemTaskKey(dataset.name, raw);
+  const rater = (user: number, role: string, pairs: HistoryPair[]): RatedTitle[] => {
+    if (pairs.length === 0) return [];
+    if (user <= 0 || user >= dataset.users.raw.length) {
+      throw new Error(`${key} (itemInputs): ${role} history given for unknown dense user ${user}`);
+    }
+    return toRatedTitles(pairs, dataset.userSplit.split[user], `${key} (${role} ${user})`);
+  };
+  // Attributes and genres overlap (ML: first genre); keep each name once, field order first.
+  const attributes = [...new Set([...info.attributes, ...info.genres].filter((a) => a !== ""))];
+  return {
+    kind: "item",
+    key,
+    domain,
+    title: info.title,
+    attributes,
+    ...(info.description ? { description: info.description } : {}),
+    likerHistory: rater(input.liker, "liker", input.likerHistory),
+    dislikerHistory: rater(input.disliker, "disliker", input.dislikerHistory),
+  };
+}
+
+/**
+ * User tasks: one per entry of `dataset.userInputs` in the requested periods, in input order.
+ *
+ * @example
+ * ```ts
+ * import { userTasks } from "./tasks.ts";
+ * import type { CtrDataset } from "../datasets/types.ts";
+ * declare const dataset: CtrDataset;
+ * const trainWindows = userTasks(dataset, { periods: [0] });
+ * ```
+ */
+export function userTasks(
+  dataset: TaskSource,
+  options: { periods?: (0 | 1)[] } = {},
+): KnowledgeTask[] {
+  const periods = new Set(options.periods ?? [0, 1]);
+  const domain = domainOf(dataset);
+  return dataset.userInputs
+    .filter((u) => periods.has(u.period))
+    .map((u) => userTask(dataset, u, domain));
+}
+
+/**
+ * Item tasks: one per entry of `dataset.itemInputs`, in input order.
+ *
+ * @example
+ * ```ts
+ * import { itemTasks } from "./tasks.ts";
+ * import type { CtrDataset } from "../datasets/types.ts";
+ * declare const dataset: CtrDataset;
+ * const items = itemTasks(dataset, { includeItemsWithoutRaters: false });
+ * ```
+ */
+export function itemTasks(
+  dataset: TaskSource,
+  options: { includeItemsWithoutRaters?: boolean } = {},
+): KnowledgeTask[] {
+  const keepEmpty = options.includeItemsWithoutRaters ?? true;
+  const domain = domainOf(dataset);
+  return dataset.itemInputs
+    .filter((i) => keepEmpty || i.likerHistory.length > 0 || i.dislikerHistory.length > 0)
+    .map((i) => itemTask(dataset, i, domain));
+}
+
+/**
+ * All knowledge tasks of a dataset: user tasks (per period) then item tasks.
+ *
+ * @example
+ * ```ts
+ * import { knowledgeTasks } from "./tasks.ts";
+ * import type { CtrDataset } from "../datasets/types.ts";
+ * declare const dataset: CtrDataset;
+ * const tasks = knowledgeTasks(dataset, { kinds: ["user"], periods: [0] });
+ * ```
+ */
+export function knowledgeTasks(
+  dataset: TaskSource,
+  options: KnowledgeTaskOptions = {},
+): KnowledgeTask[] {
+  const kinds = new Set(options.kinds ?? ["user", "item"]);
+  return [
+    ...(kinds.has("user") ? userTasks(dataset, options) : []),
+    ...(kinds.has("item") ? itemTasks(dataset, options) : []),
+  ];
+}
+
+async function sha256Hex(text: string, chars: number): Promise<string> {
+  const hash = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+  return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("").slice(0, chars);
+}
+
+/** What makes knowledge reusable across runs: the same components and rounds. */
+export interface RunIdentity {
+  actor: string;
+  reflector: string;
+  rounds: number;
+}
+
+/**
+ * Store keys for one configuration: `<config hash>|<task key>|<input hash>`. Knowledge is reused
+ * only when the actor, reflector, rounds *and* the task's inputs are the same, so `deno task
+ * knowledge` and `deno task eval` share work, and a changed dataset never reuses stale knowledge.
+ *
+ * @example
+ * ```ts
+ * import { runKeyed, taskKeyOf } from "./tasks.ts";
+ * import type { KnowledgeTask } from "./types.ts";
+ * declare const tasks: KnowledgeTask[];
+ * const keyed = await runKeyed(tasks, { actor: "profile", reflector: "grounded", rounds: 1 });
+ * console.assert(taskKeyOf(keyed[0].key) === tasks[0].key);
+ * ```
+ */
+export async function runKeyed(
+  tasks: KnowledgeTask[],
+  identity: RunIdentity,
+): Promise<KnowledgeTask[]> {
+  const tag = await sha256Hex(
+    JSON.stringify([identity.actor, identity.reflector, identity.rounds]),
+    12,
+  );
+  return await Promise.all(tasks.map(async (task) => {
+    const { key, ...inputs } = task;
+    return { ...task, key: `${tag}|${key}|${await sha256Hex(JSON.stringify(inputs), 12)}` };
+  }));
+}
+
+/** The task key inside a run key (see {@linkcode runKeyed}). */
+export function taskKeyOf(runKey: string): string {
+  const parts = runKey.split("|");
+  return parts.length === 3 ? parts[1] : runKey;
+}

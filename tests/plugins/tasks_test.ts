@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { prepareDataset } from "../../datasets/prepare.ts";
+import {
+  itemTaskKey,
+  itemTasks,
+  knowledgeTasks,
+  userTaskKey,
+  userTasks,
+} from "../../plugins/tasks.ts";
+import { KnowledgeTaskSchema } from "../../plugins/types.ts";
+import { buildFixture } from "./profile_fixture.ts";
+
+Deno.test("userTasks: one task per (user, period) with keyed, item-indexed training windows", () => {
+  const { dataset } = buildFixture();
+  const tasks = userTasks(dataset);
+  assert.equal(tasks.length, dataset.userInputs.length);
+  for (const [i, task] of tasks.entries()) {
+    KnowledgeTaskSchema.parse(task);
+    assert.equal(task.kind, "user");
+    if (task.kind !== "user") continue;
+    const input = dataset.userInputs[i];
+    const raw = dataset.users.raw[input.user];
+    assert.equal(task.key, `fixture:user:${raw}:${input.period === 0 ? "train" : "test"}`);
+    assert.deepEqual(task.domain, dataset.domain);
+    assert.deepEqual(
+      task.history,
+      input.history.map((p) => ({ title: p.title, rating: p.rating, item: p.item })),
+    );
+  }
+  assert.equal(userTasks(dataset, { periods: [0] }).length, dataset.users.raw.length - 1);
+  assert.ok(userTasks(dataset, { periods: [1] }).every((t) => t.key.endsWith(":test")));
+});
+
+Deno.test("itemTasks: title, attributes, description and rater histories from itemInputs", () => {
+  const { dataset } = buildFixture();
+  const tasks = itemTasks(dataset);
+  assert.equal(tasks.length, dataset.itemInputs.length);
+  for (const [i, task] of tasks.entries()) {
+    KnowledgeTaskSchema.parse(task);
+    if (task.kind !== "item") throw new Error("expected an item task");
+    const input = dataset.itemInputs[i];
+    const info = dataset.itemInfo[input.item];
+    assert.equal(task.key, `fixture:item:${dataset.items.raw[input.item]}`);
+    assert.equal(task.title, info.title);
+    assert.equal(task.description, info.description);
+    for (const g of info.genres) assert.ok(task.attributes.includes(g));
+    assert.equal(new Set(task.attributes).size, task.attributes.length);
+    assert.deepEqual(task.likerHistory.map((p) => p.item), input.likerHistory.map((p) => p.item));
+    assert.deepEqual(
+      task.dislikerHistory.map((p) => p.rating),
+      input.dislikerHistory.map((p) => p.rating),
+    );
+  }
+  assert.equal(userTaskKey("ml-1m", "42", 1), "ml-1m:user:42:test");
+  assert.equal(itemTaskKey("ml-1m", "1193"), "ml-1m:item:1193");
+});
+
+Deno.test("knowledgeTasks: kinds, periods and items without raters are selectable", () => {
+  const { dataset } = buildFixture();
+  const all = knowledgeTasks(dataset);
+  assert.equal(all.length, dataset.userInputs.length + dataset.itemInputs.length);
+  assert.ok(knowledgeTasks(dataset, { kinds: ["item"] }).every((t) => t.kind === "item"));
+  const lonely = {
+    ...dataset,
+    itemInputs: [
+      ...dataset.itemInputs,
+      {
+        item: 1,
+        liker: 0,
+        likerHistory: [],
+        likerRating: 0,
+        disliker: 0,
+        dislikerHistory: [],
+        dislikerRating: 0,
+      },
+    ],
+  };
+  assert.equal(itemTasks(lonely).length, dataset.itemInputs.length + 1);
+  assert.equal(
+    itemTasks(lonely, { includeItemsWithoutRaters: false }).length,
+    dataset.itemInputs.filter((i) => i.likerHistory.length + i.dislikerHistory.length > 0).length,
+  );
+});
+
+Deno.test("leakage: no test-period interaction appears in any task (fixture)", () => {
+  const { dataset, testPeriod } = buildFixture();
+  const testPairs = new Set(testPeriod.map((x) => `${x.user}:${x.item}`));
+  assert.ok(testPairs.size > 100, "the fixture must have test-period interactions to miss");
+  const tasks = knowledgeTasks(dataset);
+  let checked = 0;
+  for (const [i, task] of tasks.entries()) {
+    if (task.kind === "user") {
+      const user = dataset.userInputs[i].user;
+      for (const p of task.history) {
+        assert.ok(!testPairs.has(`${user}:${p.item}`), `${task.key}: ${p.title} is test-period`);
+        checked++;
+      }
+    } else {
+      const input = dataset.itemInputs[i - dataset.userInputs.length];
+      for (
+        const [user, history] of [[input.liker, task.likerHistory], [
+          input.disliker,
+          task.dislikerHistory,
+        ]] as const
+      ) {
+        for (const p of history) {
+          assert.ok(!testPairs.has(`${user}:${p.item}`), `${task.key}: ${p.title} is test-period`);
+          checked++;
+        }
+      }
+    }
+  }
+  assert.ok(checked > 1000);
+});
+
+Deno.test("leakage: no test-period target of the prepared synthetic dataset appears in any task", async () => {
+  const { dataset } = await prepareDataset({
+    dataset: "synthetic",
+    synthetic: { users: 50, items: 70, seed: 3 },
+  });
+  const testPairs = new Set<string>();
+  for (let r = 0; r < dataset.test.size; r++) {
+    testPairs.add(`${dataset.test.user[r]}:${dataset.test.item[r]}`);
+  }
+  // Items a user rated in both periods cannot tell the periods apart; leave them out of the check.
+  const trainPairs = new Set<string>();
+  for (let r = 0; r < dataset.trainPeriod.size; r++) {
+    trainPairs.add(`${dataset.trainPeriod.user[r]}:${dataset.trainPeriod.item[r]}`);
+  }
+  const testOnly = new Set([...testPairs].filter((p) => !trainPairs.has(p)));
+  assert.ok(testOnly.size > 100);
+  const tasks = knowledgeTasks(dataset);
+  for (const [i, task] of tasks.entries()) {
+    const rows: [number, { item?: number }[]][] = task.kind === "user"
+      ? [[dataset.userInputs[i].user, task.history]]
+      : [
+        [dataset.itemInputs[i - dataset.userInputs.length].liker, task.likerHistory],
+        [dataset.itemInputs[i - dataset.userInputs.length].disliker, task.dislikerHistory],
+      ];
+    for (const [user, history] of rows) {
+      for (const p of history) assert.ok(!testOnly.has(`${user}:${p.item}`), task.key);
+    }
+  }
+});
+
+Deno.test("a window reaching into the test period is refused with the key and position", () => {
+  const { dataset } = buildFixture();
+  const input = dataset.userInputs[0];
+  const split = dataset.userSplit.split[input.user];
+  const bad = {
+    ...dataset,
+    userInputs: [{
+      ...input,
+      history: [...input.history, {
+        title: "Leaked (2001)",
+        rating: 5,
+        item: 3,
+        position: split + 1,
+      }],
+    }],
+  };
+  assert.throws(
+    () => userTasks(bad),
+    (e: Error) =>
+      e.message.includes("fixture:user:u7:train") && e.message.includes(`position ${split + 1}`) &&
+      e.message.includes("test period"),
+  );
+  const unknown = { ...dataset, userInputs: [{ ...input, user: 999 }] };
+  assert.throws(() => userTasks(unknown), /unknown dense user 999/);
+});
