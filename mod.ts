@@ -16,6 +16,7 @@
  *
  * @module
  */
+export * from "./util/random.ts";
 export * from "./datasets/mod.ts";
 export * from "./plugins/mod.ts";
 export * from "./plugins/tasks.ts";

@@ -34,9 +34,38 @@ export function useWasmKernels(on: boolean): boolean {
   return wasmThreshold !== Infinity;
 }
 
-function wasmFor(a: Floats, b: Floats, macs: number): boolean {
-  return macs >= wasmThreshold && a instanceof Float32Array && b instanceof Float32Array &&
-    wasmGemmAvailable();
+/**
+ * Largest operand set (floats, 256 MiB) copied into the WebAssembly memory at once.
+ *
+ * @example
+ * ```ts
+ * import { WASM_MAX_FLOATS } from "./kernels.ts";
+ * console.log(WASM_MAX_FLOATS * 4 / 2 ** 20, "MiB");
+ * ```
+ */
+export const WASM_MAX_FLOATS = 64 * 1024 * 1024;
+
+/** Narrow outputs (e.g. a final 1-logit layer) would be mostly padding in the kernel. */
+/**
+ * Whether float32 work may use the WebAssembly SIMD kernels now (see `useWasmKernels`).
+ *
+ * @example
+ * ```ts
+ * import { wasmKernelsOn } from "./kernels.ts";
+ * console.log(wasmKernelsOn());
+ * ```
+ */
+export function wasmKernelsOn(): boolean {
+  return wasmThreshold !== Infinity && wasmGemmAvailable();
+}
+
+function wasmFor(a: Floats, b: Floats, dims: { rows: number; inDim: number; outDim: number }) {
+  const { rows, inDim, outDim } = dims;
+  // Operands beyond WASM_MAX_FLOATS (huge prediction batches) stay in JavaScript rather than
+  // growing the module's memory without bound.
+  return outDim >= 8 && inDim >= 8 && rows * inDim * outDim >= wasmThreshold &&
+    (rows + outDim) * (inDim + 8) + rows * (outDim + 8) <= WASM_MAX_FLOATS &&
+    a instanceof Float32Array && b instanceof Float32Array && wasmGemmAvailable();
 }
 
 /**
@@ -59,7 +88,7 @@ export function linearForward(
   dims: { rows: number; inDim: number; outDim: number },
 ): void {
   const { rows: n, inDim: I, outDim: O } = dims;
-  if (wasmFor(x, w, n * I * O) && y instanceof Float32Array) {
+  if (wasmFor(x, w, dims) && y instanceof Float32Array) {
     wasmLinearForward(x as Float32Array, w as Float32Array, b as Float32Array | null, y, dims);
     return;
   }
@@ -114,7 +143,7 @@ export function linearBackwardInput(
   dims: { rows: number; inDim: number; outDim: number; accumulate: boolean },
 ): void {
   const { rows: n, inDim: I, outDim: O, accumulate } = dims;
-  if (wasmFor(dy, w, n * I * O) && dx instanceof Float32Array) {
+  if (wasmFor(dy, w, dims) && dx instanceof Float32Array) {
     wasmLinearBackwardInput(dy as Float32Array, w as Float32Array, dx, dims);
     return;
   }
@@ -159,7 +188,7 @@ export function linearBackwardParams(
   dims: { rows: number; inDim: number; outDim: number },
 ): void {
   const { rows: n, inDim: I, outDim: O } = dims;
-  if (wasmFor(dy, x, n * I * O) && dw instanceof Float32Array) {
+  if (wasmFor(dy, x, dims) && dw instanceof Float32Array) {
     wasmLinearBackwardWeight(dy as Float32Array, x as Float32Array, dw, dims);
     if (db !== null) {
       for (let r = 0; r < n; r++) for (let o = 0; o < O; o++) db[o] += dy[r * O + o];

@@ -47,3 +47,4 @@ export {
 } from "./safetensors.ts";
 export { validateInputs } from "./validate.ts";
 export { SeededRandom } from "./rng.ts";
+export { useWasmKernels, wasmKernelsOn } from "./kernels.ts";

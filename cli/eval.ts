@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { dirname, join } from "node:path";
+import { saveServingBundle } from "../adapters/http/bundle.ts";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { embedderFromSpec } from "../adapters/embed/spec.ts";
@@ -14,6 +16,7 @@ import { MODEL_NAMES, type ModelName } from "../backbone/types.ts";
 import { DATASET_NAMES, prepareDataset } from "../datasets/mod.ts";
 import { baselinesTable, markdownReport, resultsTable } from "../eval/report.ts";
 import { resolveData } from "../eval/resolve_data.ts";
+import { downloadDataset, DOWNLOADS } from "../eval/download.ts";
 import { runEval, type TrainingCache, type TrainingResult } from "../eval/run_eval.ts";
 import { svgChart } from "../eval/svg.ts";
 import { buildComponents } from "./components.ts";
@@ -35,6 +38,9 @@ const DEFAULTS = {
   concurrency: 8,
 } as const;
 
+/** Defaults for a large training split, sized so ML-1M finishes in about 20 minutes on 2 cores. */
+const LARGE = { samples: 200_000, epochs: 2, seeds: "1" } as const;
+
 const HELP = `deno task eval [options]
 
 Runs the R4ec pipeline — knowledge (reason -> reflect -> refine), encoding, CTR training of the
@@ -51,9 +57,10 @@ conditions base / statistics control / reasoning-only / R4 — and writes a repo
   --reflector SPEC    grounded | hybrid:<LLM spec> | <LLM spec> (default ${DEFAULTS.reflector})
   --encoder SPEC      hashing | transformers:ID_OR_PATH | hf:MODEL (default ${DEFAULTS.encoder})
   --rounds N          R4 reflection rounds, 0 = reasoning only (default ${DEFAULTS.rounds})
-  --epochs N          maximum training epochs (default ${DEFAULTS.epochs}; early stopping on validation AUC)
+  --epochs N          maximum training epochs (default ${DEFAULTS.epochs}, or ${LARGE.epochs} when the training
+                      split has over ${LARGE.samples} samples; early stopping on validation AUC)
   --patience N        epochs without validation improvement before stopping (default ${DEFAULTS.patience})
-  --seeds LIST        comma-separated seeds (default ${DEFAULTS.seeds})
+  --seeds LIST        comma-separated seeds (default ${DEFAULTS.seeds}, or ${LARGE.seeds} on a large training split)
   --batch-size N      training batch size (default ${DEFAULTS.batchSize})
   --lr X              Adam learning rate (default ${DEFAULTS.lr})
   --store FILE        DuckDB store of knowledge, vectors and finished trainings (default ${DEFAULTS.store})
@@ -154,14 +161,17 @@ await runCli(HELP, async (args) => {
     strict: true,
   });
   const flags = Flags.parse(values);
-  const resolved = resolveData({
+  const log = (line: string) => console.error(line);
+  const resolved = await resolveData({
     dataset: flags.dataset ?? DEFAULTS.dataset,
     explicit: flags.dataset !== undefined || flags.data !== undefined,
     dataDir: flags.data,
+    download: DOWNLOADS[flags.dataset ?? DEFAULTS.dataset]
+      ? (name) => downloadDataset(name, { log })
+      : undefined,
   });
   // The first line says what data runs (and why, when it is the synthetic fallback).
   console.log(`data: ${resolved.origin}`);
-  const log = (line: string) => console.error(line);
   const started = performance.now();
   const { dataset } = await prepareDataset({
     dataset: resolved.dataset as typeof DATASET_NAMES[number],
@@ -172,7 +182,8 @@ await runCli(HELP, async (args) => {
     },
   });
   const prepareSeconds = (performance.now() - started) / 1000;
-  await Deno.mkdir(join(flags.store, ".."), { recursive: true });
+  const large = dataset.train.size > LARGE.samples;
+  await Deno.mkdir(dirname(flags.store), { recursive: true });
   const store = await openStore(flags.store);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -209,14 +220,29 @@ await runCli(HELP, async (args) => {
       trainings: await storeTrainingCache(store),
       backbones: flags.backbones,
       rounds: flags.rounds,
-      seeds: flags.seeds ?? (flags.quick ? [1, 2] : list(DEFAULTS.seeds).map(Number)),
-      epochs: flags.epochs ?? (flags.quick ? 4 : DEFAULTS.epochs),
+      seeds: flags.seeds ??
+        list(flags.quick ? "1,2" : large ? LARGE.seeds : DEFAULTS.seeds).map(Number),
+      epochs: flags.epochs ?? (flags.quick ? 4 : large ? LARGE.epochs : DEFAULTS.epochs),
       patience: flags.patience,
       batchSize: flags["batch-size"],
       lr: flags.lr,
       concurrency: flags.concurrency,
       log,
       signal: controller.signal,
+      // R4 models are kept as serving bundles beside the store (`deno task serve --model DIR`).
+      async onTrained({ condition, model, embedder, keyPrefix, trainingKey }) {
+        if (condition !== "r4") return undefined;
+        const id = createHash("sha256").update(trainingKey).digest("hex").slice(0, 16);
+        const dir = join(dirname(flags.store), "models", id);
+        await saveServingBundle(dir, {
+          model,
+          dataset,
+          encoder: embedder,
+          encoderSpec: flags.encoder,
+          knowledgePrefix: keyPrefix,
+        });
+        return dir;
+      },
     });
     report.timings.prepareSeconds = prepareSeconds;
     report.timings.totalSeconds = (performance.now() - started) / 1000;

@@ -12,7 +12,7 @@ import { DATASET_NAMES, prepareDataset } from "../datasets/mod.ts";
 import { openStore } from "../adapters/store/mod.ts";
 import { type KnowledgeJobProgress, runKnowledgeJob } from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
-import { knowledgeTasks, runKeyed } from "../plugins/tasks.ts";
+import { knowledgeTasks, runKeyPrefix, withKeyPrefix } from "../plugins/tasks.ts";
 import { buildComponents } from "./components.ts";
 import { runCli } from "./run.ts";
 
@@ -190,11 +190,13 @@ await runCli(HELP, async (args) => {
       signal: run.signal,
     });
     const { actor, reflector } = components;
-    tasks = await runKeyed(tasks, {
+    // The prefix hashes the dataset's full task list, so a subset run shares keys with `eval`.
+    const prefix = await runKeyPrefix(knowledgeTasks(dataset), {
       actor: actor.id,
       reflector: reflector.id,
       rounds: flags.rounds,
     });
+    tasks = withKeyPrefix(tasks, prefix);
     const config = { ...flags, tasks: tasks.length, actorId: actor.id, reflectorId: reflector.id };
     const runId = await store.startRun({ kind: "knowledge", config });
     console.error(

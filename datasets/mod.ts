@@ -17,7 +17,7 @@ export {
   type MovieLensOptions,
 } from "./movielens.ts";
 export { type SyntheticOptions, syntheticSource } from "./synthetic.ts";
-export { applyProtocol, mulberry32, type PrepareReport, type ProtocolOptions } from "./protocol.ts";
+export { applyProtocol, type PrepareReport, type ProtocolOptions } from "./protocol.ts";
 export {
   DATASET_NAMES,
   type DatasetName,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { mulberry32 } from "../util/random.ts";
 import { type DuckDBConnection, readColumns, readRows } from "./duckdb.ts";
 import { DatasetError } from "./errors.ts";
 import type { DatasetSource, SourceReport } from "./source.ts";
@@ -46,18 +47,6 @@ export interface PrepareReport extends SourceReport {
 function vocabulary(raw: string[]): Vocabulary {
   const all = ["", ...raw];
   return { raw: all, index: new Map(all.map((r, i) => [r, i])) };
-}
-
-/** A small seeded PRNG (mulberry32) for reproducible choices. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function emptySplit(size: number, T: number, A: number): SampleSplit {

@@ -11,7 +11,7 @@
  * @module
  */
 import { listValue } from "@duckdb/node-api";
-import { mulberry32 } from "./protocol.ts";
+import { mulberry32 } from "../util/random.ts";
 import { CREATE_SOURCE_TABLES, type DatasetSource } from "./source.ts";
 import { MOVIE_DOMAIN } from "./movielens.ts";
 

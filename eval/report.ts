@@ -118,6 +118,16 @@ ${baselinesTable(r)}
   }; mean ${k.item.meanWords.toFixed(0)} words.
 - coverage (share of samples with knowledge): ${JSON.stringify(k.coverage)}
 
+## Trained R4 models
+
+${
+    r.results.filter((x) => x.condition === "r4").flatMap((x) =>
+      x.runs.filter((run) => run.modelDir).map((run) =>
+        `- ${x.backbone}: \`${run.modelDir}\` (serve with \`deno task serve --store STORE --model ${run.modelDir}\`)`
+      )
+    ).join("\n") || "- none saved in this run"
+  }
+
 ## Timings (seconds)
 
 ${Object.entries(r.timings).map(([name, s]) => `- ${name}: ${s.toFixed(1)}`).join("\n")}

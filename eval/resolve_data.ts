@@ -1,8 +1,9 @@
 /**
  * Where `deno task eval` finds a dataset: `--data`, then `$R4EC_DATA_DIR/<dataset>`, then
- * `./data/<dataset>`. When none has the files and the dataset was not asked for explicitly, the
- * built-in synthetic dataset runs instead, and the reason is reported. An explicit request is never
- * silently changed.
+ * `./data/<dataset>`, then a checksum-verified download from GroupLens into a cache folder. When
+ * none of these yields the files and the dataset was not asked for explicitly, the built-in
+ * synthetic dataset runs instead, and the reason is reported. An explicit request is never silently
+ * changed.
  *
  * @module
  */
@@ -48,17 +49,19 @@ function missingFiles(dir: string, dataset: string): string[] {
  * @example
  * ```ts
  * import { resolveData } from "./resolve_data.ts";
- * const r = resolveData({ dataset: "ml-1m", explicit: false });
+ * const r = await resolveData({ dataset: "ml-1m", explicit: false });
  * console.log(r.origin);
  * ```
  */
-export function resolveData(options: {
+export async function resolveData(options: {
   dataset: string;
   /** True when the user named the dataset (or a folder) on the command line. */
   explicit: boolean;
   dataDir?: string;
   env?: (name: string) => string | undefined;
-}): ResolvedData {
+  /** Fetches the dataset into a cache and returns its folder (absent: no download). */
+  download?: (dataset: string) => Promise<string>;
+}): Promise<ResolvedData> {
   const { dataset } = options;
   if (dataset === "synthetic") {
     return { dataset, origin: "built-in synthetic dataset (seeded, offline)", fellBack: false };
@@ -91,8 +94,26 @@ export function resolveData(options: {
     }
     tried.push(dir);
   }
-  const why = `no ${dataset} files in ${tried.join(" or ")} (set --data or R4EC_DATA_DIR; ` +
-    `automatic download is not available in this version)`;
+  let why = `no ${dataset} files in ${tried.join(" or ")}`;
+  if (options.download) {
+    try {
+      const dir = await options.download(dataset);
+      if (missingFiles(dir, dataset).length === 0) {
+        return {
+          dataset,
+          dataDir: dir,
+          origin: `${dataset} downloaded into ${dir}`,
+          fellBack: false,
+        };
+      }
+      why += `, and the download into ${dir} lacks its files`;
+    } catch (e) {
+      why += `, and the download failed (${e instanceof Error ? e.message : String(e)})`;
+    }
+  } else {
+    why += " (no download is known for it)";
+  }
+  why += "; set --data or R4EC_DATA_DIR";
   if (options.explicit) throw new Error(why);
   return {
     dataset: "synthetic",

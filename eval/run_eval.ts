@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createModel, evaluate, fit, modelConfigFor } from "../backbone/mod.ts";
+import { createModel, type CtrModel, evaluate, fit, modelConfigFor } from "../backbone/mod.ts";
 import type { CtrInputs, ModelName } from "../backbone/types.ts";
 import { auc, logLoss } from "../backbone/metrics.ts";
 import {
@@ -18,7 +18,7 @@ import {
 } from "../datasets/mod.ts";
 import { runKnowledgeJob } from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
-import { knowledgeTasks, runKeyed, taskKeyOf } from "../plugins/tasks.ts";
+import { knowledgeTasks, runKeyPrefix, taskKeyOf, withKeyPrefix } from "../plugins/tasks.ts";
 import type {
   Actor,
   Embedder,
@@ -82,6 +82,19 @@ export interface EvalOptions {
   concurrency: number;
   /** Progress lines (stderr). */
   log: (line: string) => void;
+  /**
+   * Called after each new training with the trained model; may save it (e.g. as a serving bundle)
+   * and return where, which the report then lists.
+   */
+  onTrained?: (trained: {
+    backbone: ModelName;
+    condition: Condition;
+    seed: number;
+    model: CtrModel;
+    embedder: Embedder;
+    keyPrefix: string;
+    trainingKey: string;
+  }) => Promise<string | undefined>;
   signal?: AbortSignal;
 }
 
@@ -93,6 +106,8 @@ export interface TrainingResult {
   bestEpoch: number;
   epochs: number;
   seconds: number;
+  /** Where the trained model was saved, when it was. */
+  modelDir?: string;
 }
 
 /** Mean and sample standard deviation over seeds. */
@@ -183,11 +198,13 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   // 1. Knowledge: R4 for every user window and item; keys carry the configuration, so another
   // actor or reflector never reuses these records.
   let t0 = t();
-  const tasks = await runKeyed(knowledgeTasks(d), {
+  const allTasks = knowledgeTasks(d);
+  const keyPrefix = await runKeyPrefix(allTasks, {
     actor: o.actor.value.id,
     reflector: o.reflector.value.id,
     rounds: o.rounds,
   });
+  const tasks = withKeyPrefix(allTasks, keyPrefix);
   o.log(
     `knowledge: ${tasks.length} tasks (actor ${o.actor.value.id}, reflector ${o.reflector.value.id}, rounds ${o.rounds})`,
   );
@@ -231,22 +248,27 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   const byKey = new Map(records.map((r) => [taskKeyOf(r.key), r]));
   timings.knowledgeSeconds = (t() - t0) / 1000;
 
-  // 2. Encoding of first drafts (reasoning-only) and final texts (R4).
+  // 2. Encoding of first drafts (reasoning-only) and final texts (R4). A draft that could not be
+  // parsed holds the raw model output: it counts as no knowledge (a zero vector), never as text.
   t0 = t();
-  const corpus = [...new Set(records.flatMap((r) => [r.first.text, r.final.text]))];
+  const usable = (draft: KnowledgeRecord["first"]) => draft.parseFailure ? undefined : draft.text;
+  const corpus = [
+    ...new Set(
+      records.flatMap((r) => [usable(r.first), usable(r.final)]).filter((x) => x !== undefined),
+    ),
+  ];
   const embedder = await o.encoder.create(corpus);
   o.log(`encoding: ${corpus.length} distinct texts with ${embedder.id}`);
   const vectors = await embedder.embed(corpus, o.signal);
   const vectorOfText = new Map(corpus.map((text, k) => [text, vectors[k]]));
+  const vectorOf = (which: "first" | "final") => (key: string) => {
+    const draft = byKey.get(key)?.[which];
+    const text = draft && usable(draft);
+    return text === undefined ? undefined : vectorOfText.get(text);
+  };
   const matrices = {
-    reasoning: knowledgeMatrices(d, embedder.dim, (key) => {
-      const r = byKey.get(key);
-      return r ? vectorOfText.get(r.first.text) : undefined;
-    }),
-    r4: knowledgeMatrices(d, embedder.dim, (key) => {
-      const r = byKey.get(key);
-      return r ? vectorOfText.get(r.final.text) : undefined;
-    }),
+    reasoning: knowledgeMatrices(d, embedder.dim, vectorOf("first")),
+    r4: knowledgeMatrices(d, embedder.dim, vectorOf("final")),
   };
   timings.encodingSeconds = (t() - t0) / 1000;
 
@@ -283,7 +305,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
         const key = JSON.stringify({
           fingerprint,
           knowledge: condition === "reasoning" || condition === "r4"
-            ? `${tasks[0]?.key.split("|")[0]}:${embedder.id}`
+            ? `${keyPrefix}${embedder.id}`
             : "",
           backbone,
           condition,
@@ -336,6 +358,16 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
           epochs: fitted.epochs.length,
           seconds: (t() - started) / 1000,
         };
+        const modelDir = await o.onTrained?.({
+          backbone,
+          condition,
+          seed,
+          model,
+          embedder,
+          keyPrefix,
+          trainingKey: key,
+        });
+        if (modelDir) result.modelDir = modelDir;
         await o.trainings.put(key, result);
         o.log(
           `train ${backbone}/${condition}/seed ${seed}: test AUC ${result.auc.toFixed(4)} LogLoss ${

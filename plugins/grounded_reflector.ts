@@ -9,6 +9,7 @@
  * @module
  */
 import { z } from "zod";
+import { hashSeed, mulberry32 } from "../util/random.ts";
 import type {
   Actor,
   ConstructionTarget,
@@ -94,27 +95,6 @@ export interface GroundedReflectorOptions {
   seed?: number;
   /** Reflector id (default `grounded(k=…,threshold=…)`). */
   id?: string;
-}
-
-/** FNV-1a over a string, mixed with the seed: a stable per-task seed. */
-function hashSeed(seed: number, text: string): number {
-  let h = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

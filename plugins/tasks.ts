@@ -232,35 +232,32 @@ export interface RunIdentity {
 }
 
 /**
- * Store keys for one configuration: `<config hash>|<task key>|<input hash>`. Knowledge is reused
- * only when the actor, reflector, rounds *and* the task's inputs are the same, so `deno task
- * knowledge` and `deno task eval` share work, and a changed dataset never reuses stale knowledge.
+ * The store-key prefix of one configuration, `<hash>|`: a hash of the actor, reflector, rounds and
+ * the inputs of every task of the dataset. Knowledge is reused only when all of these are the
+ * same, so `deno task knowledge`, `deno task eval` and the server share work, and a changed
+ * dataset never reuses stale knowledge. Pass the dataset's full task list, also when running a
+ * subset.
  *
  * @example
  * ```ts
- * import { runKeyed, taskKeyOf } from "./tasks.ts";
+ * import { runKeyPrefix, taskKeyOf } from "./tasks.ts";
  * import type { KnowledgeTask } from "./types.ts";
  * declare const tasks: KnowledgeTask[];
- * const keyed = await runKeyed(tasks, { actor: "profile", reflector: "grounded", rounds: 1 });
- * console.assert(taskKeyOf(keyed[0].key) === tasks[0].key);
+ * const prefix = await runKeyPrefix(tasks, { actor: "profile", reflector: "grounded", rounds: 1 });
+ * console.assert(taskKeyOf(prefix + tasks[0].key) === tasks[0].key);
  * ```
  */
-export async function runKeyed(
-  tasks: KnowledgeTask[],
-  identity: RunIdentity,
-): Promise<KnowledgeTask[]> {
-  const tag = await sha256Hex(
-    JSON.stringify([identity.actor, identity.reflector, identity.rounds]),
-    12,
-  );
-  return await Promise.all(tasks.map(async (task) => {
-    const { key, ...inputs } = task;
-    return { ...task, key: `${tag}|${key}|${await sha256Hex(JSON.stringify(inputs), 12)}` };
-  }));
+export async function runKeyPrefix(tasks: KnowledgeTask[], identity: RunIdentity): Promise<string> {
+  const text = JSON.stringify([identity.actor, identity.reflector, identity.rounds, tasks]);
+  return `${await sha256Hex(text, 12)}|`;
 }
 
-/** The task key inside a run key (see {@linkcode runKeyed}). */
-export function taskKeyOf(runKey: string): string {
-  const parts = runKey.split("|");
-  return parts.length === 3 ? parts[1] : runKey;
+/** Tasks with their keys prefixed (see {@linkcode runKeyPrefix}). */
+export function withKeyPrefix(tasks: KnowledgeTask[], prefix: string): KnowledgeTask[] {
+  return tasks.map((task) => ({ ...task, key: prefix + task.key }));
+}
+
+/** The task key inside a prefixed store key. */
+export function taskKeyOf(storeKey: string): string {
+  return storeKey.slice(storeKey.indexOf("|") + 1);
 }

@@ -9,6 +9,7 @@
  */
 import type { ChatRequest, ChatResult, TextGenerator } from "../../plugins/types.ts";
 import { LlmError, LlmGaveUpError, LlmHttpError, LlmTimeoutError } from "./errors.ts";
+import { mulberry32 } from "../../util/random.ts";
 
 /** Options of {@link withLimits}. */
 export interface LimitOptions {
@@ -175,18 +176,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** mulberry32: a small seeded PRNG for reproducible jitter. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function estimateTokens(req: ChatRequest): number {
   const chars = req.messages.reduce((n, m) => n + m.content.length, 0);
   return Math.ceil(chars / 4) + (req.params?.maxTokens ?? 512);
@@ -230,7 +219,7 @@ export function withLimits(generator: TextGenerator, options: LimitOptions = {})
   const tokens = options.tokensPerMinute === undefined
     ? undefined
     : new SlidingWindow(positive("tokensPerMinute", options.tokensPerMinute, 1), windowMs);
-  const random = seededRandom(options.seed ?? 0);
+  const random = mulberry32(options.seed ?? 0);
   const runSignal = options.signal ?? new AbortController().signal;
   // A 429 with Retry-After pauses every caller of this wrapper until then.
   let pausedUntil = 0;

@@ -9,6 +9,8 @@ import { ensure, type ParamStore } from "../param.ts";
 import type { Floats } from "../types.ts";
 import { reluBackward } from "./activations.ts";
 import { Dense } from "./dense.ts";
+import { WASM_MAX_FLOATS, wasmKernelsOn } from "../kernels.ts";
+import { wasmAttentionBackward, wasmAttentionForward } from "../wasm/gemm.ts";
 
 /**
  * Heads split the projected width into `heads` contiguous slices of `headDim` (the reference
@@ -91,8 +93,83 @@ export class SelfAttention {
       y.set(x.subarray(0, rows * O));
     }
     const scale = 1 / Math.sqrt(dk);
-    // Inner loops run along dk (long, contiguous); F is small: scores as dot products, then
-    // row axpys y_i += a_ij V_j.
+    if (this.#simd(Q, n)) {
+      wasmAttentionForward(
+        {
+          q: Q as Float32Array,
+          k: K as Float32Array,
+          v: V as Float32Array,
+          y: y as Float32Array,
+          att: att as Float32Array,
+        },
+        { samples: n, fields: F, heads: H, headDim: dk },
+        scale,
+      );
+    } else {
+      this.#jsForward(n, scale);
+    }
+    for (let i = 0; i < rows * O; i++) if (y[i] < 0) y[i] = 0;
+    return y;
+  }
+
+  /** Backward; `dy` is modified in place. Returns dL/dx (own buffer). */
+  backward(dy: Floats, n: number): Floats {
+    const F = this.fields, H = this.heads, dk = this.headDim, O = this.outDim, I = this.inDim;
+    const rows = n * F, store = this.#store;
+    reluBackward(dy, this.out, rows * O);
+    this.#dQ = ensure(store, this.#dQ, rows * O);
+    this.#dK = ensure(store, this.#dK, rows * O);
+    this.#dV = ensure(store, this.#dV, rows * O);
+    const dQ = this.#dQ, dK = this.#dK, dV = this.#dV;
+    const Q = this.query.out, K = this.key.out, V = this.value.out, att = this.#att;
+    const scale = 1 / Math.sqrt(dk);
+    if (this.#simd(Q, n)) {
+      wasmAttentionBackward(
+        {
+          dy: dy as Float32Array,
+          q: Q as Float32Array,
+          k: K as Float32Array,
+          v: V as Float32Array,
+          att: att as Float32Array,
+          dq: dQ as Float32Array,
+          dk: dK as Float32Array,
+          dv: dV as Float32Array,
+        },
+        { samples: n, fields: F, heads: H, headDim: dk },
+        scale,
+      );
+    } else {
+      this.#jsBackward(dy, n, scale);
+    }
+    this.dx = ensure(store, this.dx, rows * I);
+    const dx = this.dx;
+    if (this.residual) {
+      this.residual.backward(dy, rows, { into: dx, accumulate: false });
+    } else {
+      dx.set(dy.subarray(0, rows * I));
+    }
+    this.query.backward(dQ, rows, { into: dx, accumulate: true });
+    this.key.backward(dK, rows, { into: dx, accumulate: true });
+    this.value.backward(dV, rows, { into: dx, accumulate: true });
+    return dx;
+  }
+
+  /** The WebAssembly SIMD path needs float32 buffers, a head width divisible by 4 and a batch
+   * whose copies fit `WASM_MAX_FLOATS`. */
+  #simd(q: Floats, n: number): boolean {
+    const floats = n * this.fields * (8 * this.outDim + 2 * this.heads * this.fields);
+    return q instanceof Float32Array && this.headDim % 4 === 0 && floats <= WASM_MAX_FLOATS &&
+      wasmKernelsOn();
+  }
+
+  /**
+   * JavaScript attention products (float64 and fallback path). Inner loops run along dk (long,
+   * contiguous); F is small: scores as dot products, then row axpys y_i += a_ij V_j.
+   */
+  #jsForward(n: number, scale: number): void {
+    const F = this.fields, H = this.heads, dk = this.headDim, O = this.outDim;
+    const Q = this.query.out, K = this.key.out, V = this.value.out;
+    const y = this.out, att = this.#att;
     for (let b = 0; b < n; b++) {
       for (let h = 0; h < H; h++) {
         const ho = h * dk, ab = (b * H + h) * F * F;
@@ -120,21 +197,13 @@ export class SelfAttention {
         }
       }
     }
-    for (let i = 0; i < rows * O; i++) if (y[i] < 0) y[i] = 0;
-    return y;
   }
 
-  /** Backward; `dy` is modified in place. Returns dL/dx (own buffer). */
-  backward(dy: Floats, n: number): Floats {
-    const F = this.fields, H = this.heads, dk = this.headDim, O = this.outDim, I = this.inDim;
-    const rows = n * F, store = this.#store;
-    reluBackward(dy, this.out, rows * O);
-    this.#dQ = ensure(store, this.#dQ, rows * O);
-    this.#dK = ensure(store, this.#dK, rows * O);
-    this.#dV = ensure(store, this.#dV, rows * O);
-    const dQ = this.#dQ, dK = this.#dK, dV = this.#dV, dA = this.#dA;
+  /** JavaScript backward of the attention products into dQ, dK, dV. */
+  #jsBackward(dy: Floats, n: number, scale: number): void {
+    const F = this.fields, H = this.heads, dk = this.headDim, O = this.outDim;
     const Q = this.query.out, K = this.key.out, V = this.value.out, att = this.#att;
-    const scale = 1 / Math.sqrt(dk);
+    const dQ = this.#dQ, dK = this.#dK, dV = this.#dV, dA = this.#dA;
     for (let b = 0; b < n; b++) {
       const base = b * F * O;
       for (let h = 0; h < H; h++) {
@@ -169,17 +238,6 @@ export class SelfAttention {
         }
       }
     }
-    this.dx = ensure(store, this.dx, rows * I);
-    const dx = this.dx;
-    if (this.residual) {
-      this.residual.backward(dy, rows, { into: dx, accumulate: false });
-    } else {
-      dx.set(dy.subarray(0, rows * I));
-    }
-    this.query.backward(dQ, rows, { into: dx, accumulate: true });
-    this.key.backward(dK, rows, { into: dx, accumulate: true });
-    this.value.backward(dV, rows, { into: dx, accumulate: true });
-    return dx;
   }
 }
 

@@ -7,6 +7,8 @@ import {
 } from "../../backbone/kernels.ts";
 import { wasmGemmAvailable } from "../../backbone/wasm/gemm.ts";
 import { SeededRandom } from "../../backbone/rng.ts";
+import { ParamStore } from "../../backbone/param.ts";
+import { SelfAttention } from "../../backbone/layers/self_attention.ts";
 
 /** Reference products in float64, straight from the definitions. */
 function naive(
@@ -40,7 +42,13 @@ for (const wasm of [false, true]) {
     try {
       const rng = new SeededRandom(4);
       // Odd sizes exercise the 4-row and 8-column tails and the padding.
-      for (const [n, I, O] of [[1, 3, 2], [7, 13, 11], [64, 96, 64], [130, 37, 200], [9, 256, 8]]) {
+      for (
+        const [n, I, O] of [[1, 3, 2], [7, 13, 11], [64, 96, 64], [130, 37, 200], [9, 256, 8], [
+          64,
+          20,
+          13,
+        ]]
+      ) {
         const x = Float32Array.from({ length: n * I }, () => rng.normal());
         const w = Float32Array.from({ length: O * I }, () => rng.normal());
         const b = Float32Array.from({ length: O }, () => rng.normal());
@@ -68,3 +76,31 @@ for (const wasm of [false, true]) {
     }
   });
 }
+
+Deno.test("self-attention: WebAssembly SIMD and JavaScript paths agree (float32)", () => {
+  const run = (wasm: boolean) => {
+    useWasmKernels(wasm);
+    try {
+      const store = new ParamStore({ seed: 3 });
+      const att = new SelfAttention(store, "att", { inDim: 6, heads: 2, headDim: 8, fields: 5 });
+      const rng = new SeededRandom(8);
+      const n = 7;
+      const x = Float32Array.from({ length: n * 5 * 6 }, () => rng.normal());
+      const dy = Float32Array.from({ length: n * 5 * 16 }, () => rng.normal());
+      const y = att.forward(x, n).slice(0, n * 5 * 16);
+      const dx = att.backward(dy, n).slice(0, n * 5 * 6);
+      return { y, dx, grads: store.params.map((p) => p.grad.slice()) };
+    } finally {
+      useWasmKernels(true);
+    }
+  };
+  const js = run(false), simd = run(true);
+  const near = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) =>
+    Array.from(a).forEach((v, i) =>
+      assert.ok(Math.abs(v - b[i]) < 1e-4 * (1 + Math.abs(v)), `${what}[${i}]`)
+    );
+  near(js.y, simd.y, "y");
+  near(js.dx, simd.dx, "dx");
+  js.grads.forEach((g, k) => near(g, simd.grads[k], `grad ${k}`));
+  assert.ok(js.y.some((v) => v !== 0));
+});

@@ -74,20 +74,29 @@ Deno.test("data resolution: flag, R4EC_DATA_DIR, ./data, then synthetic only whe
     await Deno.writeTextFile(join(dir, "ml-100k", f), "");
   }
   const env = (name: string) => (name === "R4EC_DATA_DIR" ? dir : undefined);
-  const viaEnv = resolveData({ dataset: "ml-100k", explicit: true, env });
+  const viaEnv = await resolveData({ dataset: "ml-100k", explicit: true, env });
   assert.equal(viaEnv.dataDir, join(dir, "ml-100k"));
   assert.equal(viaEnv.fellBack, false);
   const none = () => undefined;
-  const fallback = resolveData({ dataset: "ml-1m", explicit: false, env: none });
+  const offline = () => Promise.reject(new Error("network unreachable"));
+  const fallback = await resolveData({
+    dataset: "ml-1m",
+    explicit: false,
+    env: none,
+    download: offline,
+  });
   assert.equal(fallback.dataset, "synthetic");
   assert.ok(fallback.fellBack);
-  assert.match(fallback.origin, /^built-in synthetic dataset, because no ml-1m files/);
-  assert.throws(
-    () => resolveData({ dataset: "ml-1m", explicit: true, env: none }),
-    /no ml-1m files in data\/ml-1m/,
+  assert.match(
+    fallback.origin,
+    /^built-in synthetic dataset, because no ml-1m files in data\/ml-1m, and the download failed \(network unreachable\)/,
   );
-  assert.throws(
-    () => resolveData({ dataset: "ml-100k", explicit: true, dataDir: dir }),
+  await assert.rejects(
+    resolveData({ dataset: "ml-1m", explicit: true, env: none, download: offline }),
+    /no ml-1m files in data\/ml-1m, and the download failed/,
+  );
+  await assert.rejects(
+    resolveData({ dataset: "ml-100k", explicit: true, dataDir: dir }),
     /--data .* has no u\.data, u\.item, u\.genre for ml-100k/,
   );
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { loadServingBundle } from "../../adapters/http/bundle.ts";
 import { promptText, type RecordedRequest, startOpenAIServer } from "../fixtures/openai_server.ts";
 
 /** `['Title', 5]` pairs of the history block named `tag` in a prompt. */
@@ -102,6 +103,10 @@ Deno.test("eval end to end: LLM actor and reflector over the real HF client on 1
     assert.ok((await Deno.stat(join(out, f))).size > 500);
   }
   assert.match(await Deno.readTextFile(join(out, "report.md")), /\| din \| R4 knowledge/);
+  // The R4 model is kept as a serving bundle the HTTP router can load.
+  const r4 = report.results.find((r: { condition: string }) => r.condition === "r4");
+  const bundle = await loadServingBundle(r4.runs[0].modelDir);
+  assert.equal(bundle.manifest.dataset, "synthetic");
 
   // A rerun reuses stored knowledge and trainings: no new LLM call.
   const again = await run();

@@ -15,6 +15,7 @@ import type {
   UserKnowledgeInput,
   Vocabulary,
 } from "../../datasets/types.ts";
+import { mulberry32 } from "../../util/random.ts";
 
 /** The fields of a prepared dataset the fixture fills. */
 export type FixtureDataset = Pick<
@@ -59,17 +60,6 @@ const KEYWORDS = [
   "playful",
 ];
 const GENRES = ["Comedy", "Drama", "Action", "Horror", "Romance", "Sci-Fi"];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function vocabulary(prefix: string, n: number): Vocabulary {
   const raw = [""];

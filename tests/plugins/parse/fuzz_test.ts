@@ -15,18 +15,7 @@ import {
   userConstructionTask,
   userTask,
 } from "../task_fixtures.ts";
-
-/** mulberry32: a small seeded PRNG so every run fuzzes the same inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../../util/random.ts";
 
 const FRAGMENTS = [
   "<User Preference>",
@@ -118,7 +107,7 @@ function checkShape<T>(parsed: Parsed<T>, raw: string, label: string): void {
 }
 
 Deno.test("fuzz: every parser returns a value or a typed failure for any string, never throws", () => {
-  const next = rng(20260425);
+  const next = mulberry32(20260425);
   const tasks: KnowledgeTask[] = [
     userTask,
     itemTask,
@@ -164,7 +153,7 @@ Deno.test("fuzz: non-string inputs and huge inputs do not throw", () => {
 });
 
 Deno.test("property: decorated well-formed answers parse back to their knowledge and verdict", () => {
-  const next = rng(7);
+  const next = mulberry32(7);
   const words = [
     "family",
     "animation",

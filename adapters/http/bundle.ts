@@ -1,0 +1,482 @@
+/**
+ * The serving bundle: one folder holding a trained backbone (`model.safetensors` + `model.json`,
+ * written by `saveModel`) and `serving.json`, everything scoring and on-demand knowledge need that
+ * the weights do not hold: the dataset's vocabularies (raw ids in dense order), item attributes and
+ * descriptions, each user's latest backbone history and knowledge window, each item's rater windows,
+ * the key prefix of the knowledge in the store, and the encoder (id, spec and, for the hashing
+ * encoder, its fitted state) so new knowledge texts are embedded exactly as the training texts were.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { type EmbedderContext, embedderFromSpec } from "../embed/spec.ts";
+import { HashingEmbedder, HashingEmbedderStateSchema } from "../embed/hashing.ts";
+import { type AdaptorMemoStats, memoizeKnowledgeAdaptor } from "./adaptor_memo.ts";
+import { loadModel, saveModel } from "../../backbone/safetensors.ts";
+import type { CtrModel } from "../../backbone/model.ts";
+import type { CtrDataset, HistoryPair, SampleSplit } from "../../datasets/types.ts";
+import type { Embedder } from "../../plugins/types.ts";
+
+/**
+ * File name of the bundle's description.
+ *
+ * @example
+ * ```ts
+ * import { join } from "node:path";
+ * import { SERVING_FILE } from "./bundle.ts";
+ * const manifest = JSON.parse(await Deno.readTextFile(join("runs/serving", SERVING_FILE)));
+ * ```
+ */
+export const SERVING_FILE = "serving.json";
+/**
+ * Base name of the model files inside the bundle (`model.safetensors`, `model.json`).
+ *
+ * @example
+ * ```ts
+ * import { join } from "node:path";
+ * import { MODEL_BASENAME } from "./bundle.ts";
+ * import { loadModel } from "../../backbone/safetensors.ts";
+ * const model = await loadModel(join("runs/serving", MODEL_BASENAME));
+ * ```
+ */
+export const MODEL_BASENAME = "model";
+
+const Id = z.number().int().nonnegative();
+/** `[denseItem, rating]`, oldest first within a window. */
+const PairSchema = z.tuple([Id, z.number().int()]);
+
+const ItemInfoSchema = z.object({
+  title: z.string(),
+  attributes: z.array(z.string()),
+  genres: z.array(z.string()),
+  description: z.string().optional(),
+  year: z.number().int().optional(),
+});
+
+/**
+ * The encoder a bundle records.
+ *
+ * @example
+ * ```ts
+ * import { BundleEncoderSchema } from "./bundle.ts";
+ * BundleEncoderSchema.parse({ id: "hf:BAAI/bge-m3", dim: 1024, spec: "hf:BAAI/bge-m3" });
+ * ```
+ */
+export const BundleEncoderSchema = z.object({
+  /** Embedder id: the vector cache key in the store. */
+  id: z.string().min(1),
+  dim: z.number().int().positive(),
+  /** Spec to rebuild it (`hashing#dim=256`, `transformers:...`, `hf:...`), when known. */
+  spec: z.string().optional(),
+  /** Fitted state of the hashing encoder (`HashingEmbedder#toJSON`). */
+  hashingState: HashingEmbedderStateSchema.optional(),
+});
+/**
+ * The encoder a bundle records.
+ *
+ * @example
+ * ```ts
+ * import type { BundleEncoder } from "./bundle.ts";
+ * const e: BundleEncoder = { id: "hf:BAAI/bge-m3", dim: 1024, spec: "hf:BAAI/bge-m3" };
+ * ```
+ */
+export type BundleEncoder = z.infer<typeof BundleEncoderSchema>;
+
+/**
+ * `serving.json`. Dense indices are 1-based; index 0 is padding everywhere.
+ *
+ * @example
+ * ```ts
+ * import { ServingManifestSchema } from "./bundle.ts";
+ * const manifest = ServingManifestSchema.parse(
+ *   JSON.parse(await Deno.readTextFile("runs/serving/serving.json")),
+ * );
+ * ```
+ */
+export const ServingManifestSchema = z.object({
+  format: z.literal("r4ec.serving-bundle"),
+  version: z.literal(1),
+  createdAt: z.string(),
+  /** Backbone name (`din`, ...). */
+  model: z.string(),
+  dataset: z.string().min(1),
+  domain: z.object({
+    itemNoun: z.string().min(1),
+    ratingScale: z.tuple([z.number().int(), z.number().int()]),
+    likeThreshold: z.number(),
+  }),
+  historyLength: z.number().int().positive(),
+  attrFields: z.number().int().positive(),
+  attrFieldNames: z.array(z.string()),
+  /** Attribute vocabulary, dense order (`[0]` is `""`). */
+  attributes: z.array(z.string()),
+  items: z.object({
+    /** Raw item ids, dense order (`[0]` is `""`). */
+    raw: z.array(z.string()),
+    /** Dense attribute ids, `raw.length * attrFields`. */
+    attrs: z.array(Id),
+    /** Descriptive info by dense index (`[0]` is a placeholder). */
+    info: z.array(ItemInfoSchema),
+    /** Per dense item: the liker's and disliker's windows and ratings (null = no raters known). */
+    raters: z.array(
+      z.object({
+        liker: z.array(PairSchema),
+        disliker: z.array(PairSchema),
+      }).nullable(),
+    ),
+  }),
+  users: z.object({
+    /** Raw user ids, dense order (`[0]` is `""`). */
+    raw: z.array(z.string()),
+    /** Latest backbone history per dense user: `raw.length * historyLength` items, oldest first. */
+    historyItem: z.array(Id),
+    /** Ratings of `historyItem` (0 = padding). */
+    historyRating: z.array(z.number().int().nonnegative()),
+    /** Latest (test-period) knowledge window per dense user, `[item, rating]` pairs. */
+    window: z.array(z.array(PairSchema)),
+  }),
+  /** Prefix the knowledge keys carry in the store (`<tag>|`, or `""`). */
+  knowledgePrefix: z.string(),
+  encoder: BundleEncoderSchema,
+});
+/**
+ * `serving.json`.
+ *
+ * @example
+ * ```ts
+ * import type { ServingManifest } from "./bundle.ts";
+ * const titleOf = (m: ServingManifest, dense: number) => m.items.info[dense].title;
+ * ```
+ */
+export type ServingManifest = z.infer<typeof ServingManifestSchema>;
+
+/**
+ * A loaded bundle: the model, the manifest, id lookups and the encoder.
+ *
+ * @example
+ * ```ts
+ * import { loadServingBundle } from "./bundle.ts";
+ * const bundle = await loadServingBundle("runs/serving");
+ * console.log(bundle.model.name, bundle.itemIndex.get("1193"));
+ * ```
+ */
+export interface ServingBundle {
+  /** Folder it was loaded from. */
+  dir: string;
+  model: CtrModel;
+  manifest: ServingManifest;
+  /** Raw item id -> dense index. */
+  itemIndex: Map<string, number>;
+  /** Raw user id -> dense index. */
+  userIndex: Map<string, number>;
+  /** Item attribute ids, `items * attrFields`. */
+  itemAttrs: Int32Array;
+  /** Counters of the adaptor memo, when on. */
+  adaptorMemo?: AdaptorMemoStats;
+  /**
+   * The encoder of knowledge texts, built on first use (hashing: from the saved state; other
+   * kinds: from the spec), or `undefined` when the bundle records neither.
+   */
+  encoder(): Promise<Embedder | undefined>;
+}
+
+/**
+ * Options of {@link saveServingBundle}.
+ *
+ * @example
+ * ```ts
+ * import type { SaveServingBundleOptions } from "./bundle.ts";
+ * import type { CtrModel } from "../../backbone/model.ts";
+ * import type { CtrDataset } from "../../datasets/types.ts";
+ * import type { Embedder } from "../../plugins/types.ts";
+ * declare const model: CtrModel, dataset: CtrDataset, encoder: Embedder;
+ * const options: SaveServingBundleOptions = { model, dataset, encoder, encoderSpec: "hashing#dim=256" };
+ * ```
+ */
+export interface SaveServingBundleOptions {
+  /** The trained backbone. */
+  model: CtrModel;
+  /** The dataset it was trained on. */
+  dataset: CtrDataset;
+  /**
+   * The encoder of the knowledge vectors the model was trained with (a `cachedEmbedder` around
+   * it is fine: the hashing state is taken from the wrapped encoder).
+   */
+  encoder: Embedder;
+  /** Spec that rebuilds the encoder (not needed for the hashing encoder, whose state is saved). */
+  encoderSpec?: string;
+  /** Prefix of the knowledge keys in the store (the eval's `<tag>|`); default `""`. */
+  knowledgePrefix?: string;
+}
+
+const pairs = (window: HistoryPair[]): [number, number][] => window.map((p) => [p.item, p.rating]);
+
+/** Each user's latest T interactions (oldest first), from the sample with the highest position. */
+function latestHistories(d: CtrDataset): { item: number[]; rating: number[] } {
+  const T = d.historyLength, users = d.users.raw.length;
+  const bestPos = new Int32Array(users).fill(-1);
+  const bestSplit: (SampleSplit | undefined)[] = new Array(users);
+  const bestRow = new Int32Array(users);
+  for (const split of [d.train, d.valid, d.test]) {
+    for (let r = 0; r < split.size; r++) {
+      const u = split.user[r];
+      if (split.position[r] > bestPos[u]) {
+        bestPos[u] = split.position[r];
+        bestSplit[u] = split;
+        bestRow[u] = r;
+      }
+    }
+  }
+  const item = new Array<number>(users * T).fill(0), rating = new Array<number>(users * T).fill(0);
+  for (let u = 1; u < users; u++) {
+    const s = bestSplit[u];
+    if (!s) continue;
+    const r = bestRow[u];
+    // The window before the last sample, shifted by one, then the last sample itself.
+    for (let t = 1; t < T; t++) {
+      item[u * T + t - 1] = s.histItem[r * T + t];
+      rating[u * T + t - 1] = s.histRating[r * T + t];
+    }
+    item[u * T + T - 1] = s.item[r];
+    rating[u * T + T - 1] = s.rating[r];
+  }
+  return { item, rating };
+}
+
+/**
+ * Writes a serving bundle into `dir` (created if missing): `model.safetensors`, `model.json` and
+ * `serving.json`.
+ *
+ * @example
+ * ```ts
+ * import { saveServingBundle } from "./bundle.ts";
+ * import type { CtrModel } from "../../backbone/model.ts";
+ * import type { CtrDataset } from "../../datasets/types.ts";
+ * import type { Embedder } from "../../plugins/types.ts";
+ * declare const model: CtrModel, dataset: CtrDataset, encoder: Embedder;
+ * await saveServingBundle("runs/serving", { model, dataset, encoder, knowledgePrefix: "ab12|" });
+ * ```
+ */
+export async function saveServingBundle(
+  dir: string,
+  options: SaveServingBundleOptions,
+): Promise<void> {
+  const { model, dataset: d, encoder } = options;
+  const c = model.config;
+  const mismatch = (what: string, model: number, data: number) => {
+    if (model !== data) {
+      throw new Error(
+        `saveServingBundle: the model has ${what} ${model} but dataset ${d.name} has ${data}`,
+      );
+    }
+  };
+  mismatch("items", c.items, d.items.raw.length);
+  mismatch("attributes", c.attributes, d.attributes.raw.length);
+  mismatch("attrFields", c.attrFields, d.attrFields);
+  mismatch("historyLength", c.historyLength, d.historyLength);
+  if (c.knowledge && (c.knowledge.userDim !== encoder.dim || c.knowledge.itemDim !== encoder.dim)) {
+    throw new Error(
+      `saveServingBundle: encoder ${encoder.id} gives ${encoder.dim}-d vectors but the model ` +
+        `expects user ${c.knowledge.userDim}-d and item ${c.knowledge.itemDim}-d knowledge`,
+    );
+  }
+  const window: [number, number][][] = d.users.raw.map(() => []);
+  for (const input of d.userInputs) {
+    if (input.period === 1) window[input.user] = pairs(input.history);
+  }
+  const raters: ServingManifest["items"]["raters"] = d.items.raw.map(() => null);
+  for (const input of d.itemInputs) {
+    raters[input.item] = {
+      liker: pairs(input.likerHistory),
+      disliker: pairs(input.dislikerHistory),
+    };
+  }
+  const history = latestHistories(d);
+  // The eval wraps its encoder in a vector cache (`cachedEmbedder`): save the state underneath.
+  let hashing: HashingEmbedder | undefined;
+  for (let e: Embedder | undefined = encoder; e; e = (e as { inner?: Embedder }).inner) {
+    if (e instanceof HashingEmbedder) {
+      hashing = e;
+      break;
+    }
+  }
+  if (hashing && hashing.id !== encoder.id) {
+    throw new Error(
+      `saveServingBundle: encoder ${encoder.id} wraps hashing encoder ${hashing.id}; the ids ` +
+        `must match for the stored vectors to be found`,
+    );
+  }
+  const manifest: ServingManifest = {
+    format: "r4ec.serving-bundle",
+    version: 1,
+    createdAt: new Date().toISOString(),
+    model: model.name,
+    dataset: d.name,
+    domain: {
+      itemNoun: d.domain.itemNoun,
+      ratingScale: [d.domain.ratingScale[0], d.domain.ratingScale[1]],
+      likeThreshold: d.domain.likeThreshold,
+    },
+    historyLength: d.historyLength,
+    attrFields: d.attrFields,
+    attrFieldNames: d.attrFieldNames,
+    attributes: d.attributes.raw,
+    items: {
+      raw: d.items.raw,
+      attrs: Array.from(d.itemAttrs),
+      info: d.itemInfo.map((i) => ({
+        title: i.title,
+        attributes: i.attributes,
+        genres: i.genres,
+        ...(i.description !== undefined ? { description: i.description } : {}),
+        ...(i.year !== undefined ? { year: i.year } : {}),
+      })),
+      raters,
+    },
+    users: {
+      raw: d.users.raw,
+      historyItem: history.item,
+      historyRating: history.rating,
+      window,
+    },
+    knowledgePrefix: options.knowledgePrefix ?? "",
+    encoder: {
+      id: encoder.id,
+      dim: encoder.dim,
+      ...(options.encoderSpec !== undefined ? { spec: options.encoderSpec } : {}),
+      ...(hashing ? { hashingState: hashing.toJSON() } : {}),
+    },
+  };
+  await Deno.mkdir(dir, { recursive: true });
+  await saveModel(model, join(dir, MODEL_BASENAME));
+  await Deno.writeTextFile(join(dir, SERVING_FILE), JSON.stringify(manifest) + "\n");
+}
+
+/**
+ * Options of {@link loadServingBundle}.
+ *
+ * @example
+ * ```ts
+ * import type { LoadServingBundleOptions } from "./bundle.ts";
+ * const options: LoadServingBundleOptions = {
+ *   embedderContext: { accessToken: Deno.env.get("HF_TOKEN") },
+ *   memoCapacity: 20_000,
+ * };
+ * ```
+ */
+export interface LoadServingBundleOptions {
+  /** Context for rebuilding a non-hashing encoder from its spec (tokens, local model folder). */
+  embedderContext?: EmbedderContext;
+  /**
+   * Remember the knowledge adaptor's output per distinct vector (`memoizeKnowledgeAdaptor`);
+   * default true. The loaded model is then for inference only.
+   */
+  memoizeAdaptor?: boolean;
+  /** Rows per side the memo keeps (default 50,000). */
+  memoCapacity?: number;
+}
+
+/**
+ * Reads a bundle written by {@link saveServingBundle}, checking that the manifest and the model fit
+ * each other; errors name the file and the field.
+ *
+ * @example
+ * ```ts
+ * import { loadServingBundle } from "./bundle.ts";
+ * const bundle = await loadServingBundle("runs/serving");
+ * console.log(bundle.manifest.dataset, bundle.manifest.encoder.id);
+ * ```
+ */
+export async function loadServingBundle(
+  dir: string,
+  options: LoadServingBundleOptions = {},
+): Promise<ServingBundle> {
+  const file = join(dir, SERVING_FILE);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    throw new Error(`loadServingBundle: cannot read ${file}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`loadServingBundle: ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = ServingManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `loadServingBundle: ${file}: field ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
+  }
+  const m = parsed.data;
+  const model = await loadModel(join(dir, MODEL_BASENAME));
+  const c = model.config;
+  const check = (ok: boolean, message: string) => {
+    if (!ok) throw new Error(`loadServingBundle: ${file}: ${message}`);
+  };
+  const nItems = m.items.raw.length, nUsers = m.users.raw.length, T = m.historyLength;
+  check(m.model === model.name, `model is "${m.model}" but the weights are "${model.name}"`);
+  check(nItems === c.items, `items.raw has ${nItems} ids but the model has ${c.items} item rows`);
+  check(
+    m.attributes.length === c.attributes,
+    `attributes has ${m.attributes.length} values but the model has ${c.attributes} rows`,
+  );
+  check(m.attrFields === c.attrFields, `attrFields ${m.attrFields} != model ${c.attrFields}`);
+  check(T === c.historyLength, `historyLength ${T} != model ${c.historyLength}`);
+  check(m.items.attrs.length === nItems * m.attrFields, "items.attrs length != items * attrFields");
+  check(m.items.info.length === nItems, "items.info length != items.raw length");
+  check(m.items.raters.length === nItems, "items.raters length != items.raw length");
+  check(m.users.historyItem.length === nUsers * T, "users.historyItem length != users * T");
+  check(m.users.historyRating.length === nUsers * T, "users.historyRating length != users * T");
+  check(m.users.window.length === nUsers, "users.window length != users.raw length");
+  check(m.items.attrs.every((a) => a < c.attributes), "items.attrs holds an unknown attribute id");
+  check(m.users.historyItem.every((i) => i < nItems), "users.historyItem holds an unknown item");
+  check(
+    m.users.historyRating.every((r) => r < c.ratingValues),
+    `users.historyRating holds a rating >= ${c.ratingValues}`,
+  );
+  if (c.knowledge) {
+    check(
+      c.knowledge.userDim === m.encoder.dim && c.knowledge.itemDim === m.encoder.dim,
+      `encoder.dim ${m.encoder.dim} does not match the model's knowledge widths`,
+    );
+  }
+  const index = (raw: string[]) => new Map(raw.map((id, i) => [id, i] as const).slice(1));
+  let encoder: Promise<Embedder | undefined> | undefined;
+  const buildEncoder = async (): Promise<Embedder | undefined> => {
+    let e: Embedder;
+    if (m.encoder.hashingState) e = HashingEmbedder.fromJSON(m.encoder.hashingState);
+    else if (m.encoder.spec) e = await embedderFromSpec(m.encoder.spec, options.embedderContext);
+    else return undefined;
+    if (e.id !== m.encoder.id || e.dim !== m.encoder.dim) {
+      throw new Error(
+        `loadServingBundle: ${file}: the rebuilt encoder is ${e.id} (${e.dim}-d) but the bundle ` +
+          `records ${m.encoder.id} (${m.encoder.dim}-d); its vectors would not match`,
+      );
+    }
+    return e;
+  };
+  return {
+    dir,
+    model,
+    manifest: m,
+    itemIndex: index(m.items.raw),
+    userIndex: index(m.users.raw),
+    itemAttrs: Int32Array.from(m.items.attrs),
+    adaptorMemo: options.memoizeAdaptor === false
+      ? undefined
+      : memoizeKnowledgeAdaptor(model, { capacity: options.memoCapacity }),
+    encoder() {
+      // A failed build is not cached, so a transient failure (a remote encoder) can be retried.
+      encoder ??= buildEncoder().catch((e) => {
+        encoder = undefined;
+        throw e;
+      });
+      return encoder;
+    },
+  };
+}
