@@ -20,6 +20,7 @@ import {
   cachedGenerator,
   type GenerationStore,
 } from "../adapters/store/cached_generator.ts";
+import { nonTargetInteractions } from "../datasets/protocol.ts";
 import type { CtrDataset } from "../datasets/types.ts";
 import { groundedReflector } from "../plugins/grounded_reflector.ts";
 import { hybridReflector } from "../plugins/hybrid_reflector.ts";
@@ -171,7 +172,11 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
 
   let actor: Actor, actorDescription: string;
   if (o.actor === "profile") {
-    actor = profileActor({ dataset: o.dataset });
+    // Audience statistics come only from interactions that are no CTR target, so no training
+    // sample's own label reaches its item knowledge.
+    actor = profileActor({
+      dataset: { ...o.dataset, trainPeriod: nonTargetInteractions(o.dataset) },
+    });
     actorDescription = "profile — a deterministic statistical profile of interaction data (no LLM)";
   } else {
     const g = await generatorFor(o.actor);

@@ -66,6 +66,7 @@ conditions base / statistics control / reasoning-only / R4 — and writes a repo
   --store FILE        DuckDB store of knowledge, vectors and finished trainings (default ${DEFAULTS.store})
   --out DIR           report folder (default ./runs/<timestamp>)
   --concurrency N     knowledge tasks and LLM requests in flight (default ${DEFAULTS.concurrency})
+  --workers N         trainings run at once, one per worker (default: logical cores, at most 4)
   --retries N         LLM retries on 408/429/5xx/network errors/timeouts (default 5)
   --quick             a small run: 2 seeds, 4 epochs, and a smaller synthetic dataset
   --synthetic-users N, --synthetic-items N
@@ -110,6 +111,7 @@ const Flags = z.object({
   out: z.string().optional(),
   concurrency: z.coerce.number().int().min(1).default(DEFAULTS.concurrency),
   retries: z.coerce.number().int().min(0).default(5),
+  workers: z.coerce.number().int().min(1).max(64).optional(),
   quick: z.boolean().default(false),
   "synthetic-users": z.coerce.number().int().min(20).optional(),
   "synthetic-items": z.coerce.number().int().min(20).optional(),
@@ -154,6 +156,7 @@ await runCli(HELP, async (args) => {
       out: { type: "string" },
       concurrency: { type: "string" },
       retries: { type: "string" },
+      workers: { type: "string" },
       quick: { type: "boolean" },
       "synthetic-users": { type: "string" },
       "synthetic-items": { type: "string" },
@@ -227,6 +230,7 @@ await runCli(HELP, async (args) => {
       batchSize: flags["batch-size"],
       lr: flags.lr,
       concurrency: flags.concurrency,
+      workers: flags.workers,
       log,
       signal: controller.signal,
       // R4 models are kept as serving bundles beside the store (`deno task serve --model DIR`).

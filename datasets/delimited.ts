@@ -54,40 +54,44 @@ export async function loadDelimited(
 ): Promise<number> {
   const { file, table, separator, fields } = options;
   await requireFile(file, options.what ?? "input file");
-  const raw = `${table}__raw`;
+  const n = fields.length;
+  const lines = linesOf(file, options.encoding ?? "utf-8");
+  // One pass: split, keep the field count, and try-cast every field; a NULL from a non-empty
+  // field marks a bad value. The text of a bad line is read back only when there is one.
+  const columns = fields.map((fd, k) =>
+    fd.type === "VARCHAR"
+      ? `f[${k + 1}] as ${fd.name}`
+      : `try_cast(trim(f[${k + 1}]) as ${fd.type}) as ${fd.name}`
+  ).join(", ");
   try {
     await db.run(
-      `create or replace temp table ${raw} as select line, text, string_split(text, ${
-        sqlString(separator)
-      }) as f from ${
-        linesOf(file, options.encoding ?? "utf-8")
-      } where text is not null and trim(text) <> ''`,
+      `create or replace temp table ${table} as select ${columns}, line, len(f) as nf from (
+        select line, string_split(text, ${sqlString(separator)}) as f from ${lines}
+        where text is not null and trim(text) <> '')`,
     );
   } catch (e) {
     throw fromDuckDbError(e, file);
   }
-  const n = fields.length;
-  const countCheck = options.allowExtraFields ? `len(f) < ${n}` : `len(f) <> ${n}`;
+  const countCheck = options.allowExtraFields ? `nf < ${n}` : `nf <> ${n}`;
   const numeric = fields.map((fd, k) => ({ fd, k })).filter(({ fd }) => fd.type !== "VARCHAR");
-  // One scan finds the first bad line of every kind; details are read only when one exists.
   const firsts = (await readRows(
     db,
     `select min(line) filter (where ${countCheck}) as count_line${
-      numeric.map(({ fd, k }) =>
-        `, min(line) filter (where ${
-          countCheck.replace("<>", "=").replace("<", ">=")
-        } and try_cast(trim(f[${k + 1}]) as ${fd.type}) is null) as bad_${k}`
-      ).join("")
-    } from ${raw}`,
+      numeric.map(({ fd, k }) => `, min(line) filter (where ${fd.name} is null) as bad_${k}`).join(
+        "",
+      )
+    } from ${table}`,
   ))[0];
+  const lineText = async (line: number) =>
+    String((await readRows(db, `select text from ${lines} where line = ${line}`))[0]?.text);
   if (firsts.count_line != null) {
-    const b = (await readRows(
-      db,
-      `select text, len(f)::INTEGER as nf from ${raw} where line = ${firsts.count_line}`,
-    ))[0];
+    const line = Number(firsts.count_line);
+    const text = await lineText(line);
     throw new DatasetError(
-      `expected ${n} fields separated by "${separator}", found ${b.nf}: ${JSON.stringify(b.text)}`,
-      { file, line: Number(firsts.count_line) },
+      `expected ${n} fields separated by "${separator}", found ${text.split(separator).length}: ${
+        JSON.stringify(text)
+      }`,
+      { file, line },
     );
   }
   const badFields = numeric.filter(({ k }) => firsts[`bad_${k}`] != null)
@@ -95,20 +99,14 @@ export async function loadDelimited(
   if (badFields.length) {
     const { fd, k } = badFields[0];
     const line = Number(firsts[`bad_${k}`]);
-    const v = (await readRows(db, `select f[${k + 1}] as v from ${raw} where line = ${line}`))[0].v;
-    throw new DatasetError(`${fd.name} is not an integer: ${JSON.stringify(v)}`, {
+    const value = (await lineText(line)).split(separator)[k];
+    throw new DatasetError(`${fd.name} is not an integer: ${JSON.stringify(value)}`, {
       file,
       line,
       column: fd.name,
     });
   }
-  const select = fields.map((fd, k) =>
-    fd.type === "VARCHAR"
-      ? `f[${k + 1}] as ${fd.name}`
-      : `cast(trim(f[${k + 1}]) as ${fd.type}) as ${fd.name}`
-  ).join(", ");
-  await db.run(`create or replace temp table ${table} as select ${select}, line from ${raw}`);
-  await db.run(`drop table ${raw}`);
+  await db.run(`alter table ${table} drop column nf`);
   const rows = await readRows(db, `select count(*)::INTEGER as n from ${table}`);
   return Number(rows[0].n);
 }

@@ -17,7 +17,12 @@ export {
   type MovieLensOptions,
 } from "./movielens.ts";
 export { type SyntheticOptions, syntheticSource } from "./synthetic.ts";
-export { applyProtocol, type PrepareReport, type ProtocolOptions } from "./protocol.ts";
+export {
+  applyProtocol,
+  nonTargetInteractions,
+  type PrepareReport,
+  type ProtocolOptions,
+} from "./protocol.ts";
 export {
   DATASET_NAMES,
   type DatasetName,

@@ -355,3 +355,38 @@ export async function applyProtocol(
     report: { ...sourceReport, usersWithoutTargets, itemsWithoutTrainingRatings },
   };
 }
+
+/**
+ * The training-period interactions that are no CTR target of any split (each user's positions
+ * before their first target: 0..10 under the reference protocol). Statistics that feed knowledge
+ * for training samples must come from these, or a training sample's own label leaks into its
+ * knowledge.
+ *
+ * @example
+ * ```ts
+ * import { nonTargetInteractions } from "./protocol.ts";
+ * import type { CtrDataset } from "./types.ts";
+ * declare const dataset: CtrDataset;
+ * const history = nonTargetInteractions(dataset);
+ * console.log(history.size < dataset.trainPeriod.size);
+ * ```
+ */
+export function nonTargetInteractions(d: CtrDataset): InteractionTable {
+  const firstTarget = new Int32Array(d.users.raw.length).fill(2 ** 31 - 1);
+  for (const s of [d.train, d.valid, d.test]) {
+    for (let r = 0; r < s.size; r++) {
+      if (s.position[r] < firstTarget[s.user[r]]) firstTarget[s.user[r]] = s.position[r];
+    }
+  }
+  const tp = d.trainPeriod;
+  const keep: number[] = [];
+  for (let r = 0; r < tp.size; r++) if (tp.position[r] < firstTarget[tp.user[r]]) keep.push(r);
+  const pick = (a: Int32Array) => Int32Array.from(keep, (r) => a[r]);
+  return {
+    size: keep.length,
+    user: pick(tp.user),
+    item: pick(tp.item),
+    rating: pick(tp.rating),
+    position: pick(tp.position),
+  };
+}

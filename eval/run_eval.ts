@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { createModel, type CtrModel, evaluate, fit, modelConfigFor } from "../backbone/mod.ts";
+import { type CtrModel, modelConfigFor, modelFromSafetensors } from "../backbone/mod.ts";
+import { trainingPool } from "./training_pool.ts";
 import type { CtrInputs, ModelName } from "../backbone/types.ts";
 import { auc, logLoss } from "../backbone/metrics.ts";
 import {
@@ -80,6 +81,8 @@ export interface EvalOptions {
   lr: number;
   /** Tasks in flight during knowledge generation. */
   concurrency: number;
+  /** Trainings run at once, each in its own worker (default: logical cores, at most 4). */
+  workers?: number;
   /** Progress lines (stderr). */
   log: (line: string) => void;
   /**
@@ -287,103 +290,105 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     return out;
   };
 
-  // 4. Trainings: every backbone x condition x seed, same data, seeds and budget.
+  // 4. Trainings: every backbone x condition x seed, same data, seeds and budget, run in parallel
+  // on a pool of workers (each training is single-threaded and seeded, so the order is free).
   t0 = t();
-  const results: ConditionResult[] = [];
   const trainOptions = {
     epochs: o.epochs,
     patience: o.patience,
     batchSize: o.batchSize,
     lr: o.lr,
   };
-  for (const backbone of o.backbones) {
-    for (const condition of CONDITIONS) {
-      const inputs = inputsFor(condition);
-      const knowledgeDim = inputs.train.userKnowledge?.dim;
-      const runs: TrainingResult[] = [];
-      for (const seed of o.seeds) {
-        const key = JSON.stringify({
-          fingerprint,
-          knowledge: condition === "reasoning" || condition === "r4"
-            ? `${keyPrefix}${embedder.id}`
-            : "",
-          backbone,
-          condition,
-          seed,
-          ...trainOptions,
-        });
-        const cached = await o.trainings.get(key);
-        if (cached) {
-          o.log(
-            `train ${backbone}/${condition}/seed ${seed}: reused (test AUC ${
-              cached.auc.toFixed(4)
-            })`,
-          );
-          runs.push(cached);
-          continue;
-        }
-        const started = t();
-        const config = modelConfigFor(d, {
-          seed,
-          ...(knowledgeDim
-            ? {
-              knowledge: {
-                userDim: knowledgeDim,
-                itemDim: knowledgeDim,
-                adaptor: "hea" as const,
-                sharedExperts: 2,
-                specificExperts: 6,
-                expertArch: [128, 32],
-              },
-            }
-            : {}),
-        });
-        const model = createModel(backbone, config);
-        const fitted = fit(
-          model,
-          { train: inputs.train, valid: inputs.valid.split.size ? inputs.valid : undefined },
-          {
-            ...trainOptions,
-            seed,
-            signal: o.signal,
-            log: (line) => o.log(`train ${backbone}/${condition}/seed ${seed}: ${line}`),
+  const inputsByCondition = new Map<Condition, Record<keyof typeof splits, CtrInputs>>();
+  const pool = trainingPool({ size: o.workers, signal: o.signal });
+  const trainOne = async (
+    backbone: ModelName,
+    condition: Condition,
+    seed: number,
+  ): Promise<TrainingResult> => {
+    const label = `train ${backbone}/${condition}/seed ${seed}`;
+    const key = JSON.stringify({
+      fingerprint,
+      knowledge: condition === "reasoning" || condition === "r4"
+        ? `${keyPrefix}${embedder.id}`
+        : "",
+      backbone,
+      condition,
+      seed,
+      ...trainOptions,
+    });
+    const cached = await o.trainings.get(key);
+    if (cached) {
+      o.log(`${label}: reused (test AUC ${cached.auc.toFixed(4)})`);
+      return cached;
+    }
+    if (!inputsByCondition.has(condition)) inputsByCondition.set(condition, inputsFor(condition));
+    const inputs = inputsByCondition.get(condition)!;
+    const knowledgeDim = inputs.train.userKnowledge?.dim;
+    const config = modelConfigFor(d, {
+      seed,
+      ...(knowledgeDim
+        ? {
+          knowledge: {
+            userDim: knowledgeDim,
+            itemDim: knowledgeDim,
+            adaptor: "hea" as const,
+            sharedExperts: 2,
+            specificExperts: 6,
+            expertArch: [128, 32],
           },
-        );
-        const test = evaluate(model, inputs.test, { batchSize: o.batchSize });
-        const result: TrainingResult = {
-          auc: test.auc,
-          logloss: test.logloss,
-          validAuc: fitted.best?.auc,
-          bestEpoch: fitted.bestEpoch,
-          epochs: fitted.epochs.length,
-          seconds: (t() - started) / 1000,
-        };
-        const modelDir = await o.onTrained?.({
-          backbone,
-          condition,
-          seed,
-          model,
-          embedder,
-          keyPrefix,
-          trainingKey: key,
-        });
-        if (modelDir) result.modelDir = modelDir;
-        await o.trainings.put(key, result);
-        o.log(
-          `train ${backbone}/${condition}/seed ${seed}: test AUC ${result.auc.toFixed(4)} LogLoss ${
-            result.logloss.toFixed(4)
-          } (best epoch ${result.bestEpoch}, ${result.seconds.toFixed(1)}s)`,
-        );
-        runs.push(result);
-      }
+        }
+        : {}),
+    });
+    const trained = await pool.train({
+      backbone,
+      config,
+      train: inputs.train,
+      valid: inputs.valid.split.size ? inputs.valid : undefined,
+      test: inputs.test,
+      options: { ...trainOptions, seed },
+    }, (line) => o.log(`${label}: ${line}`));
+    const result: TrainingResult = { ...trained.result };
+    const modelDir = await o.onTrained?.({
+      backbone,
+      condition,
+      seed,
+      model: modelFromSafetensors(trained.weights, label),
+      embedder,
+      keyPrefix,
+      trainingKey: key,
+    });
+    if (modelDir) result.modelDir = modelDir;
+    await o.trainings.put(key, result);
+    o.log(
+      `${label}: test AUC ${result.auc.toFixed(4)} LogLoss ${
+        result.logloss.toFixed(4)
+      } (best epoch ${result.bestEpoch}, ${result.seconds.toFixed(1)}s)`,
+    );
+    return result;
+  };
+  const cells = o.backbones.flatMap((backbone) =>
+    CONDITIONS.map((condition) => {
+      const runs = Promise.all(o.seeds.map((seed) => trainOne(backbone, condition, seed)));
+      // Awaited below in order; this keeps a failure after the first one from going unhandled.
+      runs.catch(() => {});
+      return { backbone, condition, runs };
+    })
+  );
+  const results: ConditionResult[] = [];
+  try {
+    for (const cell of cells) {
+      const runs = await cell.runs;
       results.push({
-        backbone,
-        condition,
+        backbone: cell.backbone,
+        condition: cell.condition,
         auc: spread(runs.map((r) => r.auc)),
         logloss: spread(runs.map((r) => r.logloss)),
         runs,
       });
     }
+  } finally {
+    pool.close();
   }
   timings.trainingSeconds = (t() - t0) / 1000;
 

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CtrDataset, genericSource, prepareDataset } from "../../datasets/mod.ts";
+import {
+  type CtrDataset,
+  genericSource,
+  nonTargetInteractions,
+  prepareDataset,
+} from "../../datasets/mod.ts";
 
 /** Sequence lengths of the hand-made users, and a rating rule we can recompute here. */
 const LENGTHS: Record<string, number> = { a: 15, b: 20, c: 14 };
@@ -137,4 +142,12 @@ Deno.test("leakage guard: no test-period interaction appears in any LLM-side inp
     check(d.trainPeriod.user[r], d.trainPeriod.position[r]);
   }
   assert.ok(checked > 1000);
+});
+
+Deno.test("non-target interactions are each user's positions before their first target", async () => {
+  const d = await prepare();
+  const h = nonTargetInteractions(d);
+  // Every hand-made user has targets from position 11: positions 0..10 remain.
+  assert.equal(h.size, 11 * 3);
+  for (let r = 0; r < h.size; r++) assert.ok(h.position[r] <= 10);
 });
