@@ -68,6 +68,31 @@ export function fixMovieTitle(title: string): string {
   return m ? `${m[2]} ${m[1]} ${m[3]}` : title;
 }
 
+/** Loads `user item rating timestamp` lines into `raw_ratings`, checking the rating scale. */
+async function loadRatings(db: DuckDBConnection, file: string, separator: string): Promise<number> {
+  const rows = await loadDelimited(db, {
+    file,
+    table: "raw_ratings",
+    separator,
+    what: "ratings file",
+    fields: [
+      { name: "uid", type: "INTEGER" },
+      { name: "iid", type: "INTEGER" },
+      { name: "rating", type: "INTEGER" },
+      { name: "ts", type: "BIGINT" },
+    ],
+  });
+  await checkRatingRange(db, file, MOVIE_DOMAIN);
+  return rows;
+}
+
+/** Moves `raw_ratings` into the source's `ratings` table with its chronological key. */
+async function insertRatings(db: DuckDBConnection, sortKey: string): Promise<void> {
+  await db.run(
+    `insert into ratings select uid::VARCHAR, iid::VARCHAR, rating, ${sortKey}, line from raw_ratings`,
+  );
+}
+
 async function finishItems(db: DuckDBConnection, report: SourceReport): Promise<void> {
   const titles = await readRows(db, "select item_raw, title from items");
   if (titles.length) {
@@ -127,19 +152,7 @@ export function movieLens1m(options: MovieLensOptions): DatasetSource {
       }
       const moviesFile = join(options.dataDir, "movies.dat");
       await db.run(CREATE_SOURCE_TABLES);
-      const rowsRead = await loadDelimited(db, {
-        file: ratingsFile,
-        table: "raw_ratings",
-        separator: "::",
-        what: "ratings file",
-        fields: [
-          { name: "uid", type: "INTEGER" },
-          { name: "iid", type: "INTEGER" },
-          { name: "rating", type: "INTEGER" },
-          { name: "ts", type: "BIGINT" },
-        ],
-      });
-      await checkRatingRange(db, ratingsFile, MOVIE_DOMAIN);
+      const rowsRead = await loadRatings(db, ratingsFile, "::");
       await loadDelimited(db, {
         file: moviesFile,
         table: "raw_movies",
@@ -152,11 +165,7 @@ export function movieLens1m(options: MovieLensOptions): DatasetSource {
           { name: "genres", type: "VARCHAR" },
         ],
       });
-      await db.run(
-        `insert into ratings select uid::VARCHAR, iid::VARCHAR, rating, ${
-          sortKeySql(options, ML1M_TIMEZONE)
-        }, line from raw_ratings`,
-      );
+      await insertRatings(db, sortKeySql(options, ML1M_TIMEZONE));
       await db.run(
         `insert into items select iid::VARCHAR, title, string_split(genres, '|'), [string_split(genres, '|')[1]], NULL,
            try_cast(regexp_extract(title, '\\((\\d{4})\\)\\s*$', 1) as INTEGER) from raw_movies`,
@@ -193,19 +202,7 @@ export function movieLens100k(options: MovieLensOptions): DatasetSource {
       const itemFile = join(options.dataDir, "u.item");
       const genreFile = join(options.dataDir, "u.genre");
       await db.run(CREATE_SOURCE_TABLES);
-      const rowsRead = await loadDelimited(db, {
-        file: dataFile,
-        table: "raw_ratings",
-        separator: "\t",
-        what: "ratings file",
-        fields: [
-          { name: "uid", type: "INTEGER" },
-          { name: "iid", type: "INTEGER" },
-          { name: "rating", type: "INTEGER" },
-          { name: "ts", type: "BIGINT" },
-        ],
-      });
-      await checkRatingRange(db, dataFile, MOVIE_DOMAIN);
+      const rowsRead = await loadRatings(db, dataFile, "\t");
       await loadDelimited(db, {
         file: genreFile,
         table: "raw_genres",
@@ -235,11 +232,7 @@ export function movieLens100k(options: MovieLensOptions): DatasetSource {
       const genreList = `list_filter([${
         genres.map((g, k) => `case when g${k} = 1 then ${sqlString(g)} end`).join(", ")
       }], x -> x is not null)`;
-      await db.run(
-        `insert into ratings select uid::VARCHAR, iid::VARCHAR, rating, ${
-          sortKeySql(options, "UTC")
-        }, line from raw_ratings`,
-      );
+      await insertRatings(db, sortKeySql(options, "UTC"));
       await db.run(
         `insert into items select iid::VARCHAR, title, g, [coalesce(g[1], 'unknown')], NULL,
            try_cast(regexp_extract(title, '\\((\\d{4})\\)\\s*$', 1) as INTEGER)

@@ -26,8 +26,10 @@ export function resultsTable(r: EvalReport): string {
     "|---|---|---|---|---|---|",
   ];
   for (const row of r.results) {
-    const beyond = row.beatsBaseBeyondSpread === undefined
+    const beyond = row.condition === "base"
       ? ""
+      : row.beatsBaseBeyondSpread === undefined
+      ? " (one seed: no spread)"
       : row.beatsBaseBeyondSpread
       ? " (beyond spread)"
       : " (within spread)";
@@ -76,7 +78,11 @@ export function markdownReport(r: EvalReport): string {
   const vs = r.r4VersusReasoning.map((x) =>
     `- ${x.backbone}: R4 − reasoning-only = ${x.deltaAuc >= 0 ? "+" : ""}${
       x.deltaAuc.toFixed(4)
-    } AUC (${x.beyondSpread ? "beyond" : "within"} the seed spread)`
+    } AUC (${
+      r.settings.seeds.length < 2
+        ? "one seed: no spread"
+        : `${x.beyondSpread ? "beyond" : "within"} the seed spread`
+    })`
   );
   return `# r4ec eval report: ${d.dataset}
 

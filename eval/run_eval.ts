@@ -400,7 +400,10 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     for (const r of results.filter((r) => r.backbone === backbone)) {
       if (r.condition !== "base") {
         r.gainOverBase = 100 * (r.auc.mean - base.auc.mean) / base.auc.mean;
-        r.beatsBaseBeyondSpread = r.auc.mean - base.auc.mean > Math.max(r.auc.std, base.auc.std);
+        // With one seed there is no spread to beat: left undefined, and the report says so.
+        if (o.seeds.length > 1) {
+          r.beatsBaseBeyondSpread = r.auc.mean - base.auc.mean > Math.max(r.auc.std, base.auc.std);
+        }
       }
       if (r.condition === "reasoning" || r.condition === "r4") {
         r.gainOverStatistics = 100 * (r.auc.mean - stats.auc.mean) / stats.auc.mean;
@@ -410,7 +413,8 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     r4VersusReasoning.push({
       backbone,
       deltaAuc: a.auc.mean - b.auc.mean,
-      beyondSpread: Math.abs(a.auc.mean - b.auc.mean) > Math.max(a.auc.std, b.auc.std),
+      beyondSpread: o.seeds.length > 1 &&
+        Math.abs(a.auc.mean - b.auc.mean) > Math.max(a.auc.std, b.auc.std),
     });
   }
 
