@@ -28,3 +28,4 @@ export * from "./adapters/llm/mod.ts";
 export * from "./adapters/store/mod.ts";
 export * from "./adapters/embed/mod.ts";
 export * from "./backbone/mod.ts";
+export * from "./adapters/http/mod.ts";
