@@ -12,8 +12,12 @@ import type {
 } from "./construction.ts";
 import type { KnowledgeKind } from "./types.ts";
 
-/** The two layouts. */
-export type SftFormat = "alpaca" | "chat";
+/**
+ * The layouts: `alpaca` (`instruction`/`input`/`output` plus metadata), `chat` (`messages` plus
+ * metadata), and `released` (the authors' example-file layout `user_id`/`prompt`/`answer`, METHOD.md
+ * §4 format (b)).
+ */
+export type SftFormat = "alpaca" | "chat" | "released";
 
 /** Metadata written beside every record (ignored by trainers). */
 export interface SftMetadata {
@@ -49,6 +53,14 @@ export interface ChatRecord extends SftMetadata {
   messages: [{ role: "user"; content: string }, { role: "assistant"; content: string }];
 }
 
+/** A record in the released example file's layout (no metadata). */
+export interface ReleasedRecord {
+  /** The entity's id (the raw user or item id inside the task key). */
+  user_id: string;
+  prompt: string;
+  answer: string;
+}
+
 function metadata(sample: SftSample, dataset: string): SftMetadata {
   const meta: SftMetadata = {
     dataset,
@@ -80,6 +92,26 @@ export function toAlpacaRecord(sample: SftSample, dataset: string): AlpacaRecord
     output: sample.output,
     ...metadata(sample, dataset),
   };
+}
+
+/**
+ * The released-layout record of a sample: `user_id` is the raw id inside the task key
+ * (`<dataset>:<kind>:<id>[:<period>]`), or the whole key when it has another shape.
+ *
+ * @example
+ * ```ts
+ * import { toReleasedRecord } from "./sft_export.ts";
+ * import type { SftSample } from "./construction.ts";
+ * declare const sample: SftSample;
+ * const record = toReleasedRecord(sample);
+ * ```
+ */
+export function toReleasedRecord(sample: SftSample): ReleasedRecord {
+  const parts = sample.key.split(":");
+  const id = parts.length >= 3 && (parts[1] === "user" || parts[1] === "item")
+    ? parts[2]
+    : sample.key;
+  return { user_id: id, prompt: sample.instruction, answer: sample.output };
 }
 
 /**
@@ -223,7 +255,9 @@ export async function writeSftSets(
         JSON.stringify(
           format === "alpaca"
             ? toAlpacaRecord(s, options.dataset)
-            : toChatRecord(s, options.dataset),
+            : format === "chat"
+            ? toChatRecord(s, options.dataset)
+            : toReleasedRecord(s),
         )
       );
       const path = `${options.dir}/${options.dataset}.${kind}.${role}.${format}.jsonl`;

@@ -5,6 +5,7 @@ import {
   summarizeSftSets,
   toAlpacaRecord,
   toChatRecord,
+  toReleasedRecord,
   writeSftSets,
 } from "../../plugins/sft_export.ts";
 
@@ -36,6 +37,18 @@ const samples: SftSample[] = [
   sample("item", "reason", 4),
   sample("item", "reflect", 4, "reasonable"),
 ];
+
+Deno.test("released records keep only user_id, prompt and answer", () => {
+  assert.deepEqual(toReleasedRecord(sample("user", "refine", 7)), {
+    user_id: "7",
+    prompt: sample("user", "refine", 7).instruction,
+    answer: "output 7",
+  });
+  assert.equal(
+    toReleasedRecord({ ...sample("user", "reason", 1), key: "custom" }).user_id,
+    "custom",
+  );
+});
 
 Deno.test("alpaca and chat records carry the prompt, the target and metadata", () => {
   const s = samples[1];
@@ -116,6 +129,18 @@ Deno.test("writeSftSets writes one JSONL file per (kind, role, format), readable
       "user.reflect.alpaca",
       "user.refine.alpaca",
     ]);
+    const released = await writeSftSets(samples, {
+      dir,
+      dataset: "amz",
+      formats: ["released"],
+      kinds: ["item"],
+    });
+    const lines = (await Deno.readTextFile(released.files[0].path)).trim().split("\n");
+    assert.deepEqual(JSON.parse(lines[0]), {
+      user_id: "4",
+      prompt: samples[6].instruction,
+      answer: samples[6].output,
+    });
     await assert.rejects(
       () => writeSftSets(samples, { dir, dataset: "../evil" }),
       /dataset "\.\.\/evil"/,
