@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { saveServingBundle } from "../adapters/http/bundle.ts";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { cachedEmbedder } from "../adapters/embed/cached.ts";
 import { embedderFromSpec } from "../adapters/embed/spec.ts";
 import { openStore } from "../adapters/store/duckdb_store.ts";
 import { MODEL_NAMES, type ModelName } from "../backbone/types.ts";
@@ -20,7 +21,7 @@ import { downloadDataset, DOWNLOADS } from "../eval/download.ts";
 import { runEval, type TrainingCache, type TrainingResult } from "../eval/run_eval.ts";
 import { svgChart } from "../eval/svg.ts";
 import { buildComponents } from "./components.ts";
-import { runCli } from "./run.ts";
+import { flagOptions, runCli } from "./run.ts";
 
 const DEFAULTS = {
   dataset: "ml-1m",
@@ -139,28 +140,7 @@ async function storeTrainingCache(
 await runCli(HELP, async (args) => {
   const { values } = parseArgs({
     args,
-    options: {
-      dataset: { type: "string" },
-      data: { type: "string" },
-      backbones: { type: "string" },
-      actor: { type: "string" },
-      reflector: { type: "string" },
-      encoder: { type: "string" },
-      rounds: { type: "string" },
-      epochs: { type: "string" },
-      patience: { type: "string" },
-      seeds: { type: "string" },
-      "batch-size": { type: "string" },
-      lr: { type: "string" },
-      store: { type: "string" },
-      out: { type: "string" },
-      concurrency: { type: "string" },
-      retries: { type: "string" },
-      workers: { type: "string" },
-      quick: { type: "boolean" },
-      "synthetic-users": { type: "string" },
-      "synthetic-items": { type: "string" },
-    },
+    options: flagOptions(Flags),
     strict: true,
   });
   const flags = Flags.parse(values);
@@ -211,7 +191,6 @@ await runCli(HELP, async (args) => {
           ? "hashing — TF-IDF weighted word uni/bigram feature hashing with a seeded random projection (no model weights)"
           : flags.encoder,
         create: async (corpus) => {
-          const { cachedEmbedder } = await import("../adapters/embed/cached.ts");
           const inner = await embedderFromSpec(flags.encoder, {
             corpus,
             accessToken: Deno.env.get("HF_TOKEN"),

@@ -14,7 +14,7 @@ import { type KnowledgeJobProgress, runKnowledgeJob } from "../plugins/knowledge
 import { r4 } from "../plugins/r4.ts";
 import { knowledgeTasks, runKeyPrefix, withKeyPrefix } from "../plugins/tasks.ts";
 import { buildComponents } from "./components.ts";
-import { runCli } from "./run.ts";
+import { flagOptions, runCli } from "./run.ts";
 
 const HELP = `deno task knowledge --dataset NAME --store FILE [options]
 
@@ -112,32 +112,7 @@ function progressLine(p: KnowledgeJobProgress): string {
 await runCli(HELP, async (args) => {
   const { values } = parseArgs({
     args,
-    options: {
-      dataset: { type: "string" },
-      data: { type: "string" },
-      seed: { type: "string" },
-      valid: { type: "string" },
-      history: { type: "string" },
-      "synthetic-users": { type: "string" },
-      "synthetic-items": { type: "string" },
-      kinds: { type: "string" },
-      periods: { type: "string" },
-      limit: { type: "string" },
-      actor: { type: "string" },
-      reflector: { type: "string" },
-      rounds: { type: "string" },
-      store: { type: "string" },
-      "grounded-k": { type: "string" },
-      "grounded-threshold": { type: "string" },
-      stream: { type: "boolean" },
-      "max-tokens": { type: "string" },
-      temperature: { type: "string" },
-      concurrency: { type: "string" },
-      rpm: { type: "string" },
-      tpm: { type: "string" },
-      "timeout-ms": { type: "string" },
-      retries: { type: "string" },
-    },
+    options: flagOptions(Flags),
     strict: true,
   });
   const flags: Flags = Flags.parse(values);

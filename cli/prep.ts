@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DATASET_NAMES, datasetStats, prepareDataset } from "../datasets/mod.ts";
 import { exportParquet } from "../datasets/parquet.ts";
-import { runCli } from "./run.ts";
+import { flagOptions, runCli } from "./run.ts";
 
 const HELP = `deno task prep --dataset NAME [options]
 
@@ -38,16 +38,7 @@ const Flags = z.object({
 await runCli(HELP, async (args) => {
   const { values } = parseArgs({
     args,
-    options: {
-      dataset: { type: "string" },
-      data: { type: "string" },
-      out: { type: "string" },
-      history: { type: "string" },
-      valid: { type: "string" },
-      seed: { type: "string" },
-      timezone: { type: "string" },
-      order: { type: "string" },
-    },
+    options: flagOptions(Flags),
     strict: true,
   });
   const flags = Flags.parse(values);

@@ -41,3 +41,36 @@ export async function runCli(
     Deno.exit(1);
   }
 }
+
+/** True when a flag's schema (under defaults, optionals and transforms) is a boolean. */
+function isBoolean(schema: z.ZodType): boolean {
+  // deno-lint-ignore no-explicit-any
+  let def = (schema as any).def;
+  while (def && def.type !== "boolean" && (def.innerType || def.in)) {
+    def = (def.innerType ?? def.in).def;
+  }
+  return def?.type === "boolean";
+}
+
+/**
+ * The `node:util` `parseArgs` options of a flags schema: one option per key, boolean where the
+ * schema is a boolean, else string (zod coerces and checks the value). The schema is the one list
+ * of flags.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { flagOptions } from "./run.ts";
+ * const options = flagOptions(z.object({ quick: z.boolean().default(false), seeds: z.string() }));
+ * console.assert(options.quick.type === "boolean" && options.seeds.type === "string");
+ * ```
+ */
+export function flagOptions(
+  schema: z.ZodObject,
+): Record<string, { type: "string" | "boolean" }> {
+  return Object.fromEntries(
+    Object.entries(schema.shape).map((
+      [name, s],
+    ) => [name, { type: isBoolean(s as z.ZodType) ? "boolean" : "string" }]),
+  );
+}

@@ -18,7 +18,7 @@ import type { CtrDataset } from "../datasets/types.ts";
 import type { ProfileSource } from "../plugins/profile_actor.ts";
 import type { Actor, Reflector } from "../plugins/types.ts";
 import { buildComponents } from "./components.ts";
-import { runCli } from "./run.ts";
+import { flagOptions, runCli } from "./run.ts";
 
 const HELP = `deno task serve --store FILE --model DIR [options]
 
@@ -104,24 +104,7 @@ async function supervise(args: string[], workers: number): Promise<void> {
 await runCli(HELP, async (args) => {
   const { values } = parseArgs({
     args,
-    options: {
-      store: { type: "string" },
-      model: { type: "string" },
-      port: { type: "string" },
-      host: { type: "string" },
-      token: { type: "string" },
-      cors: { type: "string" },
-      actor: { type: "string" },
-      reflector: { type: "string" },
-      rounds: { type: "string" },
-      "max-body": { type: "string" },
-      "score-timeout": { type: "string" },
-      "knowledge-timeout": { type: "string" },
-      "no-preload": { type: "boolean" },
-      "read-only": { type: "boolean" },
-      workers: { type: "string" },
-      worker: { type: "boolean" },
-    },
+    options: flagOptions(Flags),
     strict: true,
   });
   const flags = Flags.parse({
