@@ -1,9 +1,9 @@
 /**
  * `deno task serve --store FILE --model DIR [--port N] [--token T]`: serves the r4ec router over
  * HTTP with `Deno.serve`. `--model` is a serving bundle folder (`saveServingBundle`), `--store` the
- * DuckDB store holding the knowledge and vectors. Knowledge vectors are loaded into memory at start
- * (unless `--no-preload`). SIGINT/SIGTERM stop accepting, let requests in flight finish, close the
- * store and exit. `--workers N` runs N server processes on one port (read-only store, no on-demand
+ * DuckDB store holding the knowledge and vectors. Knowledge records and vectors are loaded into
+ * memory at start (unless `--no-preload`). SIGINT/SIGTERM stop accepting, let requests in flight
+ * finish, close the store and exit. `--workers N` runs N server processes on one port (read-only store, no on-demand
  * knowledge), supervised by this one.
  *
  * @module
@@ -40,7 +40,7 @@ POST /v1/rank, POST /v1/knowledge/users/:id, POST /v1/knowledge/items/:id.
   --max-body BYTES      largest request body (default 262144)
   --score-timeout MS    deadline of score/rank (default 5000)
   --knowledge-timeout MS  deadline of on-demand R4 runs (default 120000)
-  --no-preload          do not load knowledge vectors into memory at start
+  --no-preload          do not load knowledge records and vectors into memory at start
   --read-only           open the store read-only (on-demand knowledge then cannot be stored)
   --workers N           serve from N processes sharing the port (default 1; needs a fixed --port,
                         opens the store read-only, no --actor; metrics are per process)

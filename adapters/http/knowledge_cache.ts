@@ -215,13 +215,10 @@ export class KnowledgeVectorCache {
   }
 
   /**
-   * Loads every knowledge record under the prefix whose key starts with `dataset:` into the cache
-   * (at most `maxEntries`), so the first requests are as fast as the rest. Returns entries loaded.
+   * Puts the vectors of `records` (read from the store under this cache's prefix) into the cache,
+   * at most `maxEntries`, so the first requests are as fast as the rest. Returns entries loaded.
    */
-  async preload(dataset: string): Promise<number> {
-    const records = await this.#o.store.listKnowledge({
-      keyPrefix: `${this.#o.prefix}${dataset}:`,
-    });
+  async preload(records: KnowledgeRecord[]): Promise<number> {
     const vectors = await this.vectorsOf(records.slice(0, this.#max));
     for (const [key, v] of vectors) this.set(key, v);
     return vectors.size;

@@ -54,6 +54,11 @@ export class Lru<K, V> {
     if (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value!);
   }
 
+  /** Forgets every entry. */
+  clear(): void {
+    this.#map.clear();
+  }
+
   /** Forgets `key`. */
   delete(key: K): void {
     this.#map.delete(key);

@@ -377,9 +377,15 @@ Deno.test("r4ecRouter", async (t) => {
       const got = await (await gen.request("/v1/users/newcomer/knowledge")).json();
       assert.equal(got.inVocabulary, false);
       assert.equal(got.knowledge[0].text, (await fresh.json()).final.text);
-      // Items: from the bundle, and a new one described in the body.
+      // Items: from the bundle, and a new one described in the body. The GET answer before the
+      // run is cached; the run must replace it.
+      const before = await (await gen.request(`/v1/items/${fx.missingItem}/knowledge`)).json();
+      assert.deepEqual(before.knowledge, []);
       const item = await post(gen, `/v1/knowledge/items/${fx.missingItem}`, {});
       assert.equal(item.status, 200, await item.clone().text());
+      const itemKnowledge = await (await gen.request(`/v1/items/${fx.missingItem}/knowledge`))
+        .json();
+      assert.equal(itemKnowledge.knowledge[0].text, (await item.clone().json()).final.text);
       const after = await (await post(gen, "/v1/score", { user, items: [fx.missingItem] })).json();
       assert.equal(after.context.itemsWithKnowledge, 1);
       await problem(await post(gen, "/v1/knowledge/items/brand-new", {}), 404);
@@ -551,6 +557,11 @@ Deno.test("r4ecRouter", async (t) => {
       );
       await post(warm, "/v1/score", { user, items: [d.items.raw[1], d.items.raw[2]] });
       assert.equal(warm.serving.metrics.cache.get({ kind: "item", result: "miss" }), 0);
+      // The knowledge GETs read the records preload put in memory, not the store.
+      assert.equal((await warm.request(`/v1/users/${user}/knowledge`)).status, 200);
+      assert.equal((await warm.request(`/v1/items/${d.items.raw[1]}/knowledge`)).status, 200);
+      assert.equal(warm.serving.metrics.cache.get({ kind: "record", result: "miss" }), 0);
+      assert.ok(warm.serving.metrics.cache.get({ kind: "record", result: "hit" }) >= 3);
     });
   } finally {
     await fx.close();
