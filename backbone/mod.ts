@@ -26,7 +26,9 @@ export { modelConfigFor } from "./dataset_config.ts";
 export type { BatchView } from "./input_layer.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
 export { auc, logLoss } from "./metrics.ts";
+export { DataParallel } from "./data_parallel.ts";
 export {
+  accumulateGradients,
   bceWithLogits,
   type EpochRecord,
   evaluate,

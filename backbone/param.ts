@@ -37,10 +37,13 @@ export class Param {
   readonly name: string;
   /** Shape, row-major. */
   readonly shape: number[];
-  /** Values. */
-  readonly value: Floats;
+  /**
+   * Values. Data-parallel training re-points this (and `grad`) into shared memory, so layers read
+   * both at call time and never keep the arrays.
+   */
+  value: Floats;
   /** Gradient accumulator (same size as `value`). */
-  readonly grad: Floats;
+  grad: Floats;
   /** True for embedding tables whose gradient is row-sparse. */
   readonly sparse: boolean;
   /** Floats per row (last dimension). */

@@ -8,6 +8,7 @@
 import { Adam } from "./adam.ts";
 import type { BatchView } from "./input_layer.ts";
 import { auc, logLoss } from "./metrics.ts";
+import type { DataParallel } from "./data_parallel.ts";
 import type { CtrModel } from "./model.ts";
 import { SeededRandom } from "./rng.ts";
 import type { CtrInputs, Floats } from "./types.ts";
@@ -70,6 +71,11 @@ export interface TrainOptions {
   onEpoch?: (record: EpochRecord) => void;
   /** Stops between batches. */
   signal?: AbortSignal;
+  /**
+   * A started data-parallel group of this model on `data.train` (`DataParallel.start`): every
+   * batch is split across its threads. The caller closes it.
+   */
+  parallel?: DataParallel;
 }
 
 /**
@@ -141,8 +147,45 @@ function sigmoid(z: number): number {
 }
 
 /**
- * One optimisation step on one batch: forward, loss, backward, optional clipping, Adam.
- * Returns the batch loss.
+ * Forward, BCE and backward of one batch: parameter gradients accumulate dL/dθ of the loss summed
+ * over the batch and divided by `denominator` (default: the batch size; a shard of a larger batch
+ * passes the whole batch's size). Returns the summed (not averaged) loss.
+ *
+ * @example
+ * ```ts
+ * import type { BatchView } from "./input_layer.ts";
+ * import type { CtrModel } from "./model.ts";
+ * import { accumulateGradients } from "./trainer.ts";
+ * function meanLoss(model: CtrModel, batch: BatchView): number {
+ *   return accumulateGradients(model, batch) / batch.size;
+ * }
+ * ```
+ */
+export function accumulateGradients(
+  model: CtrModel,
+  batch: BatchView,
+  denominator: number = batch.size,
+): number {
+  const n = batch.size;
+  if (n === 0) return 0;
+  const logits = model.forward(batch);
+  const { labels, dLogits } = scratchFor(model, n);
+  const label = batch.inputs.split.label;
+  for (let b = 0; b < n; b++) labels[b] = label[batch.index[batch.start + b]];
+  const loss = bceWithLogits(logits, labels, dLogits, n) * n;
+  if (denominator !== n) {
+    const r = n / denominator;
+    for (let b = 0; b < n; b++) dLogits[b] *= r;
+  }
+  model.backward(dLogits, n);
+  return loss;
+}
+
+/**
+ * One optimisation step on one batch: forward, loss, backward, optional clipping, Adam. With
+ * `parallel` (a started {@link DataParallel} group of this model), the batch is split into shards
+ * computed at once by its threads and their gradients are summed before the update. Returns the
+ * batch loss.
  *
  * @example
  * ```ts
@@ -159,15 +202,11 @@ export function trainStep(
   model: CtrModel,
   adam: Adam,
   batch: BatchView,
-  options: { clipNorm?: number } = {},
+  options: { clipNorm?: number; parallel?: DataParallel } = {},
 ): number {
-  const n = batch.size;
-  const logits = model.forward(batch);
-  const { labels, dLogits } = scratchFor(model, n);
-  const label = batch.inputs.split.label;
-  for (let b = 0; b < n; b++) labels[b] = label[batch.index[batch.start + b]];
-  const loss = bceWithLogits(logits, labels, dLogits, n);
-  model.backward(dLogits, n);
+  const loss = options.parallel
+    ? options.parallel.accumulate(batch)
+    : accumulateGradients(model, batch) / batch.size;
   let scale = 1;
   if (options.clipNorm && options.clipNorm > 0) {
     const norm = Math.sqrt(adam.gradNormSquared());
@@ -286,6 +325,7 @@ export function fit(
   }
   if (selectOn === "test" && !data.test) throw new RangeError('selectOn "test" needs a test split');
   validateInputs(data.train, model.config, "train");
+  options.parallel?.assertServes(model, data.train);
   if (hasValid) validateInputs(data.valid!, model.config, "valid");
   if (data.test) validateInputs(data.test, model.config, "test");
   const log = options.log === false
@@ -319,6 +359,7 @@ export function fit(
       const start = step * batchSize, size = Math.min(batchSize, n - start);
       const loss = trainStep(model, adam, { inputs: train, index: order, start, size }, {
         clipNorm: options.clipNorm,
+        parallel: options.parallel,
       });
       lossSum += loss * size;
       if ((step + 1) / stepsPerEpoch >= reportAt && step + 1 < stepsPerEpoch) {

@@ -5,9 +5,9 @@
  * BCE, backward, Adam) on a batch of 256.
  *
  * `deno bench -A bench/backbone_bench.ts` runs the Deno.bench cases; `deno run -A
- * bench/backbone_bench.ts --table [--steps 200] [--only din] [--js]` prints samples/s per model
+ * bench/backbone_bench.ts --table [--steps 200] [--only din] [--js] [--threads 2]` prints samples/s per model
  * (the figures recorded in bench/results/backbone.md); `--js` switches the WebAssembly SIMD
- * kernels off.
+ * kernels off, `--threads N` trains data-parallel on N threads (`DataParallel`).
  *
  * @module
  */
@@ -15,6 +15,7 @@ import {
   Adam,
   createModel,
   type CtrInputs,
+  DataParallel,
   type ModelConfig,
   type ModelName,
   trainStep,
@@ -77,17 +78,28 @@ function config(knowledgeDim: number): ModelConfig {
   };
 }
 
-/** A closure that runs one training step per call, cycling through a pool of batches. */
-function stepper(name: ModelName, knowledgeDim: number): () => void {
+/**
+ * A closure that runs one training step per call, cycling through a pool of batches, on `threads`
+ * threads (data-parallel from 2); `close` stops the workers.
+ */
+async function stepper(
+  name: ModelName,
+  knowledgeDim: number,
+  threads = 1,
+): Promise<{ step: () => void; close: () => void }> {
   const pool = 64 * BATCH;
   const inputs = mlShapedInputs(pool, knowledgeDim);
   const model = createModel(name, config(knowledgeDim));
   const adam = new Adam(model.store.params, { lr: 5e-4 });
   const index = Int32Array.from({ length: pool }, (_, i) => i);
+  const parallel = threads > 1 ? await DataParallel.start(model, inputs, { threads }) : undefined;
   let start = 0;
-  return () => {
-    trainStep(model, adam, { inputs, index, start, size: BATCH });
-    start = (start + BATCH) % pool;
+  return {
+    step() {
+      trainStep(model, adam, { inputs, index, start, size: BATCH }, { parallel });
+      start = (start + BATCH) % pool;
+    },
+    close: () => parallel?.close(),
   };
 }
 
@@ -104,15 +116,21 @@ if (Deno.args.includes("--table")) {
   const i = Deno.args.indexOf("--steps");
   const steps = i >= 0 ? Number(Deno.args[i + 1]) : 200;
   const only = Deno.args.indexOf("--only");
+  const t = Deno.args.indexOf("--threads");
+  const threads = t >= 0 ? Number(Deno.args[t + 1]) : 1;
   const cases = only >= 0 ? CASES.filter((c) => c.label === Deno.args[only + 1]) : CASES;
   const wasm = useWasmKernels(!Deno.args.includes("--js"));
-  console.log(`kernels: ${wasm ? "WebAssembly SIMD + JavaScript" : "JavaScript only"}\n`);
+  console.log(
+    `kernels: ${
+      wasm ? "WebAssembly SIMD + JavaScript" : "JavaScript only"
+    }; ${threads} thread(s)\n`,
+  );
   // The machine is shared: besides wall-clock samples/s, samples per CPU-second of this process
   // (user + system, all its threads) estimates what an uncontended core would do.
   console.log(`| model | samples/s (wall) | samples per CPU-s | ms/step (wall) | steps |`);
   console.log(`|---|---|---|---|---|`);
   for (const c of cases) {
-    const step = stepper(c.name, c.knowledgeDim);
+    const { step, close } = await stepper(c.name, c.knowledgeDim, threads);
     for (let w = 0; w < 20; w++) step(); // warm-up (JIT)
     const t0 = performance.now(), cpu0 = process.cpuUsage();
     for (let s = 0; s < steps; s++) step();
@@ -125,10 +143,11 @@ if (Deno.args.includes("--table")) {
       } | ` +
         `${ms.toFixed(2)} | ${steps} |`,
     );
+    close();
   }
 } else {
   for (const c of CASES) {
-    const step = stepper(c.name, c.knowledgeDim);
+    const { step } = await stepper(c.name, c.knowledgeDim);
     Deno.bench({ name: `train step, batch ${BATCH}: ${c.label}`, group: "train-step", fn: step });
   }
 }

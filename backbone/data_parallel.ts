@@ -1,0 +1,323 @@
+/**
+ * Data-parallel training on several threads: every batch is cut into contiguous shards, one per
+ * thread; each thread runs forward and backward of its shard on its own replica of the model, and
+ * the gradients are summed (always in thread order, so a run is repeatable) before one Adam step
+ * on the calling thread. The parameter values live in one `SharedArrayBuffer` that every replica
+ * reads, so nothing is copied per step but the workers' gradients.
+ *
+ * The sum of the shards' gradients is the whole batch's gradient, except for layers with batch
+ * statistics: DIN's Dice normalises each shard over the shard (as PyTorch's DDP without
+ * synchronised batch norm does).
+ *
+ * @module
+ */
+import type { BatchView } from "./input_layer.ts";
+import type { CtrModel } from "./model.ts";
+import { wasmKernelsOn } from "./kernels.ts";
+import { accumulateGradients } from "./trainer.ts";
+import type { CtrInputs, Floats } from "./types.ts";
+
+/** Control words of a worker (Int32 indices). */
+export const CTRL = { seq: 0, done: 1, size: 2, denominator: 3, error: 4, length: 8 } as const;
+const ERROR_BYTES = 4096;
+
+/**
+ * Where every buffer of one worker lies in its `SharedArrayBuffer` (byte offsets).
+ *
+ * @example
+ * ```ts
+ * import type { WorkerLayout } from "./data_parallel.ts";
+ * const floatsOfGrads = (l: WorkerLayout) => l.grads.length;
+ * ```
+ */
+export interface WorkerLayout {
+  /** Byte offset of each parameter's value in the shared values buffer. */
+  values: number[];
+  /** Byte offset of each parameter's gradient in the worker's buffer. */
+  grads: number[];
+  /** Byte offset of each sparse parameter's touched-row list (count, then rows); -1 if dense. */
+  touched: number[];
+  /** Byte offset of the shard's sample indices (capacity: the split's size). */
+  index: number;
+  /** Byte offset of the control words, the loss (f64) and the error text. */
+  ctrl: number;
+  loss: number;
+  error: number;
+  bytes: number;
+}
+
+/**
+ * What a worker is started with.
+ *
+ * @example
+ * ```ts
+ * import type { WorkerInit } from "./data_parallel.ts";
+ * const describe = (w: WorkerInit) => `${w.name} replica on ${w.inputs.split.size} samples`;
+ * ```
+ */
+export interface WorkerInit {
+  name: CtrModel["name"];
+  config: CtrModel["config"];
+  wasm: boolean;
+  inputs: CtrInputs;
+  values: SharedArrayBuffer;
+  own: SharedArrayBuffer;
+  layout: WorkerLayout;
+}
+
+/**
+ * A group of threads training one model together. Start it, pass it to `fit` (or `trainStep`) as
+ * `parallel`, close it.
+ *
+ * @example
+ * ```ts
+ * import { createModel } from "./create_model.ts";
+ * import { DataParallel } from "./data_parallel.ts";
+ * import { fit } from "./trainer.ts";
+ * import type { CtrInputs } from "./types.ts";
+ * async function train(data: CtrInputs) {
+ *   const model = createModel("dcn", {
+ *     items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6,
+ *     embedDim: 8, mlp: [16, 8], seed: 1,
+ *   });
+ *   const parallel = await DataParallel.start(model, data, { threads: 2 });
+ *   try {
+ *     return fit(model, { train: data }, { epochs: 2, parallel });
+ *   } finally {
+ *     parallel.close();
+ *   }
+ * }
+ * ```
+ */
+export class DataParallel {
+  /** Threads taking part, the calling one included. */
+  readonly threads: number;
+  readonly model: CtrModel;
+  readonly inputs: CtrInputs;
+  readonly #workers: Worker[];
+  readonly #ctrl: Int32Array[];
+  readonly #loss: Float64Array[];
+  readonly #index: Int32Array[];
+  readonly #errors: Uint8Array[];
+  /** Per worker, per parameter: the worker's gradient. */
+  readonly #grads: Floats[][];
+  /** Per worker, per parameter: the touched-row list (sparse parameters only). */
+  readonly #touched: (Int32Array | null)[][];
+  #seq = 0;
+  #closed = false;
+
+  private constructor(
+    model: CtrModel,
+    inputs: CtrInputs,
+    parts: {
+      workers: Worker[];
+      own: SharedArrayBuffer[];
+      layout: WorkerLayout;
+    },
+  ) {
+    this.model = model;
+    this.inputs = inputs;
+    this.threads = parts.workers.length + 1;
+    this.#workers = parts.workers;
+    const { layout } = parts, params = model.store.params;
+    const view = floatView(model.store.dtype);
+    this.#ctrl = parts.own.map((b) => new Int32Array(b, layout.ctrl, CTRL.length));
+    this.#loss = parts.own.map((b) => new Float64Array(b, layout.loss, 1));
+    this.#index = parts.own.map((b) => new Int32Array(b, layout.index, inputs.split.size));
+    this.#errors = parts.own.map((b) => new Uint8Array(b, layout.error, ERROR_BYTES));
+    this.#grads = parts.own.map((b) => params.map((p, k) => view(b, layout.grads[k], p.size)));
+    this.#touched = parts.own.map((b) =>
+      params.map((p, k) => p.sparse ? new Int32Array(b, layout.touched[k], p.shape[0] + 1) : null)
+    );
+  }
+
+  /**
+   * Starts `threads - 1` workers, each with a replica of `model` and a copy of `inputs`, and moves
+   * the model's values into shared memory. Resolves once every worker is ready.
+   */
+  static async start(
+    model: CtrModel,
+    inputs: CtrInputs,
+    options: { threads: number },
+  ): Promise<DataParallel> {
+    const threads = options.threads;
+    if (!Number.isInteger(threads) || threads < 2) {
+      throw new RangeError(`DataParallel: threads must be an integer ≥ 2, got ${threads}`);
+    }
+    const params = model.store.params, dtype = model.store.dtype;
+    const bpe = dtype === "float64" ? 8 : 4, view = floatView(dtype);
+    const align = (n: number) => (n + 7) & ~7;
+    const layout: WorkerLayout = {
+      values: [],
+      grads: [],
+      touched: [],
+      index: 0,
+      ctrl: 0,
+      loss: 0,
+      error: 0,
+      bytes: 0,
+    };
+    let v = 0, w = 0;
+    for (const p of params) {
+      layout.values.push(v);
+      v = align(v + p.size * bpe);
+      layout.grads.push(w);
+      w = align(w + p.size * bpe);
+    }
+    for (const p of params) {
+      layout.touched.push(p.sparse ? w : -1);
+      if (p.sparse) w = align(w + (p.shape[0] + 1) * 4);
+    }
+    layout.index = w;
+    w = align(w + inputs.split.size * 4);
+    layout.ctrl = w;
+    w = align(w + CTRL.length * 4);
+    layout.loss = w;
+    w += 8;
+    layout.error = w;
+    layout.bytes = align(w + ERROR_BYTES);
+    const values = new SharedArrayBuffer(Math.max(v, 8));
+    params.forEach((p, k) => {
+      const shared = view(values, layout.values[k], p.size);
+      shared.set(p.value);
+      p.value = shared;
+    });
+    const own = Array.from({ length: threads - 1 }, () => new SharedArrayBuffer(layout.bytes));
+    const workers: Worker[] = [];
+    try {
+      await Promise.all(own.map((buffer) => {
+        const worker = new Worker(new URL("./data_parallel_worker.ts", import.meta.url).href, {
+          type: "module",
+        });
+        workers.push(worker);
+        return new Promise<void>((resolve, reject) => {
+          worker.onmessage = (e: MessageEvent) =>
+            e.data === "ready"
+              ? resolve()
+              : reject(new Error(`data-parallel worker: ${String(e.data)}`));
+          worker.onerror = (e: ErrorEvent) => {
+            e.preventDefault();
+            reject(new Error(`data-parallel worker failed to start: ${e.message}`));
+          };
+          const init: WorkerInit = {
+            name: model.name,
+            config: model.config,
+            wasm: wasmKernelsOn(),
+            inputs,
+            values,
+            own: buffer,
+            layout,
+          };
+          worker.postMessage(init);
+        });
+      }));
+    } catch (e) {
+      for (const worker of workers) worker.terminate();
+      for (const p of params) p.value = p.value.slice();
+      throw e;
+    }
+    return new DataParallel(model, inputs, { workers, own, layout });
+  }
+
+  /** Throws unless this group trains `model` on `inputs`. */
+  assertServes(model: CtrModel, inputs: CtrInputs): void {
+    if (this.#closed) throw new Error("DataParallel: the group is closed");
+    if (model !== this.model) {
+      throw new Error("DataParallel: the group was started for another model");
+    }
+    if (inputs !== this.inputs) {
+      throw new Error("DataParallel: the group was started on other training inputs");
+    }
+  }
+
+  /**
+   * Forward and backward of `batch` (of the group's inputs) on all threads; leaves the summed
+   * gradient of the batch's mean loss in the model's gradients. Returns the mean loss.
+   */
+  accumulate(batch: BatchView): number {
+    if (batch.inputs !== this.inputs) this.assertServes(this.model, batch.inputs);
+    if (this.#closed) throw new Error("DataParallel: the group is closed");
+    const size = batch.size, T = this.threads, seq = ++this.#seq;
+    const shard = (t: number) => Math.floor((size * t) / T);
+    for (let w = 0; w < T - 1; w++) {
+      const from = shard(w + 1), to = shard(w + 2), ctrl = this.#ctrl[w];
+      this.#index[w].set(batch.index.subarray(batch.start + from, batch.start + to));
+      ctrl[CTRL.size] = to - from;
+      ctrl[CTRL.denominator] = size;
+      Atomics.store(ctrl, CTRL.seq, seq);
+      Atomics.notify(ctrl, CTRL.seq);
+    }
+    let loss = accumulateGradients(
+      this.model,
+      { inputs: batch.inputs, index: batch.index, start: batch.start, size: shard(1) },
+      size,
+    );
+    const params = this.model.store.params;
+    for (let w = 0; w < T - 1; w++) {
+      this.#wait(w, seq);
+      loss += this.#loss[w][0];
+      const grads = this.#grads[w], touched = this.#touched[w];
+      for (let k = 0; k < params.length; k++) {
+        const p = params[k], g = p.grad, wg = grads[k];
+        if (!p.sparse) {
+          for (let i = 0; i < g.length; i++) g[i] += wg[i];
+          continue;
+        }
+        const list = touched[k]!, rs = p.rowSize;
+        for (let i = 1, end = list[0] + 1; i < end; i++) {
+          const r = list[i], o = r * rs;
+          for (let j = o; j < o + rs; j++) g[j] += wg[j];
+          p.markRow(r);
+        }
+      }
+    }
+    return loss / size;
+  }
+
+  #wait(w: number, seq: number): void {
+    const ctrl = this.#ctrl[w];
+    const deadline = performance.now() + 600_000;
+    for (;;) {
+      const done = Atomics.load(ctrl, CTRL.done);
+      if (done === seq) break;
+      if (performance.now() > deadline) {
+        throw new Error(`data-parallel worker ${w + 1}: no answer for 600 s`);
+      }
+      Atomics.wait(ctrl, CTRL.done, done, 1_000);
+    }
+    if (Atomics.load(ctrl, CTRL.error) !== 0) {
+      const bytes = this.#errors[w].slice();
+      const text = new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(0) >>> 0));
+      throw new Error(`data-parallel worker ${w + 1}: ${text}`);
+    }
+  }
+
+  /** Stops the workers; the model's values move back to ordinary memory. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const ctrl of this.#ctrl) {
+      Atomics.store(ctrl, CTRL.seq, -1);
+      Atomics.notify(ctrl, CTRL.seq);
+    }
+    for (const worker of this.#workers) worker.terminate();
+    for (const p of this.model.store.params) p.value = p.value.slice();
+  }
+}
+
+/**
+ * A float view of `dtype` on a shared buffer.
+ *
+ * @example
+ * ```ts
+ * import { floatView } from "./data_parallel.ts";
+ * const v = floatView("float32")(new SharedArrayBuffer(16), 0, 4); // Float32Array(4)
+ * ```
+ */
+export function floatView(
+  dtype: "float32" | "float64",
+): (buffer: SharedArrayBuffer, byteOffset: number, length: number) => Floats {
+  return dtype === "float64"
+    ? (b, o, n) => new Float64Array(b, o, n)
+    : (b, o, n) => new Float32Array(b, o, n);
+}

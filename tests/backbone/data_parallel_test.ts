@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { Adam } from "../../backbone/adam.ts";
+import { createModel } from "../../backbone/create_model.ts";
+import { DataParallel } from "../../backbone/data_parallel.ts";
+import { evaluate, fit, trainStep } from "../../backbone/trainer.ts";
+import type { ModelName } from "../../backbone/types.ts";
+import { SMALL, smallConfig, syntheticInputs } from "./synthetic.ts";
+
+const SHAPE = { ...SMALL, items: 60 };
+const train = syntheticInputs(SHAPE, { size: 2000, seed: 1 });
+const valid = syntheticInputs(SHAPE, { size: 500, seed: 2 });
+
+/** Largest absolute difference between two models' parameters. */
+function maxDiff(a: { value: ArrayLike<number> }[], b: { value: ArrayLike<number> }[]): number {
+  let d = 0;
+  a.forEach((p, k) => {
+    for (let i = 0; i < p.value.length; i++) {
+      d = Math.max(d, Math.abs(p.value[i] - b[k].value[i]));
+    }
+  });
+  return d;
+}
+
+// Models without batch statistics: the sum of the shards' gradients is the batch's gradient, so
+// in float64 two threads take the same steps as one, up to summation order.
+for (const name of ["dcn", "dcnv2", "deepfm", "autoint"] as ModelName[]) {
+  Deno.test(`${name}: two threads take the same steps as one (float64)`, async () => {
+    const config = smallConfig(SHAPE, { embedDim: 8, mlp: [16, 8], dtype: "float64", seed: 5 });
+    const one = createModel(name, config), two = createModel(name, config);
+    const adamOne = new Adam(one.store.params, { lr: 3e-3 });
+    const adamTwo = new Adam(two.store.params, { lr: 3e-3 });
+    const index = Int32Array.from({ length: train.split.size }, (_, i) => (i * 7) % 2000);
+    const parallel = await DataParallel.start(two, train, { threads: 2 });
+    try {
+      // Batch sizes include an odd one and one smaller than the thread count.
+      for (const [start, size] of [[0, 64], [64, 63], [127, 1], [128, 200]]) {
+        const batch = { inputs: train, index, start, size };
+        const a = trainStep(one, adamOne, batch);
+        const b = trainStep(two, adamTwo, batch, { parallel });
+        assert.ok(Math.abs(a - b) < 1e-12, `${name}: loss ${a} vs ${b}`);
+      }
+      const d = maxDiff(one.store.params, two.store.params);
+      assert.ok(d < 1e-9, `${name}: weights differ by ${d}`);
+    } finally {
+      parallel.close();
+    }
+    for (const p of two.store.params) {
+      assert.ok(!(p.value.buffer instanceof SharedArrayBuffer), "close() unshares the values");
+    }
+  });
+}
+
+Deno.test("fit with two threads is repeatable and learns, DIN included (Dice per shard)", async () => {
+  const run = async () => {
+    const model = createModel("din", smallConfig(SHAPE, { seed: 42 }));
+    const parallel = await DataParallel.start(model, train, { threads: 2 });
+    try {
+      const r = fit(model, { train, valid }, {
+        epochs: 3,
+        batchSize: 64,
+        lr: 3e-3,
+        log: false,
+        parallel,
+      });
+      return { model, auc: r.best!.auc };
+    } finally {
+      parallel.close();
+    }
+  };
+  const a = await run(), b = await run();
+  assert.ok(a.auc > 0.7, `valid AUC ${a.auc}`);
+  assert.equal(a.auc, b.auc);
+  a.model.store.params.forEach((p, i) => assert.deepEqual(p.value, b.model.store.params[i].value));
+  assert.equal(evaluate(a.model, valid, { batchSize: 64 }).auc, a.auc);
+});
+
+Deno.test("DataParallel refuses a wrong thread count, another model, other inputs, a closed group", async () => {
+  const model = createModel("dcn", smallConfig(SHAPE, { seed: 1 }));
+  await assert.rejects(() => DataParallel.start(model, train, { threads: 1 }), /threads must be/);
+  const parallel = await DataParallel.start(model, train, { threads: 2 });
+  const other = createModel("dcn", smallConfig(SHAPE, { seed: 1 }));
+  assert.throws(
+    () => fit(other, { train }, { epochs: 1, log: false, parallel }),
+    /started for another model/,
+  );
+  assert.throws(
+    () => fit(model, { train: valid }, { epochs: 1, log: false, parallel }),
+    /other training inputs/,
+  );
+  parallel.close();
+  assert.throws(() => fit(model, { train }, { epochs: 1, log: false, parallel }), /closed/);
+});
