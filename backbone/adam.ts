@@ -6,8 +6,10 @@
  *
  * @module
  */
+import { wasmKernelsOn } from "./kernels.ts";
 import type { Param } from "./param.ts";
 import type { Floats } from "./types.ts";
+import { WasmAdamState } from "./wasm/gemm.ts";
 
 /**
  * Adam options.
@@ -51,6 +53,8 @@ export class Adam {
   t = 0;
   readonly #m: Float32Array[];
   readonly #v: Float32Array[];
+  /** Float32 models keep the moments in WebAssembly memory and update dense tensors there. */
+  readonly #wasm: WasmAdamState | null;
 
   constructor(params: Param[], options: AdamOptions) {
     this.params = params;
@@ -59,8 +63,10 @@ export class Adam {
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.embeddingUpdate = options.embeddingUpdate ?? "lazy";
-    this.#m = params.map((p) => new Float32Array(p.size));
-    this.#v = params.map((p) => new Float32Array(p.size));
+    const float32 = params.every((p) => p.value instanceof Float32Array);
+    this.#wasm = float32 ? WasmAdamState.create(params.map((p) => p.size)) : null;
+    this.#m = this.#wasm?.m ?? params.map((p) => new Float32Array(p.size));
+    this.#v = this.#wasm?.v ?? params.map((p) => new Float32Array(p.size));
   }
 
   /** Squared L2 norm of every current gradient. */
@@ -86,37 +92,47 @@ export class Adam {
     this.t++;
     const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
     const stepSize = this.lr * Math.sqrt(1 - b2 ** this.t) / (1 - b1 ** this.t);
+    const c = { b1, b2, eps, stepSize, gradScale };
+    const wasm = this.#wasm !== null && wasmKernelsOn() ? this.#wasm : null;
     for (let k = 0; k < this.params.length; k++) {
       const p = this.params[k], m = this.#m[k], v = this.#v[k];
+      const w = p.value, g = p.grad;
+      const f32 = w instanceof Float32Array && g instanceof Float32Array;
       if (p.sparse && this.embeddingUpdate === "lazy") {
-        const rs = p.rowSize;
-        for (let i = 0; i < p.touchedCount; i++) {
-          const o = p.touchedList[i] * rs;
-          update(p.value, p.grad, m, v, o, o + rs, { b1, b2, eps, stepSize, gradScale });
-        }
+        updateRows(w, g, m, v, p.touchedList, p.touchedCount, p.rowSize, c);
+      } else if (wasm && f32 && p.size >= 64) {
+        wasm.update(k, w, g, c);
       } else {
-        update(p.value, p.grad, m, v, 0, p.size, { b1, b2, eps, stepSize, gradScale });
+        updateRows(w, g, m, v, WHOLE, 1, p.size, c);
       }
       p.zeroGrad();
     }
   }
 }
 
-function update(
+/** Row 0 of a tensor that is one row. */
+const WHOLE = new Int32Array(1);
+
+/** The Adam update of rows `list[0 .. count)` of `rs` values each. */
+function updateRows(
   w: Floats,
   g: Floats,
   m: Float32Array,
   v: Float32Array,
-  from: number,
-  to: number,
+  list: Int32Array,
+  count: number,
+  rs: number,
   c: { b1: number; b2: number; eps: number; stepSize: number; gradScale: number },
 ) {
   const { b1, b2, eps, stepSize, gradScale } = c;
   const a1 = 1 - b1, a2 = 1 - b2;
-  for (let i = from; i < to; i++) {
-    const gi = g[i] * gradScale;
-    const mi = (m[i] = b1 * m[i] + a1 * gi);
-    const vi = (v[i] = b2 * v[i] + a2 * gi * gi);
-    w[i] -= stepSize * mi / (Math.sqrt(vi) + eps);
+  for (let r = 0; r < count; r++) {
+    const from = list[r] * rs, to = from + rs;
+    for (let i = from; i < to; i++) {
+      const gi = g[i] * gradScale;
+      const mi = (m[i] = b1 * m[i] + a1 * gi);
+      const vi = (v[i] = b2 * v[i] + a2 * gi * gi);
+      w[i] -= stepSize * mi / (Math.sqrt(vi) + eps);
+    }
   }
 }

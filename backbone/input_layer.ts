@@ -30,7 +30,9 @@ export interface BatchView {
 /**
  * Builds, per sample: `q = [E_item(i); E_attr(a_1..A)]`, the history steps
  * `h_τ = [E_item; E_attr(1..A); E_rating]`, `h̄ = mean_τ h_τ` (over all T steps, as the reference),
- * `dens = adaptor(user knowledge, item knowledge)`, and `x0 = [q; h̄; dens]`.
+ * `dens = adaptor(user knowledge, item knowledge)`, and `x0 = [q; h̄; dens]`. Models that only use
+ * h̄ pass `{ historySteps: false }`: the steps are then summed straight from the tables and `hist`,
+ * `histMask` and `dHist` stay empty, which saves writing and re-reading T rows per sample.
  *
  * Tensor names: `embedding.item` `[items, d]`, `embedding.attr` `[attributes, d]`,
  * `embedding.rating` `[ratingValues, d]`, adaptor tensors under `adaptor.`.
@@ -65,6 +67,8 @@ export class InputLayer {
   readonly attr: Param;
   readonly rating: Param;
   readonly adaptor: KnowledgeAdaptor | null;
+  /** Whether `hist`, `histMask` and `dHist` are kept (DIN's attention reads the steps). */
+  readonly historySteps: boolean;
   /** Outputs, first `n·width` valid. */
   q: Floats;
   hist: Floats;
@@ -80,10 +84,13 @@ export class InputLayer {
   dDens: Floats;
   readonly #store: ParamStore;
   #knowledge: Floats;
+  /** `dHistMean / T` of one sample (without history steps). */
+  #dStep: Floats;
   #batch: BatchView | null = null;
 
-  constructor(store: ParamStore, config: ModelConfig) {
+  constructor(store: ParamStore, config: ModelConfig, options: { historySteps?: boolean } = {}) {
     this.#store = store;
+    this.historySteps = options.historySteps ?? true;
     const d = (this.d = config.embedDim);
     const A = (this.attrFields = config.attrFields);
     this.historyLength = config.historyLength;
@@ -130,6 +137,7 @@ export class InputLayer {
       this.dDens =
       this.#knowledge =
         z;
+    this.#dStep = store.alloc(this.hDim);
   }
 
   /** Number of d-wide fields in x0 (7 for ML-1M with knowledge, 5 without). */
@@ -139,23 +147,36 @@ export class InputLayer {
 
   /** Looks up one batch. `x0` is only assembled when `needX0`. */
   forward(batch: BatchView, needX0: boolean): void {
-    const n = batch.size, d = this.d, A = this.attrFields, T = this.historyLength;
-    const qDim = this.qDim, hDim = this.hDim, store = this.#store;
+    const n = batch.size, d = this.d, A = this.attrFields, qDim = this.qDim, store = this.#store;
     this.#batch = batch;
     this.q = ensure(store, this.q, n * qDim);
-    this.hist = ensure(store, this.hist, n * T * hDim);
-    this.histMean = ensure(store, this.histMean, n * hDim);
-    this.histMask = ensure(store, this.histMask, n * T);
+    this.histMean = ensure(store, this.histMean, n * this.hDim);
     const { split } = batch.inputs;
-    const itemE = this.item.value, attrE = this.attr.value, ratingE = this.rating.value;
-    const q = this.q, hist = this.hist, mean = this.histMean, mask = this.histMask;
-    const invT = 1 / T;
+    const itemE = this.item.value, attrE = this.attr.value, q = this.q;
     for (let b = 0; b < n; b++) {
       const s = batch.index[batch.start + b];
       copyRow(itemE, split.item[s] * d, q, b * qDim, d);
       for (let f = 0; f < A; f++) {
         copyRow(attrE, split.attrs[s * A + f] * d, q, b * qDim + (1 + f) * d, d);
       }
+    }
+    if (this.historySteps) this.#stepsForward(batch);
+    else this.#meanForward(batch);
+    this.#finishForward(batch, needX0);
+  }
+
+  /** The history steps with their mask, and their mean. */
+  #stepsForward(batch: BatchView): void {
+    const n = batch.size, d = this.d, A = this.attrFields, T = this.historyLength;
+    const hDim = this.hDim, store = this.#store;
+    this.hist = ensure(store, this.hist, n * T * hDim);
+    this.histMask = ensure(store, this.histMask, n * T);
+    const { split } = batch.inputs;
+    const itemE = this.item.value, attrE = this.attr.value, ratingE = this.rating.value;
+    const hist = this.hist, mean = this.histMean, mask = this.histMask;
+    const invT = 1 / T;
+    for (let b = 0; b < n; b++) {
+      const s = batch.index[batch.start + b];
       const mo = b * hDim;
       mean.fill(0, mo, mo + hDim);
       for (let t = 0; t < T; t++) {
@@ -172,6 +193,36 @@ export class InputLayer {
       }
       for (let j = 0; j < hDim; j++) mean[mo + j] *= invT;
     }
+  }
+
+  /** The history mean only: the same sums, in the same order, straight from the tables. */
+  #meanForward(batch: BatchView): void {
+    const n = batch.size, d = this.d, A = this.attrFields, T = this.historyLength;
+    const hDim = this.hDim;
+    const { split } = batch.inputs;
+    const itemE = this.item.value, attrE = this.attr.value, ratingE = this.rating.value;
+    const mean = this.histMean;
+    const invT = 1 / T;
+    for (let b = 0; b < n; b++) {
+      const s = batch.index[batch.start + b];
+      const mo = b * hDim;
+      mean.fill(0, mo, mo + hDim);
+      for (let t = 0; t < T; t++) {
+        const st = s * T + t;
+        addTo(itemE, split.histItem[st] * d, mean, mo, d);
+        for (let f = 0; f < A; f++) {
+          addTo(attrE, split.histAttrs[st * A + f] * d, mean, mo + (1 + f) * d, d);
+        }
+        addTo(ratingE, split.histRating[st] * d, mean, mo + (1 + A) * d, d);
+      }
+      for (let j = 0; j < hDim; j++) mean[mo + j] *= invT;
+    }
+  }
+
+  /** Knowledge adaptor and x0. */
+  #finishForward(batch: BatchView, needX0: boolean): void {
+    const n = batch.size, qDim = this.qDim, hDim = this.hDim, store = this.#store;
+    const q = this.q, mean = this.histMean;
     if (this.adaptor) {
       const D = this.knowledgeDim;
       this.#knowledge = ensure(store, this.#knowledge, 2 * n * D);
@@ -202,11 +253,13 @@ export class InputLayer {
   beginBackward(n: number): void {
     const store = this.#store, T = this.historyLength;
     this.dq = ensure(store, this.dq, n * this.qDim);
-    this.dHist = ensure(store, this.dHist, n * T * this.hDim);
+    if (this.historySteps) {
+      this.dHist = ensure(store, this.dHist, n * T * this.hDim);
+      this.dHist.fill(0, 0, n * T * this.hDim);
+    }
     this.dHistMean = ensure(store, this.dHistMean, n * this.hDim);
     this.dDens = ensure(store, this.dDens, n * this.densDim);
     this.dq.fill(0, 0, n * this.qDim);
-    this.dHist.fill(0, 0, n * T * this.hDim);
     this.dHistMean.fill(0, 0, n * this.hDim);
     this.dDens.fill(0, 0, n * this.densDim);
   }
@@ -233,11 +286,25 @@ export class InputLayer {
     const dq = this.dq, dHist = this.dHist, dm = this.dHistMean;
     const invT = 1 / T;
     const item = this.item, attr = this.attr, rating = this.rating;
+    const steps = this.historySteps, dStep = this.#dStep;
     for (let b = 0; b < n; b++) {
       const s = batch.index[batch.start + b];
       addRow(dq, b * qDim, item, split.item[s], d);
       for (let f = 0; f < A; f++) {
         addRow(dq, b * qDim + (1 + f) * d, attr, split.attrs[s * A + f], d);
+      }
+      if (!steps) {
+        // Every step receives dh̄/T, rounded once as the `dHist` route rounds it.
+        for (let j = 0; j < hDim; j++) dStep[j] = dm[b * hDim + j] * invT;
+        for (let t = 0; t < T; t++) {
+          const st = s * T + t;
+          addRow(dStep, 0, item, split.histItem[st], d);
+          for (let f = 0; f < A; f++) {
+            addRow(dStep, (1 + f) * d, attr, split.histAttrs[st * A + f], d);
+          }
+          addRow(dStep, (1 + A) * d, rating, split.histRating[st], d);
+        }
+        continue;
       }
       for (let t = 0; t < T; t++) {
         const ho = (b * T + t) * hDim;
@@ -256,6 +323,10 @@ export class InputLayer {
 
 function copyRow(src: ArrayLike<number>, so: number, dst: Floats, dOff: number, len: number) {
   for (let j = 0; j < len; j++) dst[dOff + j] = src[so + j];
+}
+
+function addTo(src: Floats, so: number, dst: Floats, dOff: number, len: number) {
+  for (let j = 0; j < len; j++) dst[dOff + j] += src[so + j];
 }
 
 function addRow(g: Floats, go: number, table: Param, row: number, d: number) {

@@ -6,12 +6,7 @@
  * @module
  */
 import type { Floats } from "./types.ts";
-import {
-  wasmGemmAvailable,
-  wasmLinearBackwardInput,
-  wasmLinearBackwardWeight,
-  wasmLinearForward,
-} from "./wasm/gemm.ts";
+import { wasmGemmAvailable, wasmLinearBackward, wasmLinearForward } from "./wasm/gemm.ts";
 
 /**
  * Products of at least this many multiply-adds (float32 only) go to the WebAssembly SIMD kernel;
@@ -64,12 +59,13 @@ function wasmFor(a: Floats, b: Floats, dims: { rows: number; inDim: number; outD
   // Operands beyond WASM_MAX_FLOATS (huge prediction batches) stay in JavaScript rather than
   // growing the module's memory without bound.
   return outDim >= 8 && inDim >= 8 && rows * inDim * outDim >= wasmThreshold &&
-    (rows + outDim) * (inDim + 8) + rows * (outDim + 8) <= WASM_MAX_FLOATS &&
+    4 * (rows + outDim + 8) * (inDim + 8) + rows * (outDim + 8) <= WASM_MAX_FLOATS &&
     a instanceof Float32Array && b instanceof Float32Array && wasmGemmAvailable();
 }
 
 /**
- * `y[r, o] = b[o] + Σ_k x[r, k] · w[o, k]` for `n` rows.
+ * `y[r, o] = b[o] + Σ_k x[r, k] · w[o, k]` for `n` rows, then ReLU (`y < 0 → 0`) when
+ * `dims.relu`.
  *
  * @example
  * ```ts
@@ -85,13 +81,26 @@ export function linearForward(
   w: Floats,
   b: Floats | null,
   y: Floats,
-  dims: { rows: number; inDim: number; outDim: number },
+  dims: { rows: number; inDim: number; outDim: number; relu?: boolean },
 ): void {
   const { rows: n, inDim: I, outDim: O } = dims;
   if (wasmFor(x, w, dims) && y instanceof Float32Array) {
     wasmLinearForward(x as Float32Array, w as Float32Array, b as Float32Array | null, y, dims);
     return;
   }
+  linearForwardJs(x, w, b, y, n, I, O);
+  if (dims.relu) { for (let i = 0; i < n * O; i++) if (y[i] < 0) y[i] = 0; }
+}
+
+function linearForwardJs(
+  x: Floats,
+  w: Floats,
+  b: Floats | null,
+  y: Floats,
+  n: number,
+  I: number,
+  O: number,
+): void {
   let r = 0;
   for (; r + 4 <= n; r += 4) {
     const x0 = r * I, x1 = x0 + I, x2 = x1 + I, x3 = x2 + I;
@@ -144,7 +153,7 @@ export function linearBackwardInput(
 ): void {
   const { rows: n, inDim: I, outDim: O, accumulate } = dims;
   if (wasmFor(dy, w, dims) && dx instanceof Float32Array) {
-    wasmLinearBackwardInput(dy as Float32Array, w as Float32Array, dx, dims);
+    wasmLinearBackward(dy as Float32Array, null, w as Float32Array, null, null, dx, dims);
     return;
   }
   if (!accumulate) dx.fill(0, 0, n * I);
@@ -169,6 +178,54 @@ export function linearBackwardInput(
 }
 
 /**
+ * The backward of a linear layer: parameter gradients as `linearBackwardParams`, then the input
+ * gradient as `linearBackwardInput` unless `dx` is null. With `dims.reluOut` (the output `y` of
+ * a ReLU that followed the layer), `dy` is first zeroed where `y ≤ 0`; `dy` may then be
+ * modified. On the WebAssembly path `dy` is copied into the module once for all of it.
+ *
+ * @example
+ * ```ts
+ * import { linearBackward } from "./kernels.ts";
+ * const dw = new Float32Array(2), db = new Float32Array(1), dx = new Float32Array(2);
+ * linearBackward(new Float32Array([2]), new Float32Array([3, 4]), new Float32Array([5, 6]), {
+ *   dw, db, dx,
+ * }, { rows: 1, inDim: 2, outDim: 1, accumulate: false }); // dw = [6, 8], db = [2], dx = [10, 12]
+ * ```
+ */
+export function linearBackward(
+  dy: Floats,
+  x: Floats,
+  w: Floats,
+  out: { dw: Floats; db: Floats | null; dx: Floats | null },
+  dims: {
+    rows: number;
+    inDim: number;
+    outDim: number;
+    accumulate: boolean;
+    reluOut?: Floats | null;
+  },
+): void {
+  const { dw, db, dx } = out, y = dims.reluOut ?? null;
+  if (
+    wasmFor(dy, x, dims) && w instanceof Float32Array && dw instanceof Float32Array &&
+    (db === null || db instanceof Float32Array) && (dx === null || dx instanceof Float32Array) &&
+    (y === null || y instanceof Float32Array)
+  ) {
+    wasmLinearBackward(dy as Float32Array, x as Float32Array, w, dw, db, dx, {
+      ...dims,
+      reluOut: y,
+    });
+    return;
+  }
+  if (y !== null) {
+    const len = dims.rows * dims.outDim;
+    for (let i = 0; i < len; i++) if (y[i] <= 0) dy[i] = 0;
+  }
+  linearBackwardParams(dy, x, dw, db, dims);
+  if (dx !== null) linearBackwardInput(dy, w, dx, dims);
+}
+
+/**
  * Parameter gradients `dw[o, k] += Σ_r dy[r, o] · x[r, k]` and `db[o] += Σ_r dy[r, o]`.
  *
  * @example
@@ -188,11 +245,14 @@ export function linearBackwardParams(
   dims: { rows: number; inDim: number; outDim: number },
 ): void {
   const { rows: n, inDim: I, outDim: O } = dims;
-  if (wasmFor(dy, x, dims) && dw instanceof Float32Array) {
-    wasmLinearBackwardWeight(dy as Float32Array, x as Float32Array, dw, dims);
-    if (db !== null) {
-      for (let r = 0; r < n; r++) for (let o = 0; o < O; o++) db[o] += dy[r * O + o];
-    }
+  if (
+    wasmFor(dy, x, dims) && dw instanceof Float32Array &&
+    (db === null || db instanceof Float32Array)
+  ) {
+    wasmLinearBackward(dy as Float32Array, x as Float32Array, null, dw, db, null, {
+      ...dims,
+      accumulate: true,
+    });
     return;
   }
   let r = 0;

@@ -5,9 +5,11 @@
  *
  * @module
  */
+import { WASM_MAX_FLOATS, wasmKernelsOn } from "../kernels.ts";
 import { ensure, type Param, type ParamStore } from "../param.ts";
 import type { Floats } from "../types.ts";
 import { Dense } from "./dense.ts";
+import { wasmCrossBackward, wasmCrossForward } from "../wasm/gemm.ts";
 
 /**
  * Which cross formula.
@@ -91,6 +93,21 @@ export class CrossNet {
   forward(x0: Floats, n: number): Floats {
     const D = this.dim, store = this.#store, len = n * D;
     this.#x0 = x0;
+    if (this.#v1Wasm(x0)) {
+      for (let l = 0; l < this.#layers; l++) {
+        this.#xs[l] = ensure(store, this.#xs[l], len);
+        this.#dots[l] = ensure(store, this.#dots[l], n);
+      }
+      const c = this.variant === "v1" ? 1 : 2, keep = this.variant === "v1" ? 1 : 0;
+      wasmCrossForward(
+        x0 as Float32Array,
+        this.kernels.map((p) => p.value as Float32Array),
+        this.biases.map((p) => p.value as Float32Array),
+        { xs: this.#xs as Float32Array[], dots: this.#dots as Float32Array[] },
+        { rows: n, dim: D, c, keep },
+      );
+      return this.#xs[this.#layers - 1];
+    }
     let xl = x0;
     for (let l = 0; l < this.#layers; l++) {
       this.#xs[l] = ensure(store, this.#xs[l], len);
@@ -121,10 +138,24 @@ export class CrossNet {
   backward(dOut: Floats, n: number): Floats {
     const D = this.dim, store = this.#store, len = n * D, x0 = this.#x0;
     this.dx0 = ensure(store, this.dx0, len);
+    const dx0 = this.dx0;
+    if (this.#v1Wasm(x0) && dOut instanceof Float32Array) {
+      const c = this.variant === "v1" ? 1 : 2, keep = this.variant === "v1" ? 1 : 0;
+      wasmCrossBackward(dOut, {
+        x0: x0 as Float32Array,
+        xs: this.#xs as Float32Array[],
+        dots: this.#dots as Float32Array[],
+        w: this.kernels.map((p) => p.value as Float32Array),
+      }, {
+        dw: this.kernels.map((p) => p.grad as Float32Array),
+        db: this.biases.map((p) => p.grad as Float32Array),
+        dx0: dx0 as Float32Array,
+      }, { rows: n, dim: D, c, keep });
+      return dx0;
+    }
     this.#g = ensure(store, this.#g, len);
     this.#gNext = ensure(store, this.#gNext, len);
     this.#dy = ensure(store, this.#dy, len);
-    const dx0 = this.dx0;
     dx0.fill(0, 0, len);
     let g = this.#g;
     g.set(dOut.subarray(0, len));
@@ -167,5 +198,16 @@ export class CrossNet {
     // g now holds dL/dx_0 through the x_l chain.
     for (let i = 0; i < len; i++) dx0[i] += g[i];
     return dx0;
+  }
+
+  /**
+   * Whether the v1 layers run on the WebAssembly kernel: float32 throughout (it computes as the
+   * loops here do, so results are the same) and operands within `WASM_MAX_FLOATS`.
+   */
+  #v1Wasm(x0: Floats): boolean {
+    if (this.variant === "v2" || !(x0 instanceof Float32Array) || !wasmKernelsOn()) return false;
+    if ((this.#layers + 3) * x0.length > WASM_MAX_FLOATS) return false;
+    const f32 = (p: Param) => p.value instanceof Float32Array && p.grad instanceof Float32Array;
+    return this.kernels.every(f32) && this.biases.every(f32);
   }
 }

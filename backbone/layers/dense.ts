@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { linearBackwardInput, linearBackwardParams, linearForward } from "../kernels.ts";
+import { linearBackward, linearForward } from "../kernels.ts";
 import { ensure, type Param, type ParamStore } from "../param.ts";
 import type { Floats } from "../types.ts";
 
@@ -68,14 +68,15 @@ export class Dense {
     this.#x = this.out;
   }
 
-  /** Computes `n` output rows from `x` (`n·inDim`). */
-  forward(x: Floats, n: number): Floats {
+  /** Computes `n` output rows from `x` (`n·inDim`), through a ReLU when `relu`. */
+  forward(x: Floats, n: number, relu = false): Floats {
     this.out = ensure(this.#store, this.out, n * this.outDim);
     this.#x = x;
     linearForward(x, this.weight.value, this.bias?.value ?? null, this.out, {
       rows: n,
       inDim: this.inDim,
       outDim: this.outDim,
+      relu,
     });
     return this.out;
   }
@@ -83,20 +84,28 @@ export class Dense {
   /**
    * Accumulates weight/bias gradients from `dy` and returns the input gradient, or skips the
    * input gradient when `inputGrad` is false (inputs that are constants, e.g. knowledge vectors).
+   * With `relu`, `dy` is the gradient w.r.t. the ReLU of the output (a `forward(x, n, true)`),
+   * and may be modified.
    */
-  backward(dy: Floats, n: number, target: InputGradTarget & { inputGrad?: boolean } = {}): Floats {
-    const dims = { rows: n, inDim: this.inDim, outDim: this.outDim };
-    linearBackwardParams(dy, this.#x, this.weight.grad, this.bias?.grad ?? null, dims);
-    if (target.inputGrad === false) return this.dx;
-    let into = target.into;
-    if (into === undefined) {
-      this.dx = ensure(this.#store, this.dx, n * this.inDim);
-      into = this.dx;
-    }
-    linearBackwardInput(dy, this.weight.value, into, {
-      ...dims,
+  backward(
+    dy: Floats,
+    n: number,
+    target: InputGradTarget & { inputGrad?: boolean; relu?: boolean } = {},
+  ): Floats {
+    const dims = {
+      rows: n,
+      inDim: this.inDim,
+      outDim: this.outDim,
       accumulate: target.accumulate ?? false,
-    });
-    return into;
+      reluOut: target.relu ? this.out : null,
+    };
+    let into: Floats | null = null;
+    if (target.inputGrad !== false) {
+      into = target.into ?? null;
+      if (into === null) into = this.dx = ensure(this.#store, this.dx, n * this.inDim);
+    }
+    const grads = { dw: this.weight.grad, db: this.bias?.grad ?? null, dx: into };
+    linearBackward(dy, this.#x, this.weight.value, grads, dims);
+    return into ?? this.dx;
   }
 }

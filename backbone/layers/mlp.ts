@@ -5,7 +5,6 @@
  */
 import type { ParamStore } from "../param.ts";
 import type { Floats } from "../types.ts";
-import { reluBackward, reluForward } from "./activations.ts";
 import { Dense, type InputGradTarget } from "./dense.ts";
 
 /**
@@ -40,20 +39,15 @@ export class Mlp {
   /** Forward over `n` rows; returns the last layer's (ReLU'd) output buffer. */
   forward(x: Floats, n: number): Floats {
     let h = x;
-    for (const layer of this.layers) {
-      h = layer.forward(h, n);
-      reluForward(h, n * layer.outDim);
-    }
+    for (const layer of this.layers) h = layer.forward(h, n, true);
     return h;
   }
 
-  /** Backward; `dy` is modified in place (ReLU mask). Returns the input gradient. */
+  /** Backward; `dy` may be modified (ReLU mask). Returns the input gradient. */
   backward(dy: Floats, n: number, target: InputGradTarget & { inputGrad?: boolean } = {}): Floats {
     let g = dy;
     for (let i = this.layers.length - 1; i >= 0; i--) {
-      const layer = this.layers[i];
-      reluBackward(g, layer.out, n * layer.outDim);
-      g = i > 0 ? layer.backward(g, n) : layer.backward(g, n, target);
+      g = this.layers[i].backward(g, n, i > 0 ? { relu: true } : { ...target, relu: true });
     }
     return g;
   }

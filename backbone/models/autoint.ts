@@ -37,7 +37,7 @@ export class AutoInt implements CtrModel {
   constructor(config: ModelConfig) {
     this.config = config;
     const store = (this.store = new ParamStore({ seed: config.seed, dtype: config.dtype }));
-    this.input = new InputLayer(store, config);
+    this.input = new InputLayer(store, config, { historySteps: false });
     const F = this.input.fields, heads = config.attentionHeads ?? 1;
     const size = config.attentionSize ?? 64;
     this.layers = [];

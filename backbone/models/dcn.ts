@@ -43,7 +43,7 @@ export class Dcn implements CtrModel {
     this.name = name;
     this.config = config;
     this.store = new ParamStore({ seed: config.seed, dtype: config.dtype });
-    this.input = new InputLayer(this.store, config);
+    this.input = new InputLayer(this.store, config, { historySteps: false });
     const X = this.input.x0Dim;
     this.deep = new Mlp(this.store, "deep", { inDim: X, widths: config.mlp });
     this.cross = new CrossNet(this.store, "cross", {

@@ -46,7 +46,7 @@ export class DeepFm implements CtrModel {
   constructor(config: ModelConfig) {
     this.config = config;
     const store = (this.store = new ParamStore({ seed: config.seed, dtype: config.dtype }));
-    this.input = new InputLayer(store, config);
+    this.input = new InputLayer(store, config, { historySteps: false });
     this.firstItem = store.add("fm.first.item", [config.items, 1], { kind: "xavierNormal" }, {
       sparse: true,
     });

@@ -1,52 +1,93 @@
 /**
  * Linear-layer products on the WebAssembly SIMD kernel of `gemm.wat`. Operands are copied into
- * the module's memory, padded so that the output width is a multiple of 8, multiplied there and
- * copied back: the copies cost O(n·I + O·I + n·O) against O(n·I·O) multiply-adds.
- * `wasmGemmAvailable()` is false where WebAssembly SIMD is missing; callers fall back to the
- * JavaScript kernels.
+ * the module's memory as they are (the kernel reads W transposed and pads columns itself), the
+ * output is padded to a multiple of 8 columns, multiplied there and copied back: the copies
+ * cost O(n·I + O·I + n·O) against O(n·I·O) multiply-adds. The same module runs DCN's cross
+ * layers and Adam's update. The module with relaxed SIMD (fused multiply-add) is used where the
+ * runtime compiles it, else the plain SIMD128 one; `wasmGemmAvailable()` is false where neither
+ * compiles, and callers fall back to the JavaScript kernels.
  *
  * @module
  */
-import { GEMM_WASM_BASE64 } from "./gemm_wasm.ts";
+import { GEMM_SIMD_WASM_BASE64, GEMM_WASM_BASE64 } from "./gemm_wasm.ts";
 
 type Gemm = (
   a: number,
   sam: number,
   sak: number,
   b: number,
+  sbk: number,
+  sbn: number,
+  nb: number,
+  r: number,
+  rs: number,
+  relu: number,
   c: number,
   m: number,
   k: number,
   n: number,
+  scratch: number,
 ) => void;
+type ColSum = (y: number, m: number, n: number, d: number) => void;
+type ReluMask = (y: number, d: number, len: number) => void;
 
+/**
+ * Which compiled module runs the kernels: `relaxed-simd` (fused multiply-add) or `simd`.
+ *
+ * @example
+ * ```ts
+ * import type { WasmGemmVariant } from "./gemm.ts";
+ * const variant: WasmGemmVariant = "simd";
+ * ```
+ */
+export type WasmGemmVariant = "relaxed-simd" | "simd";
+
+const SOURCES: Record<WasmGemmVariant, string> = {
+  "relaxed-simd": GEMM_WASM_BASE64,
+  "simd": GEMM_SIMD_WASM_BASE64,
+};
+
+let compiled: WebAssembly.Module | null = null;
 let gemm: Gemm | null = null;
+let colsum: ColSum | null = null;
+let relumask: ReluMask | null = null;
 let memory: WebAssembly.Memory | null = null;
 let heap: Float32Array = new Float32Array(0);
+let loaded: WasmGemmVariant | null = null;
 let failed = false;
 let instanceExports: WebAssembly.Exports | null = null;
 
-function load(): boolean {
-  if (gemm) return true;
-  if (failed) return false;
+/** Instantiates one variant; false where this runtime rejects it (no SIMD / relaxed SIMD). */
+function instantiate(variant: WasmGemmVariant): boolean {
   try {
-    const bin = atob(GEMM_WASM_BASE64);
+    const bin = atob(SOURCES[variant]);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    const module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(module, {});
+    compiled = module;
     instanceExports = instance.exports;
     gemm = instance.exports.gemm as Gemm;
+    colsum = instance.exports.colsum as ColSum;
+    relumask = instance.exports.relumask as ReluMask;
     memory = instance.exports.memory as WebAssembly.Memory;
     heap = new Float32Array(memory.buffer);
+    loaded = variant;
     return true;
   } catch {
-    failed = true;
     return false;
   }
 }
 
+function load(): boolean {
+  if (gemm) return true;
+  if (failed) return false;
+  failed = !instantiate("relaxed-simd") && !instantiate("simd");
+  return !failed;
+}
+
 /**
- * True when the SIMD kernel compiled on this runtime.
+ * True when a SIMD kernel compiled on this runtime.
  *
  * @example
  * ```ts
@@ -56,6 +97,42 @@ function load(): boolean {
  */
 export function wasmGemmAvailable(): boolean {
   return load();
+}
+
+/**
+ * The module in use (`null` where none compiles).
+ *
+ * @example
+ * ```ts
+ * import { wasmGemmVariant } from "./gemm.ts";
+ * console.log(wasmGemmVariant()); // "relaxed-simd" on current Deno
+ * ```
+ */
+export function wasmGemmVariant(): WasmGemmVariant | null {
+  load();
+  return loaded;
+}
+
+/**
+ * Switches to another compiled module (e.g. to test the plain SIMD one on a runtime that has
+ * relaxed SIMD); returns false, keeping the current one, where this runtime rejects it.
+ *
+ * @example
+ * ```ts
+ * import { useWasmGemmVariant } from "./gemm.ts";
+ * useWasmGemmVariant("simd");
+ * useWasmGemmVariant("relaxed-simd");
+ * ```
+ */
+export function useWasmGemmVariant(variant: WasmGemmVariant): boolean {
+  if (loaded === variant) return true;
+  const keep = { compiled, gemm, colsum, relumask, memory, heap, loaded, instanceExports };
+  if (instantiate(variant)) {
+    failed = false;
+    return true;
+  }
+  ({ compiled, gemm, colsum, relumask, memory, heap, loaded, instanceExports } = keep);
+  return false;
 }
 
 /** Makes the module memory hold `floats` floats and returns the (possibly new) view. */
@@ -73,8 +150,11 @@ function reserve(floats: number): Float32Array {
 
 const pad8 = (v: number) => (v + 7) & ~7;
 
+/** Floats of kernel scratch for a product with inner size `k` and (padded) width `n`. */
+const scratch = (k: number, n: number) => k * n + 6 * k;
+
 /**
- * `y = x·Wᵀ + b` (`x`: rows × inDim, `w`: outDim × inDim).
+ * `y = x·Wᵀ + b` (`x`: rows × inDim, `w`: outDim × inDim), then ReLU in place when `dims.relu`.
  *
  * @example
  * ```ts
@@ -92,28 +172,36 @@ export function wasmLinearForward(
   w: Float32Array,
   b: Float32Array | null,
   y: Float32Array,
-  dims: { rows: number; inDim: number; outDim: number },
+  dims: { rows: number; inDim: number; outDim: number; relu?: boolean },
 ): void {
   const { rows: n, inDim: I, outDim: O } = dims;
   const Op = pad8(O);
-  const aOff = 0, bOff = n * I, cOff = bOff + I * Op;
-  const h = reserve(cOff + n * Op);
+  const aOff = 0, bOff = n * I, rOff = bOff + O * I, cOff = rOff + Op, sOff = cOff + n * Op;
+  const h = reserve(sOff + scratch(I, Op));
   h.set(x.subarray(0, n * I), aOff);
-  // B = Wᵀ, zero-padded to Op columns.
-  for (let k = 0; k < I; k++) {
-    const row = bOff + k * Op;
-    for (let o = 0; o < O; o++) h[row + o] = w[o * I + k];
-    for (let o = O; o < Op; o++) h[row + o] = 0;
-  }
-  // Bias rows: write the first, then double the filled region (few calls, no per-row views).
-  if (b) { for (let o = 0; o < O; o++) h[cOff + o] = b[o]; }
-  else h.fill(0, cOff, cOff + O);
-  h.fill(0, cOff + O, cOff + Op);
-  for (let filled = 1; filled < n; filled *= 2) {
-    const count = Math.min(filled, n - filled);
-    h.copyWithin(cOff + filled * Op, cOff, cOff + count * Op);
-  }
-  gemm!(aOff * 4, I, 1, bOff * 4, cOff * 4, n, I, Op);
+  h.set(w.subarray(0, O * I), bOff);
+  // One bias row, broadcast by the kernel (rs = 0).
+  if (b) h.set(b.subarray(0, O), rOff);
+  else h.fill(0, rOff, rOff + O);
+  h.fill(0, rOff + O, rOff + Op);
+  // B(k, o) = W[o, k]: strides (1, I).
+  gemm!(
+    aOff * 4,
+    I,
+    1,
+    bOff * 4,
+    1,
+    I,
+    O,
+    rOff * 4,
+    0,
+    dims.relu ? 1 : 0,
+    cOff * 4,
+    n,
+    I,
+    Op,
+    sOff * 4,
+  );
   copyOut(h, cOff, Op, y, O, n);
 }
 
@@ -137,16 +225,7 @@ export function wasmLinearBackwardInput(
   dx: Float32Array,
   dims: { rows: number; inDim: number; outDim: number; accumulate: boolean },
 ): void {
-  const { rows: n, inDim: I, outDim: O, accumulate } = dims;
-  const Ip = pad8(I);
-  const aOff = 0, bOff = n * O, cOff = bOff + O * Ip;
-  const h = reserve(cOff + n * Ip);
-  h.set(dy.subarray(0, n * O), aOff);
-  copyIn(w, I, h, bOff, Ip, O);
-  if (accumulate) copyIn(dx, I, h, cOff, Ip, n);
-  else h.fill(0, cOff, cOff + n * Ip);
-  gemm!(aOff * 4, O, 1, bOff * 4, cOff * 4, n, O, Ip);
-  copyOut(h, cOff, Ip, dx, I, n);
+  wasmLinearBackward(dy, null, w, null, null, dx, dims);
 }
 
 /**
@@ -169,15 +248,333 @@ export function wasmLinearBackwardWeight(
   dw: Float32Array,
   dims: { rows: number; inDim: number; outDim: number },
 ): void {
+  wasmLinearBackward(dy, x, null, dw, null, null, { ...dims, accumulate: true });
+}
+
+/**
+ * The whole backward of a linear layer with `dy` copied in once: `dW += dyᵀ·x` and
+ * `db += Σ_rows dy` when `x` and `dw` are given (`db` optional), and `dx (+)= dy·W` when `w`
+ * and `dx` are given. With `dims.reluOut` (the output of a ReLU that followed the layer), `dy`
+ * is first zeroed where that output is ≤ 0; the caller's `dy` is left as it was.
+ *
+ * @example
+ * ```ts
+ * import { wasmGemmAvailable, wasmLinearBackward } from "./gemm.ts";
+ * if (wasmGemmAvailable()) {
+ *   const dw = new Float32Array(2), db = new Float32Array(1), dx = new Float32Array(2);
+ *   const dy = new Float32Array([2]), x = new Float32Array([3, 4]), w = new Float32Array([5, 6]);
+ *   wasmLinearBackward(dy, x, w, dw, db, dx, {
+ *     rows: 1, inDim: 2, outDim: 1, accumulate: false,
+ *   }); // dw = [6, 8], db = [2], dx = [10, 12]
+ * }
+ * ```
+ */
+export function wasmLinearBackward(
+  dy: Float32Array,
+  x: Float32Array | null,
+  w: Float32Array | null,
+  dw: Float32Array | null,
+  db: Float32Array | null,
+  dx: Float32Array | null,
+  dims: {
+    rows: number;
+    inDim: number;
+    outDim: number;
+    accumulate: boolean;
+    reluOut?: Float32Array | null;
+  },
+): void {
   const { rows: n, inDim: I, outDim: O } = dims;
-  const Ip = pad8(I);
-  const aOff = 0, bOff = n * O, cOff = bOff + n * Ip;
-  const h = reserve(cOff + O * Ip);
-  h.set(dy.subarray(0, n * O), aOff);
-  copyIn(x, I, h, bOff, Ip, n);
-  copyIn(dw, I, h, cOff, Ip, O);
-  gemm!(aOff * 4, 1, O, bOff * 4, cOff * 4, O, n, Ip);
-  copyOut(h, cOff, Ip, dw, I, O);
+  const Ip = pad8(I), Op4 = (O + 3) & ~3, mask = dims.reluOut ?? null;
+  const params = x !== null && dw !== null, input = w !== null && dx !== null;
+  // dy | ReLU output | x | W | zero row | db | dW | dx | scratch
+  const yOff = 0, mOff = n * O, xOff = mOff + (mask ? n * O : 0);
+  const wOff = xOff + (params ? n * I : 0);
+  const zOff = wOff + (input ? O * I : 0), dbOff = zOff + Ip, dwOff = dbOff + Op4;
+  const dxOff = dwOff + (params ? O * Ip : 0), sOff = dxOff + (input ? n * Ip : 0);
+  const h = reserve(sOff + Math.max(scratch(n, Ip), scratch(O, Ip)));
+  h.set(dy.subarray(0, n * O), yOff);
+  if (mask) {
+    h.set(mask.subarray(0, n * O), mOff);
+    relumask!(mOff * 4, yOff * 4, n * O);
+  }
+  if (params) {
+    h.set(x.subarray(0, n * I), xOff);
+    copyIn(dw, I, h, dwOff, Ip, O);
+    // A(o, r) = dy[r, o]: strides (1, O); accumulates onto dW (R = C).
+    gemm!(yOff * 4, 1, O, xOff * 4, I, 1, I, dwOff * 4, Ip, 0, dwOff * 4, O, n, Ip, sOff * 4);
+    copyOut(h, dwOff, Ip, dw, I, O);
+    if (db !== null) {
+      h.set(db.subarray(0, O), dbOff);
+      colsum!(yOff * 4, n, O, dbOff * 4);
+      db.set(h.subarray(dbOff, dbOff + O));
+    }
+  }
+  if (input) {
+    h.set(w.subarray(0, O * I), wOff);
+    let rOff = zOff, rs = 0;
+    if (dims.accumulate) {
+      copyIn(dx, I, h, dxOff, Ip, n);
+      rOff = dxOff;
+      rs = Ip;
+    } else {
+      h.fill(0, zOff, zOff + Ip);
+    }
+    gemm!(yOff * 4, O, 1, wOff * 4, I, 1, I, rOff * 4, rs, 0, dxOff * 4, n, O, Ip, sOff * 4);
+    copyOut(h, dxOff, Ip, dx, I, n);
+  }
+}
+
+type CrossFwd = (
+  x0: number,
+  xs: number,
+  dots: number,
+  w: number,
+  bias: number,
+  scratch: number,
+  n: number,
+  d: number,
+  l: number,
+  c: number,
+  keep: number,
+) => void;
+type CrossBwd = (
+  x0: number,
+  xs: number,
+  dots: number,
+  w: number,
+  dw: number,
+  db: number,
+  g: number,
+  gp: number,
+  dx0: number,
+  scratch: number,
+  n: number,
+  d: number,
+  l: number,
+  c: number,
+  keep: number,
+) => void;
+
+/**
+ * DCN v1 cross layers (`x_{l+1} = c·x0·(x_lᵀw_l) + b_l + keep·x_l`) forward on the kernel:
+ * fills `xs[l]` (x_{l+1}) and `dots[l]` (x_lᵀw_l) for every layer, with the same float64
+ * operations, hence the same results, as the JavaScript loop in `layers/cross.ts`.
+ *
+ * @example
+ * ```ts
+ * import { wasmCrossForward, wasmGemmAvailable } from "./gemm.ts";
+ * if (wasmGemmAvailable()) {
+ *   const xs = [new Float32Array(2)], dots = [new Float32Array(1)];
+ *   wasmCrossForward(new Float32Array([1, 2]), [new Float32Array([1, 1])], [new Float32Array(2)], {
+ *     xs, dots,
+ *   }, { rows: 1, dim: 2, c: 1, keep: 1 }); // dots = [[3]], xs = [[4, 8]]
+ * }
+ * ```
+ */
+export function wasmCrossForward(
+  x0: Float32Array,
+  w: Float32Array[],
+  bias: Float32Array[],
+  out: { xs: Float32Array[]; dots: Float32Array[] },
+  dims: { rows: number; dim: number; c: number; keep: number },
+): void {
+  const { rows: n, dim: D, c, keep } = dims, L = w.length, len = n * D;
+  // x0 | xs (L layers) | dots | w | bias | n float64 of scratch
+  const xsOff = len, dotOff = xsOff + L * len, wOff = dotOff + L * n, bOff = wOff + L * D;
+  const sOff = (bOff + L * D + 1) & ~1;
+  const h = reserve(sOff + 2 * n);
+  h.set(x0.subarray(0, len), 0);
+  for (let l = 0; l < L; l++) {
+    h.set(w[l].subarray(0, D), wOff + l * D);
+    h.set(bias[l].subarray(0, D), bOff + l * D);
+  }
+  (instanceExports!.crossfwd as CrossFwd)(
+    0,
+    xsOff * 4,
+    dotOff * 4,
+    wOff * 4,
+    bOff * 4,
+    sOff * 4,
+    n,
+    D,
+    L,
+    c,
+    keep,
+  );
+  for (let l = 0; l < L; l++) {
+    out.xs[l].set(h.subarray(xsOff + l * len, xsOff + (l + 1) * len));
+    out.dots[l].set(h.subarray(dotOff + l * n, dotOff + (l + 1) * n));
+  }
+}
+
+/**
+ * Backward of `wasmCrossForward` from `dOut` = dL/dx_L: adds the kernel and bias gradients into
+ * `dw[l]` and `db[l]` and writes dL/dx0 (every path) into `dx0`.
+ *
+ * @example
+ * ```ts
+ * import { wasmCrossBackward, wasmGemmAvailable } from "./gemm.ts";
+ * if (wasmGemmAvailable()) {
+ *   const dw = [new Float32Array(2)], db = [new Float32Array(2)], dx0 = new Float32Array(2);
+ *   wasmCrossBackward(new Float32Array([1, 1]), {
+ *     x0: new Float32Array([1, 2]), xs: [], dots: [new Float32Array([3])],
+ *     w: [new Float32Array([1, 1])],
+ *   }, { dw, db, dx0 }, { rows: 1, dim: 2, c: 1, keep: 1 }); // dw = [[3, 6]], dx0 = [7, 7]
+ * }
+ * ```
+ */
+export function wasmCrossBackward(
+  dOut: Float32Array,
+  saved: { x0: Float32Array; xs: Float32Array[]; dots: Float32Array[]; w: Float32Array[] },
+  grads: { dw: Float32Array[]; db: Float32Array[]; dx0: Float32Array },
+  dims: { rows: number; dim: number; c: number; keep: number },
+): void {
+  const { rows: n, dim: D, c, keep } = dims, L = saved.w.length, len = n * D;
+  // x0 | x_1 .. x_{L−1} | dots | w | dw | db | g | g' | dx0 | n float64 of scratch
+  const xsOff = len, dotOff = xsOff + (L - 1) * len, wOff = dotOff + L * n;
+  const dwOff = wOff + L * D, dbOff = dwOff + L * D, gOff = dbOff + L * D;
+  const gpOff = gOff + len, dxOff = gpOff + len, sOff = (dxOff + len + 1) & ~1;
+  const h = reserve(sOff + 2 * n);
+  h.set(saved.x0.subarray(0, len), 0);
+  for (let l = 0; l < L - 1; l++) h.set(saved.xs[l].subarray(0, len), xsOff + l * len);
+  for (let l = 0; l < L; l++) {
+    h.set(saved.dots[l].subarray(0, n), dotOff + l * n);
+    h.set(saved.w[l].subarray(0, D), wOff + l * D);
+    h.set(grads.dw[l].subarray(0, D), dwOff + l * D);
+    h.set(grads.db[l].subarray(0, D), dbOff + l * D);
+  }
+  h.set(dOut.subarray(0, len), gOff);
+  h.fill(0, dxOff, dxOff + len);
+  (instanceExports!.crossbwd as CrossBwd)(
+    0,
+    xsOff * 4,
+    dotOff * 4,
+    wOff * 4,
+    dwOff * 4,
+    dbOff * 4,
+    gOff * 4,
+    gpOff * 4,
+    dxOff * 4,
+    sOff * 4,
+    n,
+    D,
+    L,
+    c,
+    keep,
+  );
+  for (let l = 0; l < L; l++) {
+    grads.dw[l].set(h.subarray(dwOff + l * D, dwOff + (l + 1) * D));
+    grads.db[l].set(h.subarray(dbOff + l * D, dbOff + (l + 1) * D));
+  }
+  grads.dx0.set(h.subarray(dxOff, dxOff + len));
+}
+
+type AdamUpdate = (
+  w: number,
+  g: number,
+  m: number,
+  v: number,
+  len: number,
+  b1: number,
+  a1: number,
+  b2: number,
+  a2: number,
+  eps: number,
+  lr: number,
+  gs: number,
+) => void;
+
+/**
+ * Adam's moments of float32 parameters, kept in a module instance of their own so that an update
+ * only copies the weights and gradients in (and the weights back). The update runs two float64
+ * lanes at a time with the same operations as adam.ts's loop, so results are identical; `m` and
+ * `v` are plain views that the JavaScript loop can use as well.
+ *
+ * @example
+ * ```ts
+ * import { WasmAdamState } from "./gemm.ts";
+ * const state = WasmAdamState.create([4]);
+ * if (state) {
+ *   const w = new Float32Array(4), g = new Float32Array([1, 1, 1, 1]);
+ *   state.update(0, w, g, { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 0.1, gradScale: 1 });
+ *   // w ≈ [-0.1, -0.1, -0.1, -0.1]
+ * }
+ * ```
+ */
+export class WasmAdamState {
+  /** First moments, one view per parameter. */
+  readonly m: Float32Array[];
+  /** Second moments, one view per parameter. */
+  readonly v: Float32Array[];
+  readonly #update: AdamUpdate;
+  readonly #heap: Float32Array;
+  readonly #wOff: number;
+  readonly #gOff: number;
+
+  private constructor(sizes: number[]) {
+    const at: number[] = [];
+    let top = 0, max = 0;
+    for (const size of sizes) {
+      at.push(top);
+      top += 2 * pad8(size);
+      max = Math.max(max, size);
+    }
+    this.#wOff = top;
+    this.#gOff = top + pad8(max);
+    const floats = this.#gOff + pad8(max);
+    const instance = new WebAssembly.Instance(compiled!, {});
+    const mem = instance.exports.memory as WebAssembly.Memory;
+    mem.grow(Math.ceil(floats * 4 / 65536));
+    this.#heap = new Float32Array(mem.buffer);
+    this.#update = instance.exports.adam as AdamUpdate;
+    this.m = sizes.map((size, k) => this.#heap.subarray(at[k], at[k] + size));
+    this.v = sizes.map((size, k) =>
+      this.#heap.subarray(at[k] + pad8(size), at[k] + pad8(size) + size)
+    );
+  }
+
+  /**
+   * Moments for parameters of these sizes (zeroed), or null where no SIMD module compiles or
+   * they would not fit in a 32-bit memory.
+   */
+  static create(sizes: number[]): WasmAdamState | null {
+    let floats = 0, max = 0;
+    for (const size of sizes) {
+      floats += 2 * pad8(size);
+      max = Math.max(max, size);
+    }
+    if (!load() || floats + 2 * pad8(max) > 2 ** 28) return null;
+    return new WasmAdamState(sizes);
+  }
+
+  /** Updates all of parameter `k` (`w`, with gradient `g`) and its moments. */
+  update(
+    k: number,
+    w: Float32Array,
+    g: Float32Array,
+    c: { b1: number; b2: number; eps: number; stepSize: number; gradScale: number },
+  ): void {
+    const h = this.#heap, len = this.m[k].length, wOff = this.#wOff, gOff = this.#gOff;
+    h.set(w.subarray(0, len), wOff);
+    h.set(g.subarray(0, len), gOff);
+    const m = this.m[k].byteOffset, v = this.v[k].byteOffset;
+    this.#update(
+      wOff * 4,
+      gOff * 4,
+      m,
+      v,
+      len,
+      c.b1,
+      1 - c.b1,
+      c.b2,
+      1 - c.b2,
+      c.eps,
+      c.stepSize,
+      c.gradScale,
+    );
+    w.set(h.subarray(wOff, wOff + len));
+  }
 }
 
 /** Copies `rows` rows of width `w` into heap rows of width `wp` (zero padding). */

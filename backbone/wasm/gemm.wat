@@ -1,124 +1,674 @@
-;; SIMD GEMM kernel for the backbone (f32, WebAssembly SIMD128).
+;; SIMD GEMM kernel for the backbone (f32, WebAssembly SIMD128 with relaxed fused multiply-add).
 ;;
-;;   C[M×N] += Σ_k A(m, k) · B[k, 0..N)        A(m, k) = f32 at A + 4·(m·sam + k·sak)
+;;   C[m, n] = act(R[m·rs + n] + Σ_k A(m, k) · B(k, n))   A(m, k) = f32 at A + 4·(m·sam + k·sak)
+;;                                                        B(k, n) = f32 at B + 4·(k·sbk + n·sbn)
 ;;
-;; B and C are row-major with N a multiple of 8. Rows of C are done four at a time and columns
-;; eight at a time, so each step of k loads two B vectors and four A scalars for 32
-;; multiply-adds held in eight v128 accumulators. Strided A covers all three products of a
-;; linear layer (x·Wᵀ with B = Wᵀ, dY·W, and dYᵀ·X with sam = 1, sak = O).
-;; rowdots / rowaxpy below are AutoInt's per-sample attention products.
+;; B(k, n) is 0 for n ≥ Nb; act is ReLU when relu ≠ 0, else the identity. R is C itself
+;; (rs = N) to accumulate, or one row broadcast (rs = 0): the bias, or zeros.
+;; C is row-major with N a multiple of 8. B is first packed into 8-column panels (32 bytes per
+;; k) at scratch S, then rows of C are done six at a time (two, one for the tail) and columns
+;; eight at a time: each step of k loads two B vectors and six A scalars, packed alongside, for
+;; 48 multiply-adds into twelve v128 accumulators, enough independent chains to cover the
+;; latency of fused multiply-add (twelve accumulators and three operands fill x86-64's sixteen
+;; vector registers). Strides cover all three products of a linear layer: x·Wᵀ (B = W read
+;; transposed), dY·W, and dYᵀ·X (sam = 1, sak = O). Scratch needs 4·(K·N + 6·K) bytes.
+;; Below: colsum and relumask (bias gradients, ReLU backward), adam (the optimizer step),
+;; crossfwd / crossbwd (DCN v1 cross layers), rowdots / rowaxpy (AutoInt's attention). Those
+;; outside gemm repeat their JavaScript counterparts operation for operation, results included.
+;;
+;; build.ts compiles this module twice: as written, and with every
+;; (f32x4.relaxed_madd a b c) rewritten to (f32x4.add (f32x4.mul a b) c) for runtimes without
+;; relaxed SIMD. Keep the three operands of relaxed_madd at most one call deep for that rewrite.
 ;; Build: deno run -A backbone/wasm/build.ts (needs `npx -p wabt wat2wasm`).
 (module
   (memory (export "memory") 1)
   (func (export "gemm")
-    (param $A i32) (param $sam i32) (param $sak i32) (param $B i32) (param $C i32)
-    (param $M i32) (param $K i32) (param $N i32)
-    (local $m i32) (local $nb i32) (local $k i32) (local $sakB i32) (local $NB i32)
-    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $bp i32) (local $cp i32)
-    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
-    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (param $A i32) (param $sam i32) (param $sak i32)
+    (param $B i32) (param $sbk i32) (param $sbn i32) (param $Nb i32)
+    (param $R i32) (param $rs i32) (param $relu i32)
+    (param $C i32) (param $M i32) (param $K i32) (param $N i32) (param $S i32)
+    (local $m i32) (local $nb i32) (local $k i32) (local $c i32)
+    (local $samB i32) (local $sakB i32) (local $sbkB i32) (local $NB i32) (local $K4 i32)
+    (local $PA i32) (local $PB i32) (local $ap i32) (local $pp i32) (local $bp i32) (local $cp i32)
+    (local $src i32) (local $dst i32) (local $rp i32) (local $rsB i32) (local $floor f32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128)
+    (local $c30 v128) (local $c31 v128) (local $c40 v128) (local $c41 v128) (local $c50 v128) (local $c51 v128)
     (local $b0 v128) (local $b1 v128) (local $s v128)
+    (if (i32.or (i32.le_s (local.get $M) (i32.const 0))
+          (i32.or (i32.le_s (local.get $K) (i32.const 0)) (i32.le_s (local.get $N) (i32.const 0))))
+      (then (return)))
+    (local.set $samB (i32.shl (local.get $sam) (i32.const 2)))
     (local.set $sakB (i32.shl (local.get $sak) (i32.const 2)))
+    (local.set $sbkB (i32.shl (local.get $sbk) (i32.const 2)))
     (local.set $NB (i32.shl (local.get $N) (i32.const 2)))
-    ;; Blocks of four rows.
-    (block $rows4done
-      (loop $rows4
-        (br_if $rows4done (i32.gt_s (i32.add (local.get $m) (i32.const 4)) (local.get $M)))
-        (local.set $nb (i32.const 0))
-        (block $colsdone
-          (loop $cols
-            (br_if $colsdone (i32.ge_s (local.get $nb) (local.get $N)))
-            (local.set $c00 (v128.const i32x4 0 0 0 0))
-            (local.set $c01 (v128.const i32x4 0 0 0 0))
-            (local.set $c10 (v128.const i32x4 0 0 0 0))
-            (local.set $c11 (v128.const i32x4 0 0 0 0))
-            (local.set $c20 (v128.const i32x4 0 0 0 0))
-            (local.set $c21 (v128.const i32x4 0 0 0 0))
-            (local.set $c30 (v128.const i32x4 0 0 0 0))
-            (local.set $c31 (v128.const i32x4 0 0 0 0))
-            (local.set $a0 (i32.add (local.get $A)
-              (i32.shl (i32.mul (local.get $m) (local.get $sam)) (i32.const 2))))
-            (local.set $a1 (i32.add (local.get $a0) (i32.shl (local.get $sam) (i32.const 2))))
-            (local.set $a2 (i32.add (local.get $a1) (i32.shl (local.get $sam) (i32.const 2))))
-            (local.set $a3 (i32.add (local.get $a2) (i32.shl (local.get $sam) (i32.const 2))))
-            (local.set $bp (i32.add (local.get $B) (i32.shl (local.get $nb) (i32.const 2))))
+    (local.set $K4 (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $rsB (i32.shl (local.get $rs) (i32.const 2)))
+    ;; pmax(v, -inf) = v; pmax(v, 0) = v < 0 ? 0 : v, JavaScript's ReLU exactly (-0 and NaN kept).
+    (local.set $floor (select (f32.const 0) (f32.const -inf) (local.get $relu)))
+    (local.set $PB (local.get $S))
+    (local.set $PA (i32.add (local.get $S) (i32.mul (local.get $K4) (local.get $N))))
+    ;; Pack B into 8-column panels, PB[(nb + c)·K + 8k ... ] i.e. 32 bytes per k, so that the
+    ;; kernel streams it; columns from Nb on are zero.
+    (local.set $nb (i32.const 0))
+    (loop $panels
+      (local.set $dst (i32.add (local.get $PB) (i32.mul (local.get $nb) (local.get $K4))))
+      (if (i32.and (i32.eq (local.get $sbn) (i32.const 1))
+            (i32.le_s (i32.add (local.get $nb) (i32.const 8)) (local.get $Nb)))
+        (then
+          ;; Eight contiguous columns: two vector copies per k.
+          (local.set $src (i32.add (local.get $B) (i32.shl (local.get $nb) (i32.const 2))))
+          (local.set $k (local.get $K))
+          (loop $vk
+            (v128.store (local.get $dst) (v128.load (local.get $src)))
+            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (local.get $sbkB)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (br_if $vk (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+        (else
+          ;; Column by column (transposed or ragged B).
+          (local.set $c (i32.const 0))
+          (loop $col
+            (local.set $cp (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
             (local.set $k (local.get $K))
-            (block $kdone
-              (loop $kloop
-                (br_if $kdone (i32.le_s (local.get $k) (i32.const 0)))
-                (local.set $b0 (v128.load (local.get $bp)))
-                (local.set $b1 (v128.load offset=16 (local.get $bp)))
-                (local.set $s (v128.load32_splat (local.get $a0)))
-                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
-                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
-                (local.set $s (v128.load32_splat (local.get $a1)))
-                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
-                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
-                (local.set $s (v128.load32_splat (local.get $a2)))
-                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
-                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
-                (local.set $s (v128.load32_splat (local.get $a3)))
-                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
-                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
-                (local.set $a0 (i32.add (local.get $a0) (local.get $sakB)))
-                (local.set $a1 (i32.add (local.get $a1) (local.get $sakB)))
-                (local.set $a2 (i32.add (local.get $a2) (local.get $sakB)))
-                (local.set $a3 (i32.add (local.get $a3) (local.get $sakB)))
-                (local.set $bp (i32.add (local.get $bp) (local.get $NB)))
-                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-                (br $kloop)))
-            ;; C rows m..m+3, columns nb..nb+7 += accumulators.
-            (local.set $cp (i32.add (local.get $C)
-              (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $nb)) (i32.const 2))))
-            (v128.store (local.get $cp) (f32x4.add (v128.load (local.get $cp)) (local.get $c00)))
-            (v128.store offset=16 (local.get $cp) (f32x4.add (v128.load offset=16 (local.get $cp)) (local.get $c01)))
-            (local.set $cp (i32.add (local.get $cp) (local.get $NB)))
-            (v128.store (local.get $cp) (f32x4.add (v128.load (local.get $cp)) (local.get $c10)))
-            (v128.store offset=16 (local.get $cp) (f32x4.add (v128.load offset=16 (local.get $cp)) (local.get $c11)))
-            (local.set $cp (i32.add (local.get $cp) (local.get $NB)))
-            (v128.store (local.get $cp) (f32x4.add (v128.load (local.get $cp)) (local.get $c20)))
-            (v128.store offset=16 (local.get $cp) (f32x4.add (v128.load offset=16 (local.get $cp)) (local.get $c21)))
-            (local.set $cp (i32.add (local.get $cp) (local.get $NB)))
-            (v128.store (local.get $cp) (f32x4.add (v128.load (local.get $cp)) (local.get $c30)))
-            (v128.store offset=16 (local.get $cp) (f32x4.add (v128.load offset=16 (local.get $cp)) (local.get $c31)))
-            (local.set $nb (i32.add (local.get $nb) (i32.const 8)))
-            (br $cols)))
-        (local.set $m (i32.add (local.get $m) (i32.const 4)))
-        (br $rows4)))
-    ;; Remaining rows one at a time.
-    (block $rowsdone
-      (loop $rows
-        (br_if $rowsdone (i32.ge_s (local.get $m) (local.get $M)))
-        (local.set $nb (i32.const 0))
-        (block $colsdone1
-          (loop $cols1
-            (br_if $colsdone1 (i32.ge_s (local.get $nb) (local.get $N)))
-            (local.set $c00 (v128.const i32x4 0 0 0 0))
-            (local.set $c01 (v128.const i32x4 0 0 0 0))
-            (local.set $a0 (i32.add (local.get $A)
-              (i32.shl (i32.mul (local.get $m) (local.get $sam)) (i32.const 2))))
-            (local.set $bp (i32.add (local.get $B) (i32.shl (local.get $nb) (i32.const 2))))
-            (local.set $k (local.get $K))
-            (block $kdone1
-              (loop $kloop1
-                (br_if $kdone1 (i32.le_s (local.get $k) (i32.const 0)))
-                (local.set $s (v128.load32_splat (local.get $a0)))
-                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (v128.load (local.get $bp)))))
-                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $bp)))))
-                (local.set $a0 (i32.add (local.get $a0) (local.get $sakB)))
-                (local.set $bp (i32.add (local.get $bp) (local.get $NB)))
-                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-                (br $kloop1)))
-            (local.set $cp (i32.add (local.get $C)
-              (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $nb)) (i32.const 2))))
-            (v128.store (local.get $cp) (f32x4.add (v128.load (local.get $cp)) (local.get $c00)))
-            (v128.store offset=16 (local.get $cp) (f32x4.add (v128.load offset=16 (local.get $cp)) (local.get $c01)))
-            (local.set $nb (i32.add (local.get $nb) (i32.const 8)))
-            (br $cols1)))
-        (local.set $m (i32.add (local.get $m) (i32.const 1)))
-        (br $rows))))
+            (if (i32.lt_s (i32.add (local.get $nb) (local.get $c)) (local.get $Nb))
+              (then
+                (local.set $src (i32.add (local.get $B) (i32.shl
+                  (i32.mul (i32.add (local.get $nb) (local.get $c)) (local.get $sbn)) (i32.const 2))))
+                (loop $sk
+                  (f32.store (local.get $cp) (f32.load (local.get $src)))
+                  (local.set $src (i32.add (local.get $src) (local.get $sbkB)))
+                  (local.set $cp (i32.add (local.get $cp) (i32.const 32)))
+                  (br_if $sk (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+              (else
+                (loop $zk
+                  (f32.store (local.get $cp) (f32.const 0))
+                  (local.set $cp (i32.add (local.get $cp) (i32.const 32)))
+                  (br_if $zk (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
+            (br_if $col (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const 8))))))
+      (br_if $panels
+        (i32.lt_s (local.tee $nb (i32.add (local.get $nb) (i32.const 8))) (local.get $N))))
 
-  ;; Per-sample score matrices of self-attention: for every sample b and fields i, j,
+    ;; Blocks of 6 rows.
+    (block $r6done (loop $r6
+      (br_if $r6done (i32.gt_s (i32.add (local.get $m) (i32.const 6)) (local.get $M)))
+      ;; PA[k·6 + r] = A(m + r, k)
+      (local.set $ap (i32.add (local.get $A) (i32.mul (local.get $m) (local.get $samB))))
+      (local.set $pp (local.get $PA))
+      (local.set $k (local.get $K))
+      (loop $r6pack
+        (f32.store offset=0 (local.get $pp) (f32.load (local.get $ap)))
+        (f32.store offset=4 (local.get $pp) (f32.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 1)))))
+        (f32.store offset=8 (local.get $pp) (f32.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 2)))))
+        (f32.store offset=12 (local.get $pp) (f32.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 3)))))
+        (f32.store offset=16 (local.get $pp) (f32.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 4)))))
+        (f32.store offset=20 (local.get $pp) (f32.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 5)))))
+        (local.set $ap (i32.add (local.get $ap) (local.get $sakB)))
+        (local.set $pp (i32.add (local.get $pp) (i32.const 24)))
+        (br_if $r6pack (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+      (local.set $nb (i32.const 0))
+      (loop $r6cols
+        (local.set $c00 (v128.const i32x4 0 0 0 0))
+        (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $c10 (v128.const i32x4 0 0 0 0))
+        (local.set $c11 (v128.const i32x4 0 0 0 0))
+        (local.set $c20 (v128.const i32x4 0 0 0 0))
+        (local.set $c21 (v128.const i32x4 0 0 0 0))
+        (local.set $c30 (v128.const i32x4 0 0 0 0))
+        (local.set $c31 (v128.const i32x4 0 0 0 0))
+        (local.set $c40 (v128.const i32x4 0 0 0 0))
+        (local.set $c41 (v128.const i32x4 0 0 0 0))
+        (local.set $c50 (v128.const i32x4 0 0 0 0))
+        (local.set $c51 (v128.const i32x4 0 0 0 0))
+        (local.set $pp (local.get $PA))
+        (local.set $bp (i32.add (local.get $PB) (i32.mul (local.get $nb) (local.get $K4))))
+        (local.set $k (local.get $K))
+        (loop $r6k
+          (local.set $b0 (v128.load (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $s (v128.load32_splat offset=0 (local.get $pp)))
+          (local.set $c00 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c00)))
+          (local.set $c01 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c01)))
+          (local.set $s (v128.load32_splat offset=4 (local.get $pp)))
+          (local.set $c10 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c10)))
+          (local.set $c11 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c11)))
+          (local.set $s (v128.load32_splat offset=8 (local.get $pp)))
+          (local.set $c20 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c20)))
+          (local.set $c21 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c21)))
+          (local.set $s (v128.load32_splat offset=12 (local.get $pp)))
+          (local.set $c30 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c30)))
+          (local.set $c31 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c31)))
+          (local.set $s (v128.load32_splat offset=16 (local.get $pp)))
+          (local.set $c40 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c40)))
+          (local.set $c41 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c41)))
+          (local.set $s (v128.load32_splat offset=20 (local.get $pp)))
+          (local.set $c50 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c50)))
+          (local.set $c51 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c51)))
+          (local.set $pp (i32.add (local.get $pp) (i32.const 24)))
+          (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+          (br_if $r6k (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+        (local.set $cp (i32.add (local.get $C)
+          (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $nb)) (i32.const 2))))
+        (local.set $rp (i32.add (local.get $R)
+          (i32.shl (i32.add (i32.mul (local.get $m) (local.get $rs)) (local.get $nb)) (i32.const 2))))
+        (local.set $s (f32x4.splat (local.get $floor)))
+        (v128.store (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load (local.get $rp)) (local.get $c00)) (local.get $s)))
+        (v128.store offset=16 (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load offset=16 (local.get $rp)) (local.get $c01)) (local.get $s)))
+        (local.set $cp (i32.add (local.get $cp) (local.get $NB)))
+        (local.set $rp (i32.add (local.get $rp) (local.get $rsB)))
+        (v128.store (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load (local.get $rp)) (local.get $c10)) (local.get $s)))
+        (v128.store offset=16 (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load offset=16 (local.get $rp)) (local.get $c11)) (local.get $s)))
+        (local.set $cp (i32.add (local.get $cp) (local.get $NB)))
+        (local.set $rp (i32.add (local.get $rp) (local.get $rsB)))
+        (v128.store (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load (local.get $rp)) (local.get $c20)) (local.get $s)))
+        (v128.store offset=16 (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load offset=16 (local.get $rp)) (local.get $c21)) (local.get $s)))
+        (local.set $cp (i32.add (local.get $cp) (local.get $NB)))
+        (local.set $rp (i32.add (local.get $rp) (local.get $rsB)))
+        (v128.store (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load (local.get $rp)) (local.get $c30)) (local.get $s)))
+        (v128.store offset=16 (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load offset=16 (local.get $rp)) (local.get $c31)) (local.get $s)))
+        (local.set $cp (i32.add (local.get $cp) (local.get $NB)))
+        (local.set $rp (i32.add (local.get $rp) (local.get $rsB)))
+        (v128.store (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load (local.get $rp)) (local.get $c40)) (local.get $s)))
+        (v128.store offset=16 (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load offset=16 (local.get $rp)) (local.get $c41)) (local.get $s)))
+        (local.set $cp (i32.add (local.get $cp) (local.get $NB)))
+        (local.set $rp (i32.add (local.get $rp) (local.get $rsB)))
+        (v128.store (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load (local.get $rp)) (local.get $c50)) (local.get $s)))
+        (v128.store offset=16 (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load offset=16 (local.get $rp)) (local.get $c51)) (local.get $s)))
+        (br_if $r6cols
+          (i32.lt_s (local.tee $nb (i32.add (local.get $nb) (i32.const 8))) (local.get $N))))
+      (local.set $m (i32.add (local.get $m) (i32.const 6)))
+      (br $r6)))
+    ;; Blocks of 2 rows.
+    (block $r2done (loop $r2
+      (br_if $r2done (i32.gt_s (i32.add (local.get $m) (i32.const 2)) (local.get $M)))
+      ;; PA[k·2 + r] = A(m + r, k)
+      (local.set $ap (i32.add (local.get $A) (i32.mul (local.get $m) (local.get $samB))))
+      (local.set $pp (local.get $PA))
+      (local.set $k (local.get $K))
+      (loop $r2pack
+        (f32.store offset=0 (local.get $pp) (f32.load (local.get $ap)))
+        (f32.store offset=4 (local.get $pp) (f32.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 1)))))
+        (local.set $ap (i32.add (local.get $ap) (local.get $sakB)))
+        (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
+        (br_if $r2pack (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+      (local.set $nb (i32.const 0))
+      (loop $r2cols
+        (local.set $c00 (v128.const i32x4 0 0 0 0))
+        (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $c10 (v128.const i32x4 0 0 0 0))
+        (local.set $c11 (v128.const i32x4 0 0 0 0))
+        (local.set $pp (local.get $PA))
+        (local.set $bp (i32.add (local.get $PB) (i32.mul (local.get $nb) (local.get $K4))))
+        (local.set $k (local.get $K))
+        (loop $r2k
+          (local.set $b0 (v128.load (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $s (v128.load32_splat offset=0 (local.get $pp)))
+          (local.set $c00 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c00)))
+          (local.set $c01 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c01)))
+          (local.set $s (v128.load32_splat offset=4 (local.get $pp)))
+          (local.set $c10 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c10)))
+          (local.set $c11 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c11)))
+          (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
+          (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+          (br_if $r2k (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+        (local.set $cp (i32.add (local.get $C)
+          (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $nb)) (i32.const 2))))
+        (local.set $rp (i32.add (local.get $R)
+          (i32.shl (i32.add (i32.mul (local.get $m) (local.get $rs)) (local.get $nb)) (i32.const 2))))
+        (local.set $s (f32x4.splat (local.get $floor)))
+        (v128.store (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load (local.get $rp)) (local.get $c00)) (local.get $s)))
+        (v128.store offset=16 (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load offset=16 (local.get $rp)) (local.get $c01)) (local.get $s)))
+        (local.set $cp (i32.add (local.get $cp) (local.get $NB)))
+        (local.set $rp (i32.add (local.get $rp) (local.get $rsB)))
+        (v128.store (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load (local.get $rp)) (local.get $c10)) (local.get $s)))
+        (v128.store offset=16 (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load offset=16 (local.get $rp)) (local.get $c11)) (local.get $s)))
+        (br_if $r2cols
+          (i32.lt_s (local.tee $nb (i32.add (local.get $nb) (i32.const 8))) (local.get $N))))
+      (local.set $m (i32.add (local.get $m) (i32.const 2)))
+      (br $r2)))
+    ;; Blocks of 1 row.
+    (block $r1done (loop $r1
+      (br_if $r1done (i32.gt_s (i32.add (local.get $m) (i32.const 1)) (local.get $M)))
+      ;; PA[k·1 + r] = A(m + r, k)
+      (local.set $ap (i32.add (local.get $A) (i32.mul (local.get $m) (local.get $samB))))
+      (local.set $pp (local.get $PA))
+      (local.set $k (local.get $K))
+      (loop $r1pack
+        (f32.store offset=0 (local.get $pp) (f32.load (local.get $ap)))
+        (local.set $ap (i32.add (local.get $ap) (local.get $sakB)))
+        (local.set $pp (i32.add (local.get $pp) (i32.const 4)))
+        (br_if $r1pack (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+      (local.set $nb (i32.const 0))
+      (loop $r1cols
+        (local.set $c00 (v128.const i32x4 0 0 0 0))
+        (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $pp (local.get $PA))
+        (local.set $bp (i32.add (local.get $PB) (i32.mul (local.get $nb) (local.get $K4))))
+        (local.set $k (local.get $K))
+        (loop $r1k
+          (local.set $b0 (v128.load (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $s (v128.load32_splat offset=0 (local.get $pp)))
+          (local.set $c00 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c00)))
+          (local.set $c01 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c01)))
+          (local.set $pp (i32.add (local.get $pp) (i32.const 4)))
+          (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+          (br_if $r1k (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+        (local.set $cp (i32.add (local.get $C)
+          (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $nb)) (i32.const 2))))
+        (local.set $rp (i32.add (local.get $R)
+          (i32.shl (i32.add (i32.mul (local.get $m) (local.get $rs)) (local.get $nb)) (i32.const 2))))
+        (local.set $s (f32x4.splat (local.get $floor)))
+        (v128.store (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load (local.get $rp)) (local.get $c00)) (local.get $s)))
+        (v128.store offset=16 (local.get $cp)
+          (f32x4.pmax (f32x4.add (v128.load offset=16 (local.get $rp)) (local.get $c01)) (local.get $s)))
+        (br_if $r1cols
+          (i32.lt_s (local.tee $nb (i32.add (local.get $nb) (i32.const 8))) (local.get $N))))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (br $r1))))
+
+  ;; Bias gradients: D[n] += Σ_m Y[m·N + n] for n < N, adding the rows in order (as the
+  ;; JavaScript loop does, so the sums are the same), four columns at a time.
+  (func (export "colsum") (param $Y i32) (param $M i32) (param $N i32) (param $D i32)
+    (local $n i32) (local $m i32) (local $p i32) (local $d i32) (local $NB i32)
+    (local $acc v128) (local $x f32)
+    (local.set $NB (i32.shl (local.get $N) (i32.const 2)))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.gt_s (i32.add (local.get $n) (i32.const 4)) (local.get $N)))
+      (local.set $p (i32.add (local.get $Y) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $d (i32.add (local.get $D) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $acc (v128.load (local.get $d)))
+      (local.set $m (local.get $M))
+      (block $mdone (loop $ml
+        (br_if $mdone (i32.le_s (local.get $m) (i32.const 0)))
+        (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (local.get $NB)))
+        (local.set $m (i32.sub (local.get $m) (i32.const 1)))
+        (br $ml)))
+      (v128.store (local.get $d) (local.get $acc))
+      (local.set $n (i32.add (local.get $n) (i32.const 4)))
+      (br $v)))
+    (block $sdone (loop $sl
+      (br_if $sdone (i32.ge_s (local.get $n) (local.get $N)))
+      (local.set $p (i32.add (local.get $Y) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $d (i32.add (local.get $D) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $x (f32.load (local.get $d)))
+      (local.set $m (local.get $M))
+      (block $mdone1 (loop $ml1
+        (br_if $mdone1 (i32.le_s (local.get $m) (i32.const 0)))
+        (local.set $x (f32.add (local.get $x) (f32.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (local.get $NB)))
+        (local.set $m (i32.sub (local.get $m) (i32.const 1)))
+        (br $ml1)))
+      (f32.store (local.get $d) (local.get $x))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $sl))))
+
+;; ReLU backward: D[i] = 0 where Y[i] ≤ 0, for i < len (kept where Y is NaN, as in JavaScript).
+  (func (export "relumask") (param $Y i32) (param $D i32) (param $len i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $D)
+      (i32.shl (i32.and (local.get $len) (i32.const -4)) (i32.const 2))))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $D) (local.get $end)))
+      (v128.store (local.get $D) (v128.andnot (v128.load (local.get $D))
+        (f32x4.le (v128.load (local.get $Y)) (v128.const f32x4 0 0 0 0))))
+      (local.set $D (i32.add (local.get $D) (i32.const 16)))
+      (local.set $Y (i32.add (local.get $Y) (i32.const 16)))
+      (br $v)))
+    (local.set $end (i32.add (local.get $end)
+      (i32.shl (i32.and (local.get $len) (i32.const 3)) (i32.const 2))))
+    (block $sdone (loop $s
+      (br_if $sdone (i32.ge_u (local.get $D) (local.get $end)))
+      (if (f32.le (f32.load (local.get $Y)) (f32.const 0))
+        (then (f32.store (local.get $D) (f32.const 0))))
+      (local.set $D (i32.add (local.get $D) (i32.const 4)))
+      (local.set $Y (i32.add (local.get $Y) (i32.const 4)))
+      (br $s))))
+
+  ;; Adam update of `len` float32 parameters in float64 arithmetic, operation for operation as
+  ;; adam.ts's JavaScript loop (so the results are the same), two values per f64x2:
+  ;;   gi = g·gs;  m = b1·m + a1·gi;  v = b2·v + (a2·gi)·gi;  w = w − (lr·m) / (√v + eps)
+  ;; with m, v and w rounded to float32 when stored.
+  (func (export "adam")
+    (param $W i32) (param $G i32) (param $Mo i32) (param $Vo i32) (param $len i32)
+    (param $b1 f64) (param $a1 f64) (param $b2 f64) (param $a2 f64) (param $eps f64)
+    (param $lr f64) (param $gs f64)
+    (local $i i32) (local $end i32) (local $g4 v128) (local $m4 v128) (local $v4 v128)
+    (local $w4 v128) (local $gi v128) (local $mi v128) (local $vi v128) (local $lo v128)
+    (local $ml v128) (local $vl v128) (local $wl v128)
+    (local $B1 v128) (local $A1 v128) (local $B2 v128) (local $A2 v128) (local $EPS v128)
+    (local $LR v128) (local $GS v128)
+    (local $sg f64) (local $sm f64) (local $sv f64)
+    (local.set $B1 (f64x2.splat (local.get $b1)))
+    (local.set $A1 (f64x2.splat (local.get $a1)))
+    (local.set $B2 (f64x2.splat (local.get $b2)))
+    (local.set $A2 (f64x2.splat (local.get $a2)))
+    (local.set $EPS (f64x2.splat (local.get $eps)))
+    (local.set $LR (f64x2.splat (local.get $lr)))
+    (local.set $GS (f64x2.splat (local.get $gs)))
+    (local.set $end (i32.shl (i32.and (local.get $len) (i32.const -4)) (i32.const 2)))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $g4 (v128.load (i32.add (local.get $G) (local.get $i))))
+      (local.set $m4 (v128.load (i32.add (local.get $Mo) (local.get $i))))
+      (local.set $v4 (v128.load (i32.add (local.get $Vo) (local.get $i))))
+      (local.set $w4 (v128.load (i32.add (local.get $W) (local.get $i))))
+      ;; Lanes 0-1.
+      (local.set $gi (f64x2.mul (f64x2.promote_low_f32x4 (local.get $g4)) (local.get $GS)))
+      (local.set $mi (f64x2.add (f64x2.mul (local.get $B1) (f64x2.promote_low_f32x4 (local.get $m4)))
+        (f64x2.mul (local.get $A1) (local.get $gi))))
+      (local.set $vi (f64x2.add (f64x2.mul (local.get $B2) (f64x2.promote_low_f32x4 (local.get $v4)))
+        (f64x2.mul (f64x2.mul (local.get $A2) (local.get $gi)) (local.get $gi))))
+      (local.set $ml (f32x4.demote_f64x2_zero (local.get $mi)))
+      (local.set $vl (f32x4.demote_f64x2_zero (local.get $vi)))
+      (local.set $wl (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 (local.get $w4))
+        (f64x2.div (f64x2.mul (local.get $LR) (local.get $mi))
+          (f64x2.add (f64x2.sqrt (local.get $vi)) (local.get $EPS))))))
+      ;; Lanes 2-3, moved down.
+      (local.set $g4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15
+        (local.get $g4) (local.get $g4)))
+      (local.set $m4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15
+        (local.get $m4) (local.get $m4)))
+      (local.set $v4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15
+        (local.get $v4) (local.get $v4)))
+      (local.set $w4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15
+        (local.get $w4) (local.get $w4)))
+      (local.set $gi (f64x2.mul (f64x2.promote_low_f32x4 (local.get $g4)) (local.get $GS)))
+      (local.set $mi (f64x2.add (f64x2.mul (local.get $B1) (f64x2.promote_low_f32x4 (local.get $m4)))
+        (f64x2.mul (local.get $A1) (local.get $gi))))
+      (local.set $vi (f64x2.add (f64x2.mul (local.get $B2) (f64x2.promote_low_f32x4 (local.get $v4)))
+        (f64x2.mul (f64x2.mul (local.get $A2) (local.get $gi)) (local.get $gi))))
+      (local.set $lo (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 (local.get $w4))
+        (f64x2.div (f64x2.mul (local.get $LR) (local.get $mi))
+          (f64x2.add (f64x2.sqrt (local.get $vi)) (local.get $EPS))))))
+      (v128.store (i32.add (local.get $W) (local.get $i)) (i8x16.shuffle
+        0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $wl) (local.get $lo)))
+      (v128.store (i32.add (local.get $Mo) (local.get $i)) (i8x16.shuffle
+        0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (local.get $ml) (f32x4.demote_f64x2_zero (local.get $mi))))
+      (v128.store (i32.add (local.get $Vo) (local.get $i)) (i8x16.shuffle
+        0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (local.get $vl) (f32x4.demote_f64x2_zero (local.get $vi))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $v)))
+    (local.set $end (i32.shl (local.get $len) (i32.const 2)))
+    (block $sdone (loop $s
+      (br_if $sdone (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $sg (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $G) (local.get $i))))
+        (local.get $gs)))
+      (local.set $sm (f64.add
+        (f64.mul (local.get $b1) (f64.promote_f32 (f32.load (i32.add (local.get $Mo) (local.get $i)))))
+        (f64.mul (local.get $a1) (local.get $sg))))
+      (local.set $sv (f64.add
+        (f64.mul (local.get $b2) (f64.promote_f32 (f32.load (i32.add (local.get $Vo) (local.get $i)))))
+        (f64.mul (f64.mul (local.get $a2) (local.get $sg)) (local.get $sg))))
+      (f32.store (i32.add (local.get $Mo) (local.get $i)) (f32.demote_f64 (local.get $sm)))
+      (f32.store (i32.add (local.get $Vo) (local.get $i)) (f32.demote_f64 (local.get $sv)))
+      (f32.store (i32.add (local.get $W) (local.get $i)) (f32.demote_f64 (f64.sub
+        (f64.promote_f32 (f32.load (i32.add (local.get $W) (local.get $i))))
+        (f64.div (f64.mul (local.get $lr) (local.get $sm))
+          (f64.add (f64.sqrt (local.get $sv)) (local.get $eps))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $s))))
+
+  ;; OUT[b] = Σ_j X[b·D + j]·Y[b·ys + j] (float64 at OUT + 8b, summed in order of j) for b < n,
+  ;; four rows at a time: each sum is still one sequential chain, four chains hide the latency.
+  (func $rowsums (param $X i32) (param $Y i32) (param $ys i32) (param $n i32) (param $D i32)
+    (param $OUT i32)
+    (local $b i32) (local $j i32) (local $D4 i32) (local $ys4 i32) (local $x i32) (local $y i32)
+    (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64)
+    (local.set $D4 (i32.shl (local.get $D) (i32.const 2)))
+    (local.set $ys4 (i32.shl (local.get $ys) (i32.const 2)))
+    (block $qdone (loop $q
+      (br_if $qdone (i32.gt_s (i32.add (local.get $b) (i32.const 4)) (local.get $n)))
+      (local.set $x (i32.add (local.get $X) (i32.mul (local.get $b) (local.get $D4))))
+      (local.set $y (i32.add (local.get $Y) (i32.mul (local.get $b) (local.get $ys4))))
+      (local.set $s0 (f64.const 0))
+      (local.set $s1 (f64.const 0))
+      (local.set $s2 (f64.const 0))
+      (local.set $s3 (f64.const 0))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $jl
+        (br_if $jdone (i32.ge_s (local.get $j) (local.get $D4)))
+        (local.set $s0 (f64.add (local.get $s0) (f64.mul
+          (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $j))))
+          (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $j)))))))
+        (local.set $s1 (f64.add (local.get $s1) (f64.mul
+          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $x) (local.get $D4)) (local.get $j))))
+          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $y) (local.get $ys4)) (local.get $j)))))))
+        (local.set $s2 (f64.add (local.get $s2) (f64.mul
+          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $x)
+            (i32.shl (local.get $D4) (i32.const 1))) (local.get $j))))
+          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $y)
+            (i32.shl (local.get $ys4) (i32.const 1))) (local.get $j)))))))
+        (local.set $s3 (f64.add (local.get $s3) (f64.mul
+          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $x)
+            (i32.mul (local.get $D4) (i32.const 3))) (local.get $j))))
+          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $y)
+            (i32.mul (local.get $ys4) (i32.const 3))) (local.get $j)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $jl)))
+      (f64.store (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3))) (local.get $s0))
+      (f64.store offset=8 (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3)))
+        (local.get $s1))
+      (f64.store offset=16 (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3)))
+        (local.get $s2))
+      (f64.store offset=24 (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3)))
+        (local.get $s3))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (br $q)))
+    (block $rdone (loop $r
+      (br_if $rdone (i32.ge_s (local.get $b) (local.get $n)))
+      (local.set $x (i32.add (local.get $X) (i32.mul (local.get $b) (local.get $D4))))
+      (local.set $y (i32.add (local.get $Y) (i32.mul (local.get $b) (local.get $ys4))))
+      (local.set $s0 (f64.const 0))
+      (local.set $j (i32.const 0))
+      (block $jdone1 (loop $jl1
+        (br_if $jdone1 (i32.ge_s (local.get $j) (local.get $D4)))
+        (local.set $s0 (f64.add (local.get $s0) (f64.mul
+          (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $j))))
+          (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $j)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $jl1)))
+      (f64.store (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3))) (local.get $s0))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $r))))
+
+  ;; DCN v1 cross layers, in float64 with the operations of cross.ts's JavaScript loops (so the
+  ;; results are the same; the row dots stay sequential, elementwise work is two lanes a time).
+  ;; Layer l reads x_l (X0, or XS + 4·(l−1)·n·D) and writes x_{l+1} at XS + 4·l·n·D:
+  ;;   s = Σ_j x_l[j]·w_l[j];  x_{l+1} = (c·x0)·s + b_l + keep·x_l;  DOTS[l·n + b] = s (float32)
+  ;; SCR: n float64 of scratch (8-byte aligned).
+  (func (export "crossfwd")
+    (param $X0 i32) (param $XS i32) (param $DOTS i32) (param $W i32) (param $BIAS i32)
+    (param $SCR i32) (param $n i32) (param $D i32) (param $L i32) (param $c f64) (param $keep f64)
+    (local $l i32) (local $b i32) (local $j i32) (local $D4 i32) (local $ND4 i32) (local $D2 i32)
+    (local $xl i32) (local $next i32) (local $wp i32) (local $bp i32)
+    (local $xr i32) (local $x0r i32) (local $nr i32) (local $s f64)
+    (local $S v128) (local $C v128) (local $K v128)
+    (local.set $D4 (i32.shl (local.get $D) (i32.const 2)))
+    (local.set $ND4 (i32.mul (local.get $n) (local.get $D4)))
+    (local.set $D2 (i32.and (local.get $D) (i32.const -2)))
+    (local.set $C (f64x2.splat (local.get $c)))
+    (local.set $K (f64x2.splat (local.get $keep)))
+    (local.set $xl (local.get $X0))
+    (block $ldone (loop $lloop
+      (br_if $ldone (i32.ge_s (local.get $l) (local.get $L)))
+      (local.set $next (i32.add (local.get $XS) (i32.mul (local.get $l) (local.get $ND4))))
+      (local.set $wp (i32.add (local.get $W) (i32.mul (local.get $l) (local.get $D4))))
+      (local.set $bp (i32.add (local.get $BIAS) (i32.mul (local.get $l) (local.get $D4))))
+      (call $rowsums (local.get $xl) (local.get $wp) (i32.const 0) (local.get $n) (local.get $D)
+        (local.get $SCR))
+      (local.set $b (i32.const 0))
+      (block $bdone (loop $bloop
+        (br_if $bdone (i32.ge_s (local.get $b) (local.get $n)))
+        (local.set $xr (i32.add (local.get $xl) (i32.mul (local.get $b) (local.get $D4))))
+        (local.set $x0r (i32.add (local.get $X0) (i32.mul (local.get $b) (local.get $D4))))
+        (local.set $nr (i32.add (local.get $next) (i32.mul (local.get $b) (local.get $D4))))
+        (local.set $s (f64.load (i32.add (local.get $SCR) (i32.shl (local.get $b) (i32.const 3)))))
+        (f32.store (i32.add (local.get $DOTS)
+          (i32.shl (i32.add (i32.mul (local.get $l) (local.get $n)) (local.get $b)) (i32.const 2)))
+          (f32.demote_f64 (local.get $s)))
+        (local.set $S (f64x2.splat (local.get $s)))
+        (local.set $j (i32.const 0))
+        (block $udone (loop $uloop
+          (br_if $udone (i32.ge_s (local.get $j) (local.get $D2)))
+          (v128.store64_lane 0 (i32.add (local.get $nr) (i32.shl (local.get $j) (i32.const 2)))
+            (f32x4.demote_f64x2_zero (f64x2.add
+              (f64x2.add
+                (f64x2.mul (f64x2.mul (local.get $C) (f64x2.promote_low_f32x4
+                  (v128.load64_zero (i32.add (local.get $x0r) (i32.shl (local.get $j) (i32.const 2))))))
+                  (local.get $S))
+                (f64x2.promote_low_f32x4
+                  (v128.load64_zero (i32.add (local.get $bp) (i32.shl (local.get $j) (i32.const 2))))))
+              (f64x2.mul (local.get $K) (f64x2.promote_low_f32x4
+                (v128.load64_zero (i32.add (local.get $xr) (i32.shl (local.get $j) (i32.const 2)))))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 2)))
+          (br $uloop)))
+        (if (i32.lt_s (local.get $j) (local.get $D))
+          (then
+            (local.set $j (i32.shl (local.get $j) (i32.const 2)))
+            (f32.store (i32.add (local.get $nr) (local.get $j)) (f32.demote_f64 (f64.add
+              (f64.add
+                (f64.mul (f64.mul (local.get $c)
+                  (f64.promote_f32 (f32.load (i32.add (local.get $x0r) (local.get $j)))))
+                  (local.get $s))
+                (f64.promote_f32 (f32.load (i32.add (local.get $bp) (local.get $j)))))
+              (f64.mul (local.get $keep)
+                (f64.promote_f32 (f32.load (i32.add (local.get $xr) (local.get $j))))))))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bloop)))
+      (local.set $xl (local.get $next))
+      (local.set $l (i32.add (local.get $l) (i32.const 1)))
+      (br $lloop))))
+
+  ;; Backward of crossfwd, layer L−1 down to 0, sample by sample as cross.ts. G holds dL/dx_L
+  ;; (n·D) and GP is as large; DX0 (zeroed by the caller) receives dL/dx0. Per layer and sample:
+  ;;   ds = c·Σ_j g[j]·x0[j];  dx0 += (c·s)·g;  db += g;  dw += ds·x_l;  g' = keep·g + ds·w
+  ;; and at the end dx0 += g. s is the float32 dot stored by crossfwd.
+  (func (export "crossbwd")
+    (param $X0 i32) (param $XS i32) (param $DOTS i32) (param $W i32) (param $DW i32)
+    (param $DB i32) (param $G i32) (param $GP i32) (param $DX0 i32) (param $SCR i32)
+    (param $n i32) (param $D i32) (param $L i32) (param $c f64) (param $keep f64)
+    (local $l i32) (local $b i32) (local $j i32) (local $D4 i32) (local $ND4 i32) (local $D2 i32)
+    (local $xl i32) (local $wp i32) (local $dwp i32) (local $dbp i32) (local $t i32)
+    (local $gr i32) (local $gpr i32) (local $x0r i32) (local $xr i32) (local $dxr i32)
+    (local $ds f64) (local $cs f64) (local $g v128) (local $CS v128) (local $DS v128) (local $K v128)
+    (local $a i32) (local $end i32)
+    (local.set $D4 (i32.shl (local.get $D) (i32.const 2)))
+    (local.set $ND4 (i32.mul (local.get $n) (local.get $D4)))
+    (local.set $D2 (i32.shl (i32.and (local.get $D) (i32.const -2)) (i32.const 2)))
+    (local.set $K (f64x2.splat (local.get $keep)))
+    (local.set $l (i32.sub (local.get $L) (i32.const 1)))
+    (block $ldone (loop $lloop
+      (br_if $ldone (i32.lt_s (local.get $l) (i32.const 0)))
+      (local.set $xl (if (result i32) (i32.eqz (local.get $l))
+        (then (local.get $X0))
+        (else (i32.add (local.get $XS)
+          (i32.mul (i32.sub (local.get $l) (i32.const 1)) (local.get $ND4))))))
+      (local.set $wp (i32.add (local.get $W) (i32.mul (local.get $l) (local.get $D4))))
+      (local.set $dwp (i32.add (local.get $DW) (i32.mul (local.get $l) (local.get $D4))))
+      (local.set $dbp (i32.add (local.get $DB) (i32.mul (local.get $l) (local.get $D4))))
+      (call $rowsums (local.get $G) (local.get $X0) (local.get $D) (local.get $n) (local.get $D)
+        (local.get $SCR))
+      (local.set $b (i32.const 0))
+      (block $bdone (loop $bloop
+        (br_if $bdone (i32.ge_s (local.get $b) (local.get $n)))
+        (local.set $t (i32.mul (local.get $b) (local.get $D4)))
+        (local.set $gr (i32.add (local.get $G) (local.get $t)))
+        (local.set $gpr (i32.add (local.get $GP) (local.get $t)))
+        (local.set $x0r (i32.add (local.get $X0) (local.get $t)))
+        (local.set $xr (i32.add (local.get $xl) (local.get $t)))
+        (local.set $dxr (i32.add (local.get $DX0) (local.get $t)))
+        (local.set $cs (f64.mul (local.get $c) (f64.promote_f32 (f32.load (i32.add (local.get $DOTS)
+          (i32.shl (i32.add (i32.mul (local.get $l) (local.get $n)) (local.get $b)) (i32.const 2)))))))
+        (local.set $CS (f64x2.splat (local.get $cs)))
+        (local.set $ds (f64.mul
+          (f64.load (i32.add (local.get $SCR) (i32.shl (local.get $b) (i32.const 3))))
+          (local.get $c)))
+        (local.set $DS (f64x2.splat (local.get $ds)))
+        (local.set $j (i32.const 0))
+        (block $vdone (loop $vloop
+          (br_if $vdone (i32.ge_s (local.get $j) (local.get $D2)))
+          (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $gr) (local.get $j)))))
+          (local.set $a (i32.add (local.get $dxr) (local.get $j)))
+          (v128.store64_lane 0 (local.get $a) (f32x4.demote_f64x2_zero (f64x2.add
+            (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))
+            (f64x2.mul (local.get $CS) (local.get $g)))))
+          (local.set $a (i32.add (local.get $dbp) (local.get $j)))
+          (v128.store64_lane 0 (local.get $a) (f32x4.add (v128.load64_zero (local.get $a))
+            (v128.load64_zero (i32.add (local.get $gr) (local.get $j)))))
+          (local.set $a (i32.add (local.get $dwp) (local.get $j)))
+          (v128.store64_lane 0 (local.get $a) (f32x4.demote_f64x2_zero (f64x2.add
+            (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))
+            (f64x2.mul (local.get $DS) (f64x2.promote_low_f32x4
+              (v128.load64_zero (i32.add (local.get $xr) (local.get $j))))))))
+          (v128.store64_lane 0 (i32.add (local.get $gpr) (local.get $j))
+            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $K) (local.get $g))
+              (f64x2.mul (local.get $DS) (f64x2.promote_low_f32x4
+                (v128.load64_zero (i32.add (local.get $wp) (local.get $j))))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br $vloop)))
+        (if (i32.lt_s (local.get $j) (local.get $D4))
+          (then
+            (local.set $a (i32.add (local.get $dxr) (local.get $j)))
+            (f32.store (local.get $a) (f32.demote_f64 (f64.add
+              (f64.promote_f32 (f32.load (local.get $a)))
+              (f64.mul (local.get $cs) (f64.promote_f32 (f32.load (i32.add (local.get $gr) (local.get $j))))))))
+            (local.set $a (i32.add (local.get $dbp) (local.get $j)))
+            (f32.store (local.get $a) (f32.add (f32.load (local.get $a))
+              (f32.load (i32.add (local.get $gr) (local.get $j)))))
+            (local.set $a (i32.add (local.get $dwp) (local.get $j)))
+            (f32.store (local.get $a) (f32.demote_f64 (f64.add
+              (f64.promote_f32 (f32.load (local.get $a)))
+              (f64.mul (local.get $ds) (f64.promote_f32 (f32.load (i32.add (local.get $xr) (local.get $j))))))))
+            (f32.store (i32.add (local.get $gpr) (local.get $j)) (f32.demote_f64 (f64.add
+              (f64.mul (local.get $keep) (f64.promote_f32 (f32.load (i32.add (local.get $gr) (local.get $j)))))
+              (f64.mul (local.get $ds) (f64.promote_f32 (f32.load (i32.add (local.get $wp) (local.get $j))))))))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bloop)))
+      (local.set $t (local.get $G))
+      (local.set $G (local.get $GP))
+      (local.set $GP (local.get $t))
+      (local.set $l (i32.sub (local.get $l) (i32.const 1)))
+      (br $lloop)))
+    ;; dx0 += g (float32 sums), g being dL/dx0 through the x_l chain.
+    (local.set $j (i32.const 0))
+    (local.set $end (i32.and (local.get $ND4) (i32.const -16)))
+    (block $fdone (loop $floop
+      (br_if $fdone (i32.ge_s (local.get $j) (local.get $end)))
+      (local.set $a (i32.add (local.get $DX0) (local.get $j)))
+      (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a))
+        (v128.load (i32.add (local.get $G) (local.get $j)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $floop)))
+    (block $tdone (loop $tloop
+      (br_if $tdone (i32.ge_s (local.get $j) (local.get $ND4)))
+      (local.set $a (i32.add (local.get $DX0) (local.get $j)))
+      (f32.store (local.get $a) (f32.add (f32.load (local.get $a))
+        (f32.load (i32.add (local.get $G) (local.get $j)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $tloop))))
+
+    ;; Per-sample score matrices of self-attention: for every sample b and fields i, j,
   ;;   S[b·sStride + i·F + j] = Σ_c X[(b·F + i)·O + c] · Y[(b·F + j)·O + c],  c < dk (dk % 4 = 0).
   (func (export "rowdots")
     (param $X i32) (param $Y i32) (param $S i32) (param $n i32) (param $F i32) (param $O i32)
@@ -144,8 +694,8 @@
           (local.set $c (i32.const 0))
           (block $cdone (loop $cloop
             (br_if $cdone (i32.ge_s (local.get $c) (local.get $dk)))
-            (local.set $acc (f32x4.add (local.get $acc)
-              (f32x4.mul (v128.load (local.get $xp)) (v128.load (local.get $yp)))))
+            (local.set $acc (f32x4.relaxed_madd
+              (v128.load (local.get $xp)) (v128.load (local.get $yp)) (local.get $acc)))
             (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
             (local.set $yp (i32.add (local.get $yp) (i32.const 16)))
             (local.set $c (i32.add (local.get $c) (i32.const 4)))
@@ -195,8 +745,8 @@
           (local.set $c (i32.const 0))
           (block $cdone (loop $cloop
             (br_if $cdone (i32.ge_s (local.get $c) (local.get $dk)))
-            (v128.store (local.get $zp) (f32x4.add (v128.load (local.get $zp))
-              (f32x4.mul (local.get $w) (v128.load (local.get $yp)))))
+            (v128.store (local.get $zp) (f32x4.relaxed_madd
+              (local.get $w) (v128.load (local.get $yp)) (v128.load (local.get $zp))))
             (local.set $zp (i32.add (local.get $zp) (i32.const 16)))
             (local.set $yp (i32.add (local.get $yp) (i32.const 16)))
             (local.set $c (i32.add (local.get $c) (i32.const 4)))
