@@ -259,14 +259,21 @@ export class DataParallel {
       const grads = this.#grads[w], touched = this.#touched[w];
       for (let k = 0; k < params.length; k++) {
         const p = params[k], g = p.grad, wg = grads[k];
+        // Summing clears the worker's gradient, off the worker's path.
         if (!p.sparse) {
-          for (let i = 0; i < g.length; i++) g[i] += wg[i];
+          for (let i = 0; i < g.length; i++) {
+            g[i] += wg[i];
+            wg[i] = 0;
+          }
           continue;
         }
         const list = touched[k]!, rs = p.rowSize;
         for (let i = 1, end = list[0] + 1; i < end; i++) {
           const r = list[i], o = r * rs;
-          for (let j = o; j < o + rs; j++) g[j] += wg[j];
+          for (let j = o; j < o + rs; j++) {
+            g[j] += wg[j];
+            wg[j] = 0;
+          }
           p.markRow(r);
         }
       }

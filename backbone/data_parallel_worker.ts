@@ -41,8 +41,7 @@ self.onmessage = (e) => {
       seq = Atomics.load(ctrl, CTRL.seq);
       if (seq < 0) break;
       try {
-        // The calling thread has summed the previous step's gradients by now.
-        model.store.zeroGrad();
+        // The calling thread cleared this worker's gradients as it summed them.
         const size = ctrl[CTRL.size];
         loss[0] = accumulateGradients(
           model,
@@ -54,6 +53,7 @@ self.onmessage = (e) => {
           if (!list) return;
           list[0] = p.touchedCount;
           list.set(p.touchedList.subarray(0, p.touchedCount), 1);
+          p.clearTouched();
         });
       } catch (err) {
         const text = new TextEncoder().encode(String((err as Error)?.message ?? err));

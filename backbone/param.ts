@@ -84,6 +84,15 @@ export class Param {
     this.touchedList[this.touchedCount++] = row;
   }
 
+  /**
+   * Forgets which rows were touched without clearing their gradient (for a data-parallel worker,
+   * whose gradient the calling thread clears as it sums it).
+   */
+  clearTouched(): void {
+    for (let i = 0; i < this.touchedCount; i++) this.touched[this.touchedList[i]] = 0;
+    this.touchedCount = 0;
+  }
+
   /** Clears the gradient (only the touched rows of a sparse table). */
   zeroGrad(): void {
     if (!this.sparse) {
