@@ -22,30 +22,46 @@ function maxDiff(a: { value: ArrayLike<number> }[], b: { value: ArrayLike<number
 }
 
 // Models without batch statistics: the sum of the shards' gradients is the batch's gradient, so
-// in float64 two threads take the same steps as one, up to summation order.
+// in float64 several threads take the same steps as one, up to summation order; clipping sees the
+// whole gradient, and training on with the same Adam after close() continues the same run.
 for (const name of ["dcn", "dcnv2", "deepfm", "autoint"] as ModelName[]) {
-  Deno.test(`${name}: two threads take the same steps as one (float64)`, async () => {
-    const config = smallConfig(SHAPE, { embedDim: 8, mlp: [16, 8], dtype: "float64", seed: 5 });
-    const one = createModel(name, config), two = createModel(name, config);
-    const adamOne = new Adam(one.store.params, { lr: 3e-3 });
-    const adamTwo = new Adam(two.store.params, { lr: 3e-3 });
-    const index = Int32Array.from({ length: train.split.size }, (_, i) => (i * 7) % 2000);
-    const parallel = await DataParallel.start(two, train, { threads: 2 });
-    try {
-      // Batch sizes include an odd one and one smaller than the thread count.
-      for (const [start, size] of [[0, 64], [64, 63], [127, 1], [128, 200]]) {
-        const batch = { inputs: train, index, start, size };
-        const a = trainStep(one, adamOne, batch);
-        const b = trainStep(two, adamTwo, batch, { parallel });
-        assert.ok(Math.abs(a - b) < 1e-12, `${name}: loss ${a} vs ${b}`);
+  Deno.test(`${name}: two and three threads take the same steps as one (float64)`, async () => {
+    for (const threads of [2, 3]) {
+      const config = smallConfig(SHAPE, { embedDim: 8, mlp: [16, 8], dtype: "float64", seed: 5 });
+      const one = createModel(name, config), two = createModel(name, config);
+      const adamOne = new Adam(one.store.params, { lr: 3e-3 });
+      const adamTwo = new Adam(two.store.params, { lr: 3e-3 });
+      const index = Int32Array.from({ length: train.split.size }, (_, i) => (i * 7) % 2000);
+      const parallel = await DataParallel.start(two, train, { threads });
+      // Batch sizes include an odd one and one smaller than the thread count; 1e-3 always clips.
+      const steps: [number, number, number | undefined][] = [
+        [0, 64, undefined],
+        [64, 63, 1e-3],
+        [127, 1, undefined],
+        [128, 200, 1e-3],
+        [328, 100, undefined],
+      ];
+      try {
+        for (const [start, size, clipNorm] of steps) {
+          const batch = { inputs: train, index, start, size };
+          const a = trainStep(one, adamOne, batch, { clipNorm });
+          const b = trainStep(two, adamTwo, batch, { clipNorm, parallel });
+          assert.ok(Math.abs(a - b) < 1e-12, `${name}/${threads}: loss ${a} vs ${b}`);
+        }
+      } finally {
+        parallel.close();
+      }
+      for (const p of two.store.params) {
+        assert.ok(!(p.value.buffer instanceof SharedArrayBuffer), "close() unshares the values");
+      }
+      // Training on with the same Adam on one thread.
+      for (const start of [500, 600]) {
+        const batch = { inputs: train, index, start, size: 100 };
+        trainStep(one, adamOne, batch);
+        trainStep(two, adamTwo, batch);
       }
       const d = maxDiff(one.store.params, two.store.params);
-      assert.ok(d < 1e-9, `${name}: weights differ by ${d}`);
-    } finally {
-      parallel.close();
-    }
-    for (const p of two.store.params) {
-      assert.ok(!(p.value.buffer instanceof SharedArrayBuffer), "close() unshares the values");
+      assert.ok(d < 1e-9, `${name}/${threads}: weights differ by ${d}`);
     }
   });
 }
