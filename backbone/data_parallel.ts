@@ -92,7 +92,9 @@ export interface WorkerInit {
 export class DataParallel {
   /** Threads taking part, the calling one included. */
   readonly threads: number;
+  /** The model the group trains (its values are shared with the workers until `close()`). */
   readonly model: CtrModel;
+  /** The training inputs every worker holds a copy of. */
   readonly inputs: CtrInputs;
   readonly #workers: Worker[];
   readonly #ctrl: Int32Array[];
