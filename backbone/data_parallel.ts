@@ -67,7 +67,7 @@ export interface WorkerInit {
 
 /**
  * A group of threads training one model together. Start it, pass it to `fit` (or `trainStep`) as
- * `parallel`, close it.
+ * `parallel`, and close it in a `finally`: its workers keep the process alive until then.
  *
  * @example
  * ```ts
