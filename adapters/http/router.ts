@@ -697,6 +697,7 @@ export function r4ecRouter(options: R4ecRouterOptions): R4ecRouter {
         for (const r of found.slice(0, records.capacity)) {
           records.set(r.key.slice(m.knowledgePrefix.length), r);
         }
+        bodies.clear(); // answers built before this preload may predate what it read
         return await cache.preload(found);
       },
     },

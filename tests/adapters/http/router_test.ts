@@ -562,6 +562,14 @@ Deno.test("r4ecRouter", async (t) => {
       assert.equal((await warm.request(`/v1/items/${d.items.raw[1]}/knowledge`)).status, 200);
       assert.equal(warm.serving.metrics.cache.get({ kind: "record", result: "miss" }), 0);
       assert.ok(warm.serving.metrics.cache.get({ kind: "record", result: "hit" }) >= 3);
+      // A later preload (after an offline job rewrote knowledge) replaces the cached answers.
+      const before = await (await warm.request(`/v1/items/${d.items.raw[1]}/knowledge`)).json();
+      const stored = await fx.store.getKnowledge(before.knowledge[0].storeKey);
+      const text = `${stored!.final.text} (rewritten)`;
+      await fx.store.putKnowledge({ ...stored!, final: { ...stored!.final, text } });
+      await warm.serving.preload();
+      const after = await (await warm.request(`/v1/items/${d.items.raw[1]}/knowledge`)).json();
+      assert.equal(after.knowledge[0].text, text);
     });
   } finally {
     await fx.close();
