@@ -237,8 +237,7 @@ export class DataParallel {
    * gradient of the batch's mean loss in the model's gradients. Returns the mean loss.
    */
   accumulate(batch: BatchView): number {
-    if (batch.inputs !== this.inputs) this.assertServes(this.model, batch.inputs);
-    if (this.#closed) throw new Error("DataParallel: the group is closed");
+    this.assertServes(this.model, batch.inputs);
     const size = batch.size, T = this.threads, seq = ++this.#seq;
     const shard = (t: number) => Math.floor((size * t) / T);
     for (let w = 0; w < T - 1; w++) {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { reluBackward, reluForward } from "./layers/activations.ts";
 import type { Floats } from "./types.ts";
 import { wasmGemmAvailable, wasmLinearBackward, wasmLinearForward } from "./wasm/gemm.ts";
 
@@ -89,7 +90,7 @@ export function linearForward(
     return;
   }
   linearForwardJs(x, w, b, y, n, I, O);
-  if (dims.relu) { for (let i = 0; i < n * O; i++) if (y[i] < 0) y[i] = 0; }
+  if (dims.relu) reluForward(y, n * O);
 }
 
 function linearForwardJs(
@@ -217,10 +218,7 @@ export function linearBackward(
     });
     return;
   }
-  if (y !== null) {
-    const len = dims.rows * dims.outDim;
-    for (let i = 0; i < len; i++) if (y[i] <= 0) dy[i] = 0;
-  }
+  if (y !== null) reluBackward(dy, y, dims.rows * dims.outDim);
   linearBackwardParams(dy, x, dw, db, dims);
   if (dx !== null) linearBackwardInput(dy, w, dx, dims);
 }

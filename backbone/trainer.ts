@@ -204,6 +204,7 @@ export function trainStep(
   batch: BatchView,
   options: { clipNorm?: number; parallel?: DataParallel } = {},
 ): number {
+  options.parallel?.assertServes(model, batch.inputs);
   const loss = options.parallel
     ? options.parallel.accumulate(batch)
     : accumulateGradients(model, batch) / batch.size;

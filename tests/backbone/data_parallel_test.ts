@@ -103,6 +103,17 @@ Deno.test("DataParallel refuses a wrong thread count, another model, other input
     () => fit(model, { train: valid }, { epochs: 1, log: false, parallel }),
     /other training inputs/,
   );
+  const index = Int32Array.from({ length: 64 }, (_, i) => i);
+  assert.throws(
+    () =>
+      trainStep(other, new Adam(other.store.params, { lr: 1e-3 }), {
+        inputs: train,
+        index,
+        start: 0,
+        size: 64,
+      }, { parallel }),
+    /started for another model/,
+  );
   parallel.close();
   assert.throws(() => fit(model, { train }, { epochs: 1, log: false, parallel }), /closed/);
 });
