@@ -2,14 +2,16 @@
  * Adam as the reference runs it (HF-style AdamW with weight decay 0): betas (0.9, 0.999),
  * eps 1e-8 added to √v, bias correction folded into the step size. Embedding tables can be
  * updated lazily (only the rows the batch touched), or densely as torch does for non-sparse
- * embeddings (every row moves while its momentum decays).
+ * embeddings (every row moves while its momentum decays). Float32 models compute the update of
+ * dense tensors in float32, as torch does for float32 weights (four lanes at a time in
+ * WebAssembly); lazily updated embedding rows and float64 models compute in float64.
  *
  * @module
  */
 import { wasmKernelsOn } from "./kernels.ts";
 import type { Param } from "./param.ts";
 import type { Floats } from "./types.ts";
-import { WasmAdamState } from "./wasm/gemm.ts";
+import { adamConstants32, WasmAdamState } from "./wasm/gemm.ts";
 
 /**
  * Adam options.
@@ -98,13 +100,16 @@ export class Adam {
       const p = this.params[k], m = this.#m[k], v = this.#v[k];
       const w = p.value, g = p.grad;
       const f32 = w instanceof Float32Array && g instanceof Float32Array;
-      if (p.sparse && this.embeddingUpdate === "lazy") {
-        updateRows(w, g, m, v, p.touchedList, p.touchedCount, p.rowSize, c);
-      } else if (wasm && f32 && p.size >= 64) {
-        wasm.update(k, w, g, c);
-      } else {
-        updateRows(w, g, m, v, WHOLE, 1, p.size, c);
-      }
+      const lazy = p.sparse && this.embeddingUpdate === "lazy";
+      const rows = lazy
+        ? { list: p.touchedList, count: p.touchedCount, rowSize: p.rowSize }
+        : { list: WHOLE, count: 1, rowSize: p.size };
+      // Touched rows are updated in JavaScript, in float64 (cheaper there than float32 rounding,
+      // and cheaper than packing scattered rows into the module).
+      if (lazy) updateRows(w, g, m, v, rows, c);
+      else if (wasm && f32 && p.size >= 64) wasm.update(k, w, g, c);
+      else if (f32) updateRows32(w, g, m, v, rows, c);
+      else updateRows(w, g, m, v, rows, c);
       p.zeroGrad();
     }
   }
@@ -113,19 +118,21 @@ export class Adam {
 /** Row 0 of a tensor that is one row. */
 const WHOLE = new Int32Array(1);
 
-/** The Adam update of rows `list[0 .. count)` of `rs` values each. */
+type AdamConstants = { b1: number; b2: number; eps: number; stepSize: number; gradScale: number };
+type Rows = { list: Int32Array; count: number; rowSize: number };
+
+/** The Adam update of rows `list[0 .. count)` of `rs` values each, in float64. */
 function updateRows(
   w: Floats,
   g: Floats,
   m: Float32Array,
   v: Float32Array,
-  list: Int32Array,
-  count: number,
-  rs: number,
-  c: { b1: number; b2: number; eps: number; stepSize: number; gradScale: number },
+  rows: Rows,
+  c: AdamConstants,
 ) {
   const { b1, b2, eps, stepSize, gradScale } = c;
   const a1 = 1 - b1, a2 = 1 - b2;
+  const { list, count, rowSize: rs } = rows;
   for (let r = 0; r < count; r++) {
     const from = list[r] * rs, to = from + rs;
     for (let i = from; i < to; i++) {
@@ -133,6 +140,31 @@ function updateRows(
       const mi = (m[i] = b1 * m[i] + a1 * gi);
       const vi = (v[i] = b2 * v[i] + a2 * gi * gi);
       w[i] -= stepSize * mi / (Math.sqrt(vi) + eps);
+    }
+  }
+}
+
+/**
+ * The same update in float32 arithmetic, as torch runs it for float32 weights: every operation
+ * is rounded to float32, which is what the WebAssembly kernel computes four lanes at a time.
+ */
+function updateRows32(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  rows: Rows,
+  c: AdamConstants,
+) {
+  const f = Math.fround, { b1, a1, b2, a2, eps, lr, gs } = adamConstants32(c);
+  const { list, count, rowSize: rs } = rows;
+  for (let r = 0; r < count; r++) {
+    const from = list[r] * rs, to = from + rs;
+    for (let i = from; i < to; i++) {
+      const gi = f(g[i] * gs);
+      const mi = (m[i] = f(f(b1 * m[i]) + f(a1 * gi)));
+      const vi = (v[i] = f(f(b2 * v[i]) + f(f(a2 * gi) * gi)));
+      w[i] = f(w[i] - f(f(lr * mi) / f(f(Math.sqrt(vi)) + eps)));
     }
   }
 }

@@ -151,7 +151,7 @@ function reserve(floats: number): Float32Array {
 const pad8 = (v: number) => (v + 7) & ~7;
 
 /** Floats of kernel scratch for a product with inner size `k` and (padded) width `n`. */
-const scratch = (k: number, n: number) => k * n + 6 * k;
+const scratch = (k: number, n: number) => k * n + 4 * k;
 
 /**
  * `y = x·Wᵀ + b` (`x`: rows × inDim, `w`: outDim × inDim), then ReLU in place when `dims.relu`.
@@ -484,12 +484,36 @@ type AdamUpdate = (
   lr: number,
   gs: number,
 ) => void;
+/**
+ * Adam's float32 constants, each rounded to float32 as the kernel receives it.
+ *
+ * @example
+ * ```ts
+ * import { adamConstants32 } from "./gemm.ts";
+ * const k = adamConstants32({ b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3, gradScale: 1 });
+ * console.log(k.a1); // Math.fround(1 - 0.9)
+ * ```
+ */
+export function adamConstants32(
+  c: { b1: number; b2: number; eps: number; stepSize: number; gradScale: number },
+): { b1: number; a1: number; b2: number; a2: number; eps: number; lr: number; gs: number } {
+  const f = Math.fround;
+  return {
+    b1: f(c.b1),
+    a1: f(1 - c.b1),
+    b2: f(c.b2),
+    a2: f(1 - c.b2),
+    eps: f(c.eps),
+    lr: f(c.stepSize),
+    gs: f(c.gradScale),
+  };
+}
 
 /**
  * Adam's moments of float32 parameters, kept in a module instance of their own so that an update
- * only copies the weights and gradients in (and the weights back). The update runs two float64
- * lanes at a time with the same operations as adam.ts's loop, so results are identical; `m` and
- * `v` are plain views that the JavaScript loop can use as well.
+ * only copies the weights and gradients in (and the weights back). The update runs four float32
+ * lanes at a time with the same operations as adam.ts's float32 loop, so results are identical;
+ * `m` and `v` are plain views that the JavaScript loop can use as well.
  *
  * @example
  * ```ts
@@ -558,20 +582,20 @@ export class WasmAdamState {
     const h = this.#heap, len = this.m[k].length, wOff = this.#wOff, gOff = this.#gOff;
     h.set(w.subarray(0, len), wOff);
     h.set(g.subarray(0, len), gOff);
-    const m = this.m[k].byteOffset, v = this.v[k].byteOffset;
+    const q = adamConstants32(c);
     this.#update(
       wOff * 4,
       gOff * 4,
-      m,
-      v,
+      this.m[k].byteOffset,
+      this.v[k].byteOffset,
       len,
-      c.b1,
-      1 - c.b1,
-      c.b2,
-      1 - c.b2,
-      c.eps,
-      c.stepSize,
-      c.gradScale,
+      q.b1,
+      q.a1,
+      q.b2,
+      q.a2,
+      q.eps,
+      q.lr,
+      q.gs,
     );
     w.set(h.subarray(wOff, wOff + len));
   }

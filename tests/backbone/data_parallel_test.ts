@@ -66,6 +66,27 @@ for (const name of ["dcn", "dcnv2", "deepfm", "autoint"] as ModelName[]) {
   });
 }
 
+// In float32 the steps agree with one thread's up to the rounding of the shard sums.
+Deno.test("dcn: two threads follow one thread's steps in float32", async () => {
+  const config = smallConfig(SHAPE, { embedDim: 8, mlp: [16, 8], seed: 6 });
+  const one = createModel("dcn", config), two = createModel("dcn", config);
+  const adamOne = new Adam(one.store.params, { lr: 3e-3 });
+  const adamTwo = new Adam(two.store.params, { lr: 3e-3 });
+  const index = Int32Array.from({ length: train.split.size }, (_, i) => i);
+  const parallel = await DataParallel.start(two, train, { threads: 2 });
+  try {
+    for (let start = 0; start < 1000; start += 100) {
+      const batch = { inputs: train, index, start, size: 100 };
+      trainStep(one, adamOne, batch);
+      trainStep(two, adamTwo, batch, { parallel });
+    }
+  } finally {
+    parallel.close();
+  }
+  const d = maxDiff(one.store.params, two.store.params);
+  assert.ok(d > 0 && d < 1e-4, `weights differ by ${d}`);
+});
+
 Deno.test("fit with two threads is repeatable and learns, DIN included (Dice per shard)", async () => {
   const run = async () => {
     const model = createModel("din", smallConfig(SHAPE, { seed: 42 }));

@@ -190,6 +190,29 @@ Deno.test("Adam: the WebAssembly update gives the JavaScript results exactly", (
   js.forEach((v, i) => assert.deepEqual(simd[i], v, `param ${i}`));
 });
 
+Deno.test("Adam: float32 steps follow the float64 formula to float32 precision", () => {
+  const run = (dtype: "float32" | "float64") => {
+    const store = new ParamStore({ seed: 4, dtype });
+    const w = store.add("w", [3, 37], { kind: "xavierNormal" });
+    const table = store.add("t", [6, 8], { kind: "xavierNormal" }, { sparse: true });
+    const adam = new Adam(store.params, { lr: 0.01 });
+    const rng = new SeededRandom(12);
+    for (let step = 0; step < 6; step++) {
+      w.grad.set(randoms(rng, w.size));
+      table.grad.set(randoms(rng, 8), 8 * (step % 6));
+      table.markRow(step % 6);
+      adam.step(step === 2 ? 0.25 : 1);
+    }
+    return store.params.map((p) => Array.from(p.value));
+  };
+  const f32 = run("float32"), f64 = run("float64");
+  f64.forEach((values, k) =>
+    values.forEach((x, i) =>
+      assert.ok(Math.abs(f32[k][i] - x) < 2e-6, `param ${k}[${i}]: ${f32[k][i]} vs ${x}`)
+    )
+  );
+});
+
 Deno.test("WasmAdamState: moments start at zero and follow the update", () => {
   const state = WasmAdamState.create([3, 70]);
   assert.ok(state);
