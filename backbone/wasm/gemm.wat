@@ -15,8 +15,9 @@
 ;; scalar broadcast loads. Strides cover all three products of a linear layer: x·Wᵀ (B = W read
 ;; transposed), dY·W, and dYᵀ·X (sam = 1, sak = O). Scratch needs 4·(K·N + 4·K) bytes.
 ;; Below: colsum and relumask (bias gradients, ReLU backward), adam (the optimizer step, in
-;; float32), crossfwd / crossbwd (DCN v1 cross layers), rowdots / rowaxpy (AutoInt's attention). Those
-;; outside gemm repeat their JavaScript counterparts operation for operation, results included.
+;; float32), crossfwd / crossbwd (DCN v1 cross layers, in float32), rowdots / rowaxpy (AutoInt's
+;; attention). Adam and rowdots / rowaxpy repeat their JavaScript counterparts operation for
+;; operation, results included; the cross layers match theirs to float32 rounding.
 ;;
 ;; build.ts compiles this module twice: as written, and with every
 ;; (f32x4.relaxed_madd a b c) rewritten to (f32x4.add (f32x4.mul a b) c) for runtimes without
@@ -381,154 +382,107 @@
       (local.get $b1) (local.get $a1) (local.get $b2) (local.get $a2) (local.get $eps)
       (local.get $lr) (local.get $gs)))
 
-  ;; OUT[b] = Σ_j X[b·D + j]·Y[b·ys + j] (float64 at OUT + 8b, summed in order of j) for b < n,
-  ;; four rows at a time: each sum is still one sequential chain, four chains hide the latency.
-  (func $rowsums (param $X i32) (param $Y i32) (param $ys i32) (param $n i32) (param $D i32)
-    (param $OUT i32)
-    (local $b i32) (local $j i32) (local $D4 i32) (local $ys4 i32) (local $x i32) (local $y i32)
-    (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64)
-    (local.set $D4 (i32.shl (local.get $D) (i32.const 2)))
-    (local.set $ys4 (i32.shl (local.get $ys) (i32.const 2)))
-    (block $qdone (loop $q
-      (br_if $qdone (i32.gt_s (i32.add (local.get $b) (i32.const 4)) (local.get $n)))
-      (local.set $x (i32.add (local.get $X) (i32.mul (local.get $b) (local.get $D4))))
-      (local.set $y (i32.add (local.get $Y) (i32.mul (local.get $b) (local.get $ys4))))
-      (local.set $s0 (f64.const 0))
-      (local.set $s1 (f64.const 0))
-      (local.set $s2 (f64.const 0))
-      (local.set $s3 (f64.const 0))
-      (local.set $j (i32.const 0))
-      (block $jdone (loop $jl
-        (br_if $jdone (i32.ge_s (local.get $j) (local.get $D4)))
-        (local.set $s0 (f64.add (local.get $s0) (f64.mul
-          (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $j))))
-          (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $j)))))))
-        (local.set $s1 (f64.add (local.get $s1) (f64.mul
-          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $x) (local.get $D4)) (local.get $j))))
-          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $y) (local.get $ys4)) (local.get $j)))))))
-        (local.set $s2 (f64.add (local.get $s2) (f64.mul
-          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $x)
-            (i32.shl (local.get $D4) (i32.const 1))) (local.get $j))))
-          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $y)
-            (i32.shl (local.get $ys4) (i32.const 1))) (local.get $j)))))))
-        (local.set $s3 (f64.add (local.get $s3) (f64.mul
-          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $x)
-            (i32.mul (local.get $D4) (i32.const 3))) (local.get $j))))
-          (f64.promote_f32 (f32.load (i32.add (i32.add (local.get $y)
-            (i32.mul (local.get $ys4) (i32.const 3))) (local.get $j)))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $jl)))
-      (f64.store (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3))) (local.get $s0))
-      (f64.store offset=8 (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3)))
-        (local.get $s1))
-      (f64.store offset=16 (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3)))
-        (local.get $s2))
-      (f64.store offset=24 (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3)))
-        (local.get $s3))
-      (local.set $b (i32.add (local.get $b) (i32.const 4)))
-      (br $q)))
-    (block $rdone (loop $r
-      (br_if $rdone (i32.ge_s (local.get $b) (local.get $n)))
-      (local.set $x (i32.add (local.get $X) (i32.mul (local.get $b) (local.get $D4))))
-      (local.set $y (i32.add (local.get $Y) (i32.mul (local.get $b) (local.get $ys4))))
-      (local.set $s0 (f64.const 0))
-      (local.set $j (i32.const 0))
-      (block $jdone1 (loop $jl1
-        (br_if $jdone1 (i32.ge_s (local.get $j) (local.get $D4)))
-        (local.set $s0 (f64.add (local.get $s0) (f64.mul
-          (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $j))))
-          (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $j)))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $jl1)))
-      (f64.store (i32.add (local.get $OUT) (i32.shl (local.get $b) (i32.const 3))) (local.get $s0))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $r))))
+  ;; Σ_j X[j]·Y[j] for j < D in float32: four lanes, then the lanes summed, then the tail.
+  (func $dot (param $X i32) (param $Y i32) (param $D4 i32) (result f32)
+    (local $j i32) (local $end i32) (local $acc v128) (local $s f32) (local $xv v128) (local $yv v128)
+    (local.set $end (i32.and (local.get $D4) (i32.const -16)))
+    (block $vdone (loop $vl
+      (br_if $vdone (i32.ge_u (local.get $j) (local.get $end)))
+      (local.set $xv (v128.load (i32.add (local.get $X) (local.get $j))))
+      (local.set $yv (v128.load (i32.add (local.get $Y) (local.get $j))))
+      (local.set $acc (f32x4.relaxed_madd (local.get $xv) (local.get $yv) (local.get $acc)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $vl)))
+    (local.set $s (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $sdone (loop $sl
+      (br_if $sdone (i32.ge_u (local.get $j) (local.get $D4)))
+      (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (i32.add (local.get $X) (local.get $j)))
+        (f32.load (i32.add (local.get $Y) (local.get $j))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $sl)))
+    (local.get $s))
 
-  ;; DCN v1 cross layers, in float64 with the operations of cross.ts's JavaScript loops (so the
-  ;; results are the same; the row dots stay sequential, elementwise work is two lanes a time).
-  ;; Layer l reads x_l (X0, or XS + 4·(l−1)·n·D) and writes x_{l+1} at XS + 4·l·n·D:
-  ;;   s = Σ_j x_l[j]·w_l[j];  x_{l+1} = (c·x0)·s + b_l + keep·x_l;  DOTS[l·n + b] = s (float32)
-  ;; SCR: n float64 of scratch (8-byte aligned).
+  ;; DCN v1 cross layers in float32, four lanes at a time (cross.ts's JavaScript loops compute the
+  ;; same in float64). Layer l reads x_l (X0, or XS + 4·(l−1)·n·D) and writes x_{l+1} at
+  ;; XS + 4·l·n·D:
+  ;;   s = Σ_j x_l[j]·w_l[j];  x_{l+1} = x0·(c·s) + b_l + keep·x_l;  DOTS[l·n + b] = s
+  ;; SCR is unused.
   (func (export "crossfwd")
     (param $X0 i32) (param $XS i32) (param $DOTS i32) (param $W i32) (param $BIAS i32)
     (param $SCR i32) (param $n i32) (param $D i32) (param $L i32) (param $c f64) (param $keep f64)
-    (local $l i32) (local $b i32) (local $j i32) (local $D4 i32) (local $ND4 i32) (local $D2 i32)
+    (local $l i32) (local $b i32) (local $j i32) (local $D4 i32) (local $ND4 i32) (local $end i32)
     (local $xl i32) (local $next i32) (local $wp i32) (local $bp i32)
-    (local $xr i32) (local $x0r i32) (local $nr i32) (local $s f64)
-    (local $S v128) (local $C v128) (local $K v128)
+    (local $xr i32) (local $x0r i32) (local $nr i32) (local $s f32) (local $cs f32) (local $k f32)
+    (local $CS v128) (local $K v128) (local $u v128) (local $v v128)
     (local.set $D4 (i32.shl (local.get $D) (i32.const 2)))
     (local.set $ND4 (i32.mul (local.get $n) (local.get $D4)))
-    (local.set $D2 (i32.and (local.get $D) (i32.const -2)))
-    (local.set $C (f64x2.splat (local.get $c)))
-    (local.set $K (f64x2.splat (local.get $keep)))
+    (local.set $end (i32.and (local.get $D4) (i32.const -16)))
+    (local.set $k (f32.demote_f64 (local.get $keep)))
+    (local.set $K (f32x4.splat (local.get $k)))
     (local.set $xl (local.get $X0))
     (block $ldone (loop $lloop
       (br_if $ldone (i32.ge_s (local.get $l) (local.get $L)))
       (local.set $next (i32.add (local.get $XS) (i32.mul (local.get $l) (local.get $ND4))))
       (local.set $wp (i32.add (local.get $W) (i32.mul (local.get $l) (local.get $D4))))
       (local.set $bp (i32.add (local.get $BIAS) (i32.mul (local.get $l) (local.get $D4))))
-      (call $rowsums (local.get $xl) (local.get $wp) (i32.const 0) (local.get $n) (local.get $D)
-        (local.get $SCR))
       (local.set $b (i32.const 0))
       (block $bdone (loop $bloop
         (br_if $bdone (i32.ge_s (local.get $b) (local.get $n)))
         (local.set $xr (i32.add (local.get $xl) (i32.mul (local.get $b) (local.get $D4))))
         (local.set $x0r (i32.add (local.get $X0) (i32.mul (local.get $b) (local.get $D4))))
         (local.set $nr (i32.add (local.get $next) (i32.mul (local.get $b) (local.get $D4))))
-        (local.set $s (f64.load (i32.add (local.get $SCR) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $s (call $dot (local.get $xr) (local.get $wp) (local.get $D4)))
         (f32.store (i32.add (local.get $DOTS)
           (i32.shl (i32.add (i32.mul (local.get $l) (local.get $n)) (local.get $b)) (i32.const 2)))
-          (f32.demote_f64 (local.get $s)))
-        (local.set $S (f64x2.splat (local.get $s)))
+          (local.get $s))
+        (local.set $cs (f32.mul (f32.demote_f64 (local.get $c)) (local.get $s)))
+        (local.set $CS (f32x4.splat (local.get $cs)))
         (local.set $j (i32.const 0))
         (block $udone (loop $uloop
-          (br_if $udone (i32.ge_s (local.get $j) (local.get $D2)))
-          (v128.store64_lane 0 (i32.add (local.get $nr) (i32.shl (local.get $j) (i32.const 2)))
-            (f32x4.demote_f64x2_zero (f64x2.add
-              (f64x2.add
-                (f64x2.mul (f64x2.mul (local.get $C) (f64x2.promote_low_f32x4
-                  (v128.load64_zero (i32.add (local.get $x0r) (i32.shl (local.get $j) (i32.const 2))))))
-                  (local.get $S))
-                (f64x2.promote_low_f32x4
-                  (v128.load64_zero (i32.add (local.get $bp) (i32.shl (local.get $j) (i32.const 2))))))
-              (f64x2.mul (local.get $K) (f64x2.promote_low_f32x4
-                (v128.load64_zero (i32.add (local.get $xr) (i32.shl (local.get $j) (i32.const 2)))))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 2)))
+          (br_if $udone (i32.ge_u (local.get $j) (local.get $end)))
+          (local.set $u (v128.load (i32.add (local.get $xr) (local.get $j))))
+          (local.set $v (v128.load (i32.add (local.get $bp) (local.get $j))))
+          (local.set $v (f32x4.relaxed_madd (local.get $K) (local.get $u) (local.get $v)))
+          (local.set $u (v128.load (i32.add (local.get $x0r) (local.get $j))))
+          (v128.store (i32.add (local.get $nr) (local.get $j))
+            (f32x4.relaxed_madd (local.get $u) (local.get $CS) (local.get $v)))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
           (br $uloop)))
-        (if (i32.lt_s (local.get $j) (local.get $D))
-          (then
-            (local.set $j (i32.shl (local.get $j) (i32.const 2)))
-            (f32.store (i32.add (local.get $nr) (local.get $j)) (f32.demote_f64 (f64.add
-              (f64.add
-                (f64.mul (f64.mul (local.get $c)
-                  (f64.promote_f32 (f32.load (i32.add (local.get $x0r) (local.get $j)))))
-                  (local.get $s))
-                (f64.promote_f32 (f32.load (i32.add (local.get $bp) (local.get $j)))))
-              (f64.mul (local.get $keep)
-                (f64.promote_f32 (f32.load (i32.add (local.get $xr) (local.get $j))))))))))
+        (block $tdone (loop $tloop
+          (br_if $tdone (i32.ge_u (local.get $j) (local.get $D4)))
+          (f32.store (i32.add (local.get $nr) (local.get $j)) (f32.add
+            (f32.mul (f32.load (i32.add (local.get $x0r) (local.get $j))) (local.get $cs))
+            (f32.add (f32.mul (local.get $k) (f32.load (i32.add (local.get $xr) (local.get $j))))
+              (f32.load (i32.add (local.get $bp) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $tloop)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bloop)))
       (local.set $xl (local.get $next))
       (local.set $l (i32.add (local.get $l) (i32.const 1)))
       (br $lloop))))
 
-  ;; Backward of crossfwd, layer L−1 down to 0, sample by sample as cross.ts. G holds dL/dx_L
-  ;; (n·D) and GP is as large; DX0 (zeroed by the caller) receives dL/dx0. Per layer and sample:
+  ;; Backward of crossfwd, layer L−1 down to 0, sample by sample. G holds dL/dx_L (n·D) and GP
+  ;; is as large; DX0 (zeroed by the caller) receives dL/dx0. Per layer and sample, in float32:
   ;;   ds = c·Σ_j g[j]·x0[j];  dx0 += (c·s)·g;  db += g;  dw += ds·x_l;  g' = keep·g + ds·w
-  ;; and at the end dx0 += g. s is the float32 dot stored by crossfwd.
+  ;; and at the end dx0 += g. s is the dot stored by crossfwd; SCR is unused.
   (func (export "crossbwd")
     (param $X0 i32) (param $XS i32) (param $DOTS i32) (param $W i32) (param $DW i32)
     (param $DB i32) (param $G i32) (param $GP i32) (param $DX0 i32) (param $SCR i32)
     (param $n i32) (param $D i32) (param $L i32) (param $c f64) (param $keep f64)
-    (local $l i32) (local $b i32) (local $j i32) (local $D4 i32) (local $ND4 i32) (local $D2 i32)
+    (local $l i32) (local $b i32) (local $j i32) (local $D4 i32) (local $ND4 i32) (local $end i32)
     (local $xl i32) (local $wp i32) (local $dwp i32) (local $dbp i32) (local $t i32)
-    (local $gr i32) (local $gpr i32) (local $x0r i32) (local $xr i32) (local $dxr i32)
-    (local $ds f64) (local $cs f64) (local $g v128) (local $CS v128) (local $DS v128) (local $K v128)
-    (local $a i32) (local $end i32)
+    (local $gr i32) (local $gpr i32) (local $x0r i32) (local $xr i32) (local $dxr i32) (local $a i32)
+    (local $ds f32) (local $cs f32) (local $k f32) (local $cf f32) (local $gs f32)
+    (local $g v128) (local $CS v128) (local $DS v128) (local $K v128) (local $u v128)
     (local.set $D4 (i32.shl (local.get $D) (i32.const 2)))
     (local.set $ND4 (i32.mul (local.get $n) (local.get $D4)))
-    (local.set $D2 (i32.shl (i32.and (local.get $D) (i32.const -2)) (i32.const 2)))
-    (local.set $K (f64x2.splat (local.get $keep)))
+    (local.set $end (i32.and (local.get $D4) (i32.const -16)))
+    (local.set $k (f32.demote_f64 (local.get $keep)))
+    (local.set $cf (f32.demote_f64 (local.get $c)))
+    (local.set $K (f32x4.splat (local.get $k)))
     (local.set $l (i32.sub (local.get $L) (i32.const 1)))
     (block $ldone (loop $lloop
       (br_if $ldone (i32.lt_s (local.get $l) (i32.const 0)))
@@ -539,8 +493,6 @@
       (local.set $wp (i32.add (local.get $W) (i32.mul (local.get $l) (local.get $D4))))
       (local.set $dwp (i32.add (local.get $DW) (i32.mul (local.get $l) (local.get $D4))))
       (local.set $dbp (i32.add (local.get $DB) (i32.mul (local.get $l) (local.get $D4))))
-      (call $rowsums (local.get $G) (local.get $X0) (local.get $D) (local.get $n) (local.get $D)
-        (local.get $SCR))
       (local.set $b (i32.const 0))
       (block $bdone (loop $bloop
         (br_if $bdone (i32.ge_s (local.get $b) (local.get $n)))
@@ -550,51 +502,46 @@
         (local.set $x0r (i32.add (local.get $X0) (local.get $t)))
         (local.set $xr (i32.add (local.get $xl) (local.get $t)))
         (local.set $dxr (i32.add (local.get $DX0) (local.get $t)))
-        (local.set $cs (f64.mul (local.get $c) (f64.promote_f32 (f32.load (i32.add (local.get $DOTS)
-          (i32.shl (i32.add (i32.mul (local.get $l) (local.get $n)) (local.get $b)) (i32.const 2)))))))
-        (local.set $CS (f64x2.splat (local.get $cs)))
-        (local.set $ds (f64.mul
-          (f64.load (i32.add (local.get $SCR) (i32.shl (local.get $b) (i32.const 3))))
-          (local.get $c)))
-        (local.set $DS (f64x2.splat (local.get $ds)))
+        (local.set $cs (f32.mul (local.get $cf) (f32.load (i32.add (local.get $DOTS)
+          (i32.shl (i32.add (i32.mul (local.get $l) (local.get $n)) (local.get $b)) (i32.const 2))))))
+        (local.set $ds (f32.mul (local.get $cf)
+          (call $dot (local.get $gr) (local.get $x0r) (local.get $D4))))
+        (local.set $CS (f32x4.splat (local.get $cs)))
+        (local.set $DS (f32x4.splat (local.get $ds)))
         (local.set $j (i32.const 0))
         (block $vdone (loop $vloop
-          (br_if $vdone (i32.ge_s (local.get $j) (local.get $D2)))
-          (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $gr) (local.get $j)))))
+          (br_if $vdone (i32.ge_u (local.get $j) (local.get $end)))
+          (local.set $g (v128.load (i32.add (local.get $gr) (local.get $j))))
           (local.set $a (i32.add (local.get $dxr) (local.get $j)))
-          (v128.store64_lane 0 (local.get $a) (f32x4.demote_f64x2_zero (f64x2.add
-            (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))
-            (f64x2.mul (local.get $CS) (local.get $g)))))
+          (v128.store (local.get $a)
+            (f32x4.relaxed_madd (local.get $CS) (local.get $g) (v128.load (local.get $a))))
           (local.set $a (i32.add (local.get $dbp) (local.get $j)))
-          (v128.store64_lane 0 (local.get $a) (f32x4.add (v128.load64_zero (local.get $a))
-            (v128.load64_zero (i32.add (local.get $gr) (local.get $j)))))
+          (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a)) (local.get $g)))
           (local.set $a (i32.add (local.get $dwp) (local.get $j)))
-          (v128.store64_lane 0 (local.get $a) (f32x4.demote_f64x2_zero (f64x2.add
-            (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))
-            (f64x2.mul (local.get $DS) (f64x2.promote_low_f32x4
-              (v128.load64_zero (i32.add (local.get $xr) (local.get $j))))))))
-          (v128.store64_lane 0 (i32.add (local.get $gpr) (local.get $j))
-            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $K) (local.get $g))
-              (f64x2.mul (local.get $DS) (f64x2.promote_low_f32x4
-                (v128.load64_zero (i32.add (local.get $wp) (local.get $j))))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (local.set $u (v128.load (i32.add (local.get $xr) (local.get $j))))
+          (v128.store (local.get $a)
+            (f32x4.relaxed_madd (local.get $DS) (local.get $u) (v128.load (local.get $a))))
+          (local.set $u (v128.load (i32.add (local.get $wp) (local.get $j))))
+          (v128.store (i32.add (local.get $gpr) (local.get $j))
+            (f32x4.relaxed_madd (local.get $DS) (local.get $u) (f32x4.mul (local.get $K) (local.get $g))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
           (br $vloop)))
-        (if (i32.lt_s (local.get $j) (local.get $D4))
-          (then
-            (local.set $a (i32.add (local.get $dxr) (local.get $j)))
-            (f32.store (local.get $a) (f32.demote_f64 (f64.add
-              (f64.promote_f32 (f32.load (local.get $a)))
-              (f64.mul (local.get $cs) (f64.promote_f32 (f32.load (i32.add (local.get $gr) (local.get $j))))))))
-            (local.set $a (i32.add (local.get $dbp) (local.get $j)))
-            (f32.store (local.get $a) (f32.add (f32.load (local.get $a))
-              (f32.load (i32.add (local.get $gr) (local.get $j)))))
-            (local.set $a (i32.add (local.get $dwp) (local.get $j)))
-            (f32.store (local.get $a) (f32.demote_f64 (f64.add
-              (f64.promote_f32 (f32.load (local.get $a)))
-              (f64.mul (local.get $ds) (f64.promote_f32 (f32.load (i32.add (local.get $xr) (local.get $j))))))))
-            (f32.store (i32.add (local.get $gpr) (local.get $j)) (f32.demote_f64 (f64.add
-              (f64.mul (local.get $keep) (f64.promote_f32 (f32.load (i32.add (local.get $gr) (local.get $j)))))
-              (f64.mul (local.get $ds) (f64.promote_f32 (f32.load (i32.add (local.get $wp) (local.get $j))))))))))
+        (block $sdone (loop $sloop
+          (br_if $sdone (i32.ge_u (local.get $j) (local.get $D4)))
+          (local.set $gs (f32.load (i32.add (local.get $gr) (local.get $j))))
+          (local.set $a (i32.add (local.get $dxr) (local.get $j)))
+          (f32.store (local.get $a) (f32.add (f32.load (local.get $a))
+            (f32.mul (local.get $cs) (local.get $gs))))
+          (local.set $a (i32.add (local.get $dbp) (local.get $j)))
+          (f32.store (local.get $a) (f32.add (f32.load (local.get $a)) (local.get $gs)))
+          (local.set $a (i32.add (local.get $dwp) (local.get $j)))
+          (f32.store (local.get $a) (f32.add (f32.load (local.get $a))
+            (f32.mul (local.get $ds) (f32.load (i32.add (local.get $xr) (local.get $j))))))
+          (f32.store (i32.add (local.get $gpr) (local.get $j)) (f32.add
+            (f32.mul (local.get $k) (local.get $gs))
+            (f32.mul (local.get $ds) (f32.load (i32.add (local.get $wp) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $sloop)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bloop)))
       (local.set $t (local.get $G))
@@ -602,7 +549,7 @@
       (local.set $GP (local.get $t))
       (local.set $l (i32.sub (local.get $l) (i32.const 1)))
       (br $lloop)))
-    ;; dx0 += g (float32 sums), g being dL/dx0 through the x_l chain.
+    ;; dx0 += g, g being dL/dx0 through the x_l chain.
     (local.set $j (i32.const 0))
     (local.set $end (i32.and (local.get $ND4) (i32.const -16)))
     (block $fdone (loop $floop

@@ -134,7 +134,7 @@ for (const variant of VARIANTS) {
 }
 
 for (const variant of ["v1", "v1-reference-bug"] as CrossVariant[]) {
-  Deno.test(`CrossNet ${variant}: the WebAssembly path gives the JavaScript results exactly`, () => {
+  Deno.test(`CrossNet ${variant}: the WebAssembly path matches JavaScript to float32 rounding`, () => {
     const run = (wasm: boolean) => {
       useWasmKernels(wasm);
       try {
@@ -154,8 +154,14 @@ for (const variant of ["v1", "v1-reference-bug"] as CrossVariant[]) {
         useWasmKernels(true);
       }
     };
+    // JavaScript sums in float64, the kernel in float32 four lanes at a time.
     const js = run(false), simd = run(true);
-    js.forEach((v, i) => assert.deepEqual(simd[i], v, `output ${i}`));
+    js.forEach((v, i) =>
+      v.forEach((x, j) => {
+        const err = Math.abs(simd[i][j] - x);
+        assert.ok(err <= 1e-5 * (1 + Math.abs(x)), `output ${i}[${j}]: ${simd[i][j]} vs ${x}`);
+      })
+    );
   });
 }
 
