@@ -37,12 +37,17 @@
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128)
     (local $c30 v128) (local $c31 v128)
     (local $b0 v128) (local $b1 v128) (local $s v128) (local $a v128)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $sbnB i32) (local $c8 i32) (local $kk i32) (local $s2 i32)
     (if (i32.or (i32.le_s (local.get $M) (i32.const 0))
           (i32.or (i32.le_s (local.get $K) (i32.const 0)) (i32.le_s (local.get $N) (i32.const 0))))
       (then (return)))
     (local.set $samB (i32.shl (local.get $sam) (i32.const 2)))
     (local.set $sakB (i32.shl (local.get $sak) (i32.const 2)))
     (local.set $sbkB (i32.shl (local.get $sbk) (i32.const 2)))
+    (local.set $sbnB (i32.shl (local.get $sbn) (i32.const 2)))
+    (local.set $c8 (i32.const 8))
     (local.set $NB (i32.shl (local.get $N) (i32.const 2)))
     (local.set $K4 (i32.shl (local.get $K) (i32.const 2)))
     (local.set $rsB (i32.shl (local.get $rs) (i32.const 2)))
@@ -67,8 +72,57 @@
             (local.set $src (i32.add (local.get $src) (local.get $sbkB)))
             (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
             (br_if $vk (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+        (else (if (i32.and (i32.eq (local.get $sbk) (i32.const 1))
+            (i32.le_s (i32.add (local.get $nb) (local.get $c8)) (local.get $Nb)))
+          (then
+            ;; Eight columns each contiguous along k (B = Wᵀ): 4×4 blocks transposed by shuffles,
+            ;; four k at a time, then the last K mod 4 k one value at a time.
+            (local.set $src (i32.add (local.get $B) (i32.mul (local.get $nb) (local.get $sbnB))))
+            (local.set $k (local.get $K))
+            (block $btdone (loop $bt
+              (br_if $btdone (i32.lt_s (local.get $k) (i32.const 4)))
+              (local.set $r0 (v128.load (local.get $src)))
+              (local.set $r1 (v128.load (i32.add (local.get $src) (i32.mul (local.get $sbnB) (i32.const 1)))))
+              (local.set $r2 (v128.load (i32.add (local.get $src) (i32.mul (local.get $sbnB) (i32.const 2)))))
+              (local.set $r3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $sbnB) (i32.const 3)))))
+              (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+              (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+              (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+              (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+              (v128.store offset=0 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+              (v128.store offset=32 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+              (v128.store offset=64 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+              (v128.store offset=96 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+              (local.set $r0 (v128.load (i32.add (local.get $src) (i32.mul (local.get $sbnB) (i32.const 4)))))
+              (local.set $r1 (v128.load (i32.add (local.get $src) (i32.mul (local.get $sbnB) (i32.const 5)))))
+              (local.set $r2 (v128.load (i32.add (local.get $src) (i32.mul (local.get $sbnB) (i32.const 6)))))
+              (local.set $r3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $sbnB) (i32.const 7)))))
+              (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+              (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+              (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+              (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+              (v128.store offset=16 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+              (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+              (v128.store offset=80 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+              (v128.store offset=112 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+              (local.set $src (i32.add (local.get $src) (i32.const 16)))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+              (local.set $k (i32.sub (local.get $k) (i32.const 4)))
+              (br $bt)))
+            (if (local.get $k) (then
+              (local.set $c (i32.const 0))
+              (loop $btc
+                (local.set $cp (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+                (local.set $s2 (i32.add (local.get $src) (i32.mul (local.get $c) (local.get $sbnB))))
+                (local.set $kk (local.get $k))
+                (loop $btk
+                  (f32.store (local.get $cp) (f32.load (local.get $s2)))
+                  (local.set $s2 (i32.add (local.get $s2) (i32.const 4)))
+                  (local.set $cp (i32.add (local.get $cp) (i32.const 32)))
+                  (br_if $btk (local.tee $kk (i32.sub (local.get $kk) (i32.const 1)))))
+                (br_if $btc (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const 8)))))))
         (else
-          ;; Column by column (transposed or ragged B).
+          ;; Column by column (ragged B).
           (local.set $c (i32.const 0))
           (loop $col
             (local.set $cp (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
@@ -87,7 +141,7 @@
                   (f32.store (local.get $cp) (f32.const 0))
                   (local.set $cp (i32.add (local.get $cp) (i32.const 32)))
                   (br_if $zk (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
-            (br_if $col (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const 8))))))
+            (br_if $col (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const 8))))))))
       (br_if $panels
         (i32.lt_s (local.tee $nb (i32.add (local.get $nb) (i32.const 8))) (local.get $N))))
 
@@ -100,6 +154,37 @@
       (local.set $ap (i32.add (local.get $A) (i32.mul (local.get $m) (local.get $samB))))
       (local.set $pp (local.get $PA))
       (local.set $k (local.get $K))
+      (if (i32.eq (local.get $sam) (i32.const 1))
+        (then
+          ;; The four rows side by side (A = dYᵀ): one vector per k.
+          (loop $r4packv
+            (v128.store (local.get $pp) (v128.load (local.get $ap)))
+            (local.set $ap (i32.add (local.get $ap) (local.get $sakB)))
+            (local.set $pp (i32.add (local.get $pp) (i32.const 16)))
+            (br_if $r4packv (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
+      (if (i32.eq (local.get $sak) (i32.const 1))
+        (then
+          ;; Rows along k: 4×4 blocks transposed by shuffles, four k at a time.
+          (block $r4tdone (loop $r4t
+            (br_if $r4tdone (i32.lt_s (local.get $k) (i32.const 4)))
+          (local.set $r0 (v128.load (local.get $ap)))
+          (local.set $r1 (v128.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 1)))))
+          (local.set $r2 (v128.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 2)))))
+          (local.set $r3 (v128.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 3)))))
+          (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+          (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+          (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+          (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+          (v128.store offset=0 (local.get $pp) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+          (v128.store offset=16 (local.get $pp) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+          (v128.store offset=32 (local.get $pp) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+          (v128.store offset=48 (local.get $pp) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+            (local.set $pp (i32.add (local.get $pp) (i32.const 64)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 4)))
+            (br $r4t)))))
+      ;; The rest one value at a time.
+      (if (local.get $k) (then
       (loop $r4pack
         (f32.store offset=0 (local.get $pp) (f32.load (local.get $ap)))
         (f32.store offset=4 (local.get $pp) (f32.load (i32.add (local.get $ap) (local.get $samB))))
@@ -107,7 +192,7 @@
         (f32.store offset=12 (local.get $pp) (f32.load (i32.add (local.get $ap) (i32.mul (local.get $samB) (i32.const 3)))))
         (local.set $ap (i32.add (local.get $ap) (local.get $sakB)))
         (local.set $pp (i32.add (local.get $pp) (i32.const 16)))
-        (br_if $r4pack (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+        (br_if $r4pack (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
       (local.set $nb (i32.const 0))
       (loop $r4cols
         (local.set $c00 (v128.const i32x4 0 0 0 0))
