@@ -11,7 +11,7 @@
 import { wasmKernelsOn } from "./kernels.ts";
 import type { Param } from "./param.ts";
 import type { Floats } from "./types.ts";
-import { adamConstants32, WasmAdamState } from "./wasm/gemm.ts";
+import { adamConstants32, type AdamStepConstants, WasmAdamState } from "./wasm/adam_state.ts";
 
 /**
  * Adam options.
@@ -91,34 +91,58 @@ export class Adam {
 
   /** One update with the current gradients scaled by `gradScale`, then clears them. */
   step(gradScale = 1): void {
+    const c = this.beginStep(gradScale);
+    for (let k = 0; k < this.params.length; k++) this.updateParam(k, c);
+  }
+
+  /**
+   * Counts a step and returns its constants; `updateParam` then updates each parameter (what
+   * `step` does on one thread; a data-parallel group splits the parameters between threads).
+   */
+  beginStep(gradScale = 1): AdamStepConstants {
     this.t++;
-    const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
+    const b1 = this.beta1, b2 = this.beta2;
     const stepSize = this.lr * Math.sqrt(1 - b2 ** this.t) / (1 - b1 ** this.t);
-    const c = { b1, b2, eps, stepSize, gradScale };
-    const wasm = this.#wasm !== null && wasmKernelsOn() ? this.#wasm : null;
-    for (let k = 0; k < this.params.length; k++) {
-      const p = this.params[k], m = this.#m[k], v = this.#v[k];
-      const w = p.value, g = p.grad;
-      const f32 = w instanceof Float32Array && g instanceof Float32Array;
-      const lazy = p.sparse && this.embeddingUpdate === "lazy";
-      const rows = lazy
-        ? { list: p.touchedList, count: p.touchedCount, rowSize: p.rowSize }
-        : { list: WHOLE, count: 1, rowSize: p.size };
-      // Touched rows are updated in JavaScript, in float64 (cheaper there than float32 rounding,
-      // and cheaper than packing scattered rows into the module).
-      if (lazy) updateRows(w, g, m, v, rows, c);
-      else if (wasm && f32 && p.size >= 64) wasm.update(k, w, g, c);
-      else if (f32) updateRows32(w, g, m, v, rows, c);
-      else updateRows(w, g, m, v, rows, c);
-      p.zeroGrad();
-    }
+    return { b1, b2, eps: this.eps, stepSize, gradScale };
+  }
+
+  /** Updates parameter `k` with the constants of `beginStep`, then clears its gradient. */
+  updateParam(k: number, c: AdamStepConstants): void {
+    const p = this.params[k], m = this.#m[k], v = this.#v[k];
+    const w = p.value, g = p.grad;
+    const f32 = w instanceof Float32Array && g instanceof Float32Array;
+    const lazy = p.sparse && this.embeddingUpdate === "lazy";
+    const rows = lazy
+      ? { list: p.touchedList, count: p.touchedCount, rowSize: p.rowSize }
+      : { list: WHOLE, count: 1, rowSize: p.size };
+    // Touched rows are updated in JavaScript, in float64 (cheaper there than float32 rounding,
+    // and cheaper than packing scattered rows into the module).
+    if (lazy) updateRows(w, g, m, v, rows, c);
+    else if (f32 && this.updatesInWasm(k)) this.#wasm!.update(k, w, g, c);
+    else if (f32) updateRows32(w, g, m, v, rows, c);
+    else updateRows(w, g, m, v, rows, c);
+    p.zeroGrad();
+  }
+
+  /**
+   * True when parameter `k` is updated whole by the WebAssembly kernel (a float32 tensor of 64
+   * values or more that is not a lazily updated embedding table).
+   */
+  updatesInWasm(k: number): boolean {
+    const p = this.params[k];
+    return this.#wasm !== null && wasmKernelsOn() && p.size >= 64 &&
+      !(p.sparse && this.embeddingUpdate === "lazy");
+  }
+
+  /** The moments in WebAssembly memory (float32 models where the module compiles), else null. */
+  get wasmState(): WasmAdamState | null {
+    return this.#wasm;
   }
 }
 
 /** Row 0 of a tensor that is one row. */
 const WHOLE = new Int32Array(1);
 
-type AdamConstants = { b1: number; b2: number; eps: number; stepSize: number; gradScale: number };
 type Rows = { list: Int32Array; count: number; rowSize: number };
 
 /** The Adam update of rows `list[0 .. count)` of `rs` values each, in float64. */
@@ -128,7 +152,7 @@ function updateRows(
   m: Float32Array,
   v: Float32Array,
   rows: Rows,
-  c: AdamConstants,
+  c: AdamStepConstants,
 ) {
   const { b1, b2, eps, stepSize, gradScale } = c;
   const a1 = 1 - b1, a2 = 1 - b2;
@@ -154,7 +178,7 @@ function updateRows32(
   m: Float32Array,
   v: Float32Array,
   rows: Rows,
-  c: AdamConstants,
+  c: AdamStepConstants,
 ) {
   const f = Math.fround, { b1, a1, b2, a2, eps, lr, gs } = adamConstants32(c);
   const { list, count, rowSize: rs } = rows;

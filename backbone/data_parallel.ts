@@ -1,9 +1,11 @@
 /**
  * Data-parallel training on several threads: every batch is cut into contiguous shards, one per
  * thread; each thread runs forward and backward of its shard on its own replica of the model, and
- * the gradients are summed (always in thread order, so a run is repeatable) before one Adam step
- * on the calling thread. The parameter values live in one `SharedArrayBuffer` that every replica
- * reads, so nothing is copied per step but the workers' gradients.
+ * the gradients are summed (always in thread order, so a run is repeatable) before one Adam step.
+ * The parameter values live in one `SharedArrayBuffer` that every replica reads, so nothing is
+ * copied per step but the workers' gradients. Where Adam keeps float32 moments in WebAssembly
+ * (and no clipping needs the whole gradient first), the first worker sums and updates the dense
+ * tensors while the calling thread sums and updates the embedding rows.
  *
  * The sum of the shards' gradients is the whole batch's gradient, except for layers with batch
  * statistics: DIN's Dice normalises each shard over the shard (as PyTorch's DDP without
@@ -16,9 +18,39 @@ import type { CtrModel } from "./model.ts";
 import { wasmKernelsOn } from "./kernels.ts";
 import { accumulateGradients } from "./trainer.ts";
 import type { CtrInputs, Floats } from "./types.ts";
+import type { Adam } from "./adam.ts";
+import type { AdamStateLayout } from "./wasm/adam_state.ts";
 
 /** Control words of a worker (Int32 indices). */
-export const CTRL = { seq: 0, done: 1, size: 2, denominator: 3, error: 4, length: 8 } as const;
+export const CTRL = {
+  seq: 0,
+  done: 1,
+  size: 2,
+  denominator: 3,
+  error: 4,
+  op: 5,
+  length: 8,
+} as const;
+
+/** What a worker does when signalled: a shard's forward and backward, or the dense update. */
+export const OP = { shard: 0, update: 1, bind: 2 } as const;
+
+/**
+ * What the first worker needs to update the dense tensors: Adam's shared memory, its layout,
+ * the staging slot of the worker and the parameters it updates (posted before an `OP.bind`).
+ *
+ * @example
+ * ```ts
+ * import type { UpdateBinding } from "./data_parallel.ts";
+ * const count = (b: UpdateBinding) => b.params.length;
+ * ```
+ */
+export interface UpdateBinding {
+  memory: WebAssembly.Memory;
+  layout: AdamStateLayout;
+  slot: number;
+  params: number[];
+}
 const ERROR_BYTES = 4096;
 
 /**
@@ -39,11 +71,15 @@ export interface WorkerLayout {
   touched: number[];
   /** Byte offset of the shard's sample indices (capacity: the split's size). */
   index: number;
-  /** Byte offset of the control words, the loss (f64) and the error text. */
+  /** Byte offset of the control words, the loss (f64), Adam's step constants and the error text. */
   ctrl: number;
   loss: number;
+  /** Five float64: b1, b2, eps, step size, gradient scale. */
+  constants: number;
   error: number;
   bytes: number;
+  /** Byte offset of each dense parameter's gradient of the calling thread in `mainGrads`; -1 if sparse. */
+  mainGrads: number[];
 }
 
 /**
@@ -61,6 +97,8 @@ export interface WorkerInit {
   wasm: boolean;
   inputs: CtrInputs;
   values: SharedArrayBuffer;
+  /** The calling thread's dense gradients, which the first worker sums into its update. */
+  mainGrads: SharedArrayBuffer;
   own: SharedArrayBuffer;
   layout: WorkerLayout;
 }
@@ -105,6 +143,10 @@ export class DataParallel {
   readonly #grads: Floats[][];
   /** Per worker, per parameter: the touched-row list (sparse parameters only). */
   readonly #touched: (Int32Array | null)[][];
+  /** The first worker's step constants. */
+  readonly #constants: Float64Array;
+  /** The Adam whose dense update the first worker runs, and those parameters. */
+  #bound: { adam: Adam; params: number[]; owned: boolean[] } | null = null;
   #seq = 0;
   #closed = false;
 
@@ -131,6 +173,7 @@ export class DataParallel {
     this.#touched = parts.own.map((b) =>
       params.map((p, k) => p.sparse ? new Int32Array(b, layout.touched[k], p.shape[0] + 1) : null)
     );
+    this.#constants = new Float64Array(parts.own[0], layout.constants, 5);
   }
 
   /**
@@ -156,8 +199,10 @@ export class DataParallel {
       index: 0,
       ctrl: 0,
       loss: 0,
+      constants: 0,
       error: 0,
       bytes: 0,
+      mainGrads: [],
     };
     let v = 0, w = 0;
     for (const p of params) {
@@ -176,13 +221,25 @@ export class DataParallel {
     w = align(w + CTRL.length * 4);
     layout.loss = w;
     w += 8;
+    layout.constants = w;
+    w += 5 * 8;
     layout.error = w;
     layout.bytes = align(w + ERROR_BYTES);
+    let gTop = 0;
+    for (const p of params) {
+      layout.mainGrads.push(p.sparse ? -1 : gTop);
+      if (!p.sparse) gTop = align(gTop + p.size * bpe);
+    }
     const values = new SharedArrayBuffer(Math.max(v, 8));
+    const mainGrads = new SharedArrayBuffer(Math.max(gTop, 8));
     params.forEach((p, k) => {
       const shared = view(values, layout.values[k], p.size);
       shared.set(p.value);
       p.value = shared;
+      if (p.sparse) return;
+      const grad = view(mainGrads, layout.mainGrads[k], p.size);
+      grad.set(p.grad);
+      p.grad = grad;
     });
     const own = Array.from({ length: threads - 1 }, () => new SharedArrayBuffer(layout.bytes));
     const workers: Worker[] = [];
@@ -207,6 +264,7 @@ export class DataParallel {
             wasm: wasmKernelsOn(),
             inputs,
             values,
+            mainGrads,
             own: buffer,
             layout,
           };
@@ -215,7 +273,7 @@ export class DataParallel {
       }));
     } catch (e) {
       for (const worker of workers) worker.terminate();
-      for (const p of params) p.value = p.value.slice();
+      unshare(params);
       throw e;
     }
     return new DataParallel(model, inputs, { workers, own, layout });
@@ -234,9 +292,11 @@ export class DataParallel {
 
   /**
    * Forward and backward of `batch` (of the group's inputs) on all threads; leaves the summed
-   * gradient of the batch's mean loss in the model's gradients. Returns the mean loss.
+   * gradient of the batch's mean loss in the model's gradients. Returns the mean loss. With
+   * `forUpdate`, the first worker's gradients of the tensors it updates are left where they
+   * are, for `update` to sum.
    */
-  accumulate(batch: BatchView): number {
+  accumulate(batch: BatchView, options: { forUpdate?: boolean } = {}): number {
     this.assertServes(this.model, batch.inputs);
     const size = batch.size, T = this.threads, seq = ++this.#seq;
     const shard = (t: number) => Math.floor((size * t) / T);
@@ -245,6 +305,7 @@ export class DataParallel {
       this.#index[w].set(batch.index.subarray(batch.start + from, batch.start + to));
       ctrl[CTRL.size] = to - from;
       ctrl[CTRL.denominator] = size;
+      ctrl[CTRL.op] = OP.shard;
       Atomics.store(ctrl, CTRL.seq, seq);
       Atomics.notify(ctrl, CTRL.seq);
     }
@@ -254,6 +315,7 @@ export class DataParallel {
       size,
     );
     const params = this.model.store.params;
+    const owned = options.forUpdate ? this.#bound?.owned : undefined;
     for (let w = 0; w < T - 1; w++) {
       this.#wait(w, seq);
       loss += this.#loss[w][0];
@@ -262,6 +324,7 @@ export class DataParallel {
         const p = params[k], g = p.grad, wg = grads[k];
         // Summing clears the worker's gradient, off the worker's path.
         if (!p.sparse) {
+          if (w === 0 && owned?.[k]) continue;
           for (let i = 0; i < g.length; i++) {
             g[i] += wg[i];
             wg[i] = 0;
@@ -309,7 +372,68 @@ export class DataParallel {
       Atomics.notify(ctrl, CTRL.seq);
     }
     for (const worker of this.#workers) worker.terminate();
-    for (const p of this.model.store.params) p.value = p.value.slice();
+    unshare(this.model.store.params);
+  }
+
+  /**
+   * True when the first worker can take the update of `adam`'s dense tensors off this thread
+   * (`update`): Adam keeps float32 moments in WebAssembly and updates this model. Binds the
+   * worker to `adam` on first use.
+   */
+  updatesWith(adam: Adam): boolean {
+    const state = adam.wasmState, params = this.model.store.params;
+    if (state === null || !wasmKernelsOn() || adam.params.length !== params.length) return false;
+    if (!adam.params.every((p, k) => p === params[k])) return false;
+    // Dense tensors only: the worker reads this thread's gradients of those in shared memory.
+    const owned = params.map((p, k) => !p.sparse && adam.updatesInWasm(k));
+    const bound = this.#bound;
+    if (bound?.adam === adam && bound.owned.every((o, k) => o === owned[k])) return true;
+    const binding: UpdateBinding = {
+      memory: state.memory,
+      layout: state.layout,
+      slot: state.addSlot(),
+      params: owned.flatMap((o, k) => (o ? [k] : [])),
+    };
+    this.#workers[0].postMessage(binding);
+    this.#signal(0, OP.bind);
+    this.#wait(0, this.#seq);
+    this.#bound = { adam, params: binding.params, owned };
+    return true;
+  }
+
+  /**
+   * One Adam step over the gradients `accumulate(batch, { sumDense: false })` left: the first
+   * worker sums its dense gradients into this thread's and updates those tensors, while this
+   * thread updates the rest. Needs `updatesWith(adam)` first.
+   */
+  update(adam: Adam): void {
+    const bound = this.#bound;
+    if (bound?.adam !== adam) throw new Error("DataParallel.update: call updatesWith(adam) first");
+    const c = adam.beginStep(1), k = this.#constants;
+    k[0] = c.b1;
+    k[1] = c.b2;
+    k[2] = c.eps;
+    k[3] = c.stepSize;
+    k[4] = c.gradScale;
+    this.#signal(0, OP.update);
+    for (let i = 0; i < adam.params.length; i++) if (!bound.owned[i]) adam.updateParam(i, c);
+    this.#wait(0, this.#seq);
+  }
+
+  /** Wakes worker `w` for `op` under a new sequence number. */
+  #signal(w: number, op: number): void {
+    const ctrl = this.#ctrl[w], seq = ++this.#seq;
+    ctrl[CTRL.op] = op;
+    Atomics.store(ctrl, CTRL.seq, seq);
+    Atomics.notify(ctrl, CTRL.seq);
+  }
+}
+
+/** Moves values and gradients back into memory of their own (after the workers are gone). */
+function unshare(params: CtrModel["store"]["params"]): void {
+  for (const p of params) {
+    if (p.value.buffer instanceof SharedArrayBuffer) p.value = p.value.slice();
+    if (p.grad.buffer instanceof SharedArrayBuffer) p.grad = p.grad.slice();
   }
 }
 

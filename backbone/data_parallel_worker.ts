@@ -2,21 +2,24 @@
  * A data-parallel training thread (`DataParallel`): builds a replica of the model whose values
  * are the shared ones, then, for every step the calling thread posts, runs forward and backward
  * of its shard into its own gradient buffer and publishes the rows its embedding tables touched.
+ * The first worker, once bound to an Adam (`OP.bind`), also runs the update of the dense tensors
+ * (`OP.update`): its gradient plus the calling thread's, into the shared values and moments.
  *
  * @module
  */
 import { createModel } from "./create_model.ts";
-import { CTRL, floatView, type WorkerInit } from "./data_parallel.ts";
+import { CTRL, floatView, OP, type UpdateBinding, type WorkerInit } from "./data_parallel.ts";
 import { useWasmKernels } from "./kernels.ts";
 import { accumulateGradients } from "./trainer.ts";
+import { WasmAdamState } from "./wasm/adam_state.ts";
 
 declare const self: {
-  onmessage: ((e: MessageEvent<WorkerInit>) => void) | null;
+  onmessage: ((e: MessageEvent<WorkerInit | UpdateBinding>) => void) | null;
   postMessage(message: string): void;
 };
 
 self.onmessage = (e) => {
-  const init = e.data;
+  const init = e.data as WorkerInit;
   self.onmessage = null;
   try {
     useWasmKernels(init.wasm);
@@ -27,43 +30,99 @@ self.onmessage = (e) => {
       p.value = view(init.values, layout.values[k], p.size);
       p.grad = view(own, layout.grads[k], p.size);
     });
+    const mainGrads = params.map((p, k) =>
+      p.sparse ? null : view(init.mainGrads, layout.mainGrads[k], p.size)
+    );
     const touched = params.map((p, k) =>
       p.sparse ? new Int32Array(own, layout.touched[k], p.shape[0] + 1) : null
     );
     const ctrl = new Int32Array(own, layout.ctrl, CTRL.length);
     const loss = new Float64Array(own, layout.loss, 1);
+    const constants = new Float64Array(own, layout.constants, 5);
     const index = new Int32Array(own, layout.index, init.inputs.split.size);
     const error = new Uint8Array(own, layout.error, own.byteLength - layout.error);
-    self.postMessage("ready");
-    // The loop blocks this thread on purpose: steps come through shared memory, not messages.
-    for (let seq = 0;;) {
-      Atomics.wait(ctrl, CTRL.seq, seq);
-      seq = Atomics.load(ctrl, CTRL.seq);
-      if (seq < 0) break;
-      try {
-        // The calling thread cleared this worker's gradients as it summed them.
-        const size = ctrl[CTRL.size];
-        loss[0] = accumulateGradients(
-          model,
-          { inputs: init.inputs, index, start: 0, size },
-          ctrl[CTRL.denominator],
-        );
-        params.forEach((p, k) => {
-          const list = touched[k];
-          if (!list) return;
-          list[0] = p.touchedCount;
-          list.set(p.touchedList.subarray(0, p.touchedCount), 1);
-          p.clearTouched();
-        });
-      } catch (err) {
-        const text = new TextEncoder().encode(String((err as Error)?.message ?? err));
-        error.fill(0);
-        error.set(text.subarray(0, error.length - 1));
-        Atomics.store(ctrl, CTRL.error, 1);
-      }
+    let update: { state: WasmAdamState; slot: number; params: number[] } | null = null;
+    let seq = 0;
+
+    const fail = (err: unknown) => {
+      const text = new TextEncoder().encode(String((err as Error)?.message ?? err));
+      error.fill(0);
+      error.set(text.subarray(0, error.length - 1));
+      Atomics.store(ctrl, CTRL.error, 1);
+    };
+    const finish = () => {
       Atomics.store(ctrl, CTRL.done, seq);
       Atomics.notify(ctrl, CTRL.done);
-    }
+    };
+    const shard = () => {
+      // The calling thread cleared this worker's gradients as it summed them (or `update` did).
+      loss[0] = accumulateGradients(
+        model,
+        { inputs: init.inputs, index, start: 0, size: ctrl[CTRL.size] },
+        ctrl[CTRL.denominator],
+      );
+      params.forEach((p, k) => {
+        const list = touched[k];
+        if (!list) return;
+        list[0] = p.touchedCount;
+        list.set(p.touchedList.subarray(0, p.touchedCount), 1);
+        p.clearTouched();
+      });
+    };
+    const updateDense = () => {
+      if (!update) throw new Error("no Adam bound for the dense update");
+      const c = {
+        b1: constants[0],
+        b2: constants[1],
+        eps: constants[2],
+        stepSize: constants[3],
+        gradScale: constants[4],
+      };
+      for (const k of update.params) {
+        const p = params[k], mine = p.grad as Float32Array, theirs = mainGrads[k] as Float32Array;
+        update.state.update(k, p.value as Float32Array, theirs, c, {
+          slot: update.slot,
+          also: mine,
+        });
+        theirs.fill(0);
+        mine.fill(0);
+      }
+    };
+    // Blocks this thread on purpose: steps come through shared memory, not messages. A binding
+    // comes as a message: the loop returns to the event loop to take it, then starts again.
+    const serve = () => {
+      for (;;) {
+        Atomics.wait(ctrl, CTRL.seq, seq);
+        const next = Atomics.load(ctrl, CTRL.seq);
+        if (next < 0) return;
+        seq = next;
+        const op = ctrl[CTRL.op];
+        if (op === OP.bind) return;
+        try {
+          if (op === OP.update) updateDense();
+          else shard();
+        } catch (err) {
+          fail(err);
+        }
+        finish();
+      }
+    };
+    self.onmessage = (m) => {
+      const binding = m.data as UpdateBinding;
+      try {
+        update = {
+          state: WasmAdamState.attach(binding.memory, binding.layout),
+          slot: binding.slot,
+          params: binding.params,
+        };
+      } catch (err) {
+        fail(err);
+      }
+      finish();
+      serve();
+    };
+    self.postMessage("ready");
+    serve();
   } catch (err) {
     self.postMessage(`replica failed: ${(err as Error)?.message ?? err}`);
   }

@@ -204,16 +204,22 @@ export function trainStep(
   batch: BatchView,
   options: { clipNorm?: number; parallel?: DataParallel } = {},
 ): number {
-  options.parallel?.assertServes(model, batch.inputs);
-  const loss = options.parallel
-    ? options.parallel.accumulate(batch)
+  const parallel = options.parallel, clip = (options.clipNorm ?? 0) > 0;
+  parallel?.assertServes(model, batch.inputs);
+  // Without clipping (which needs the whole gradient first), a worker updates the dense tensors.
+  const split = parallel !== undefined && !clip && parallel.updatesWith(adam);
+  const loss = parallel
+    ? parallel.accumulate(batch, { forUpdate: split })
     : accumulateGradients(model, batch) / batch.size;
-  let scale = 1;
-  if (options.clipNorm && options.clipNorm > 0) {
-    const norm = Math.sqrt(adam.gradNormSquared());
-    if (norm > options.clipNorm) scale = options.clipNorm / norm;
+  if (split) parallel.update(adam);
+  else {
+    let scale = 1;
+    if (clip) {
+      const norm = Math.sqrt(adam.gradNormSquared());
+      if (norm > options.clipNorm!) scale = options.clipNorm! / norm;
+    }
+    adam.step(scale);
   }
-  adam.step(scale);
   if (!Number.isFinite(loss)) {
     throw new Error(`training diverged: batch loss is ${loss} at step ${adam.t}`);
   }

@@ -131,7 +131,7 @@ if (Deno.args.includes("--table")) {
   console.log(`|---|---|---|---|---|`);
   for (const c of cases) {
     const { step, close } = await stepper(c.name, c.knowledgeDim, threads);
-    for (let w = 0; w < 20; w++) step(); // warm-up (JIT)
+    for (let w = 0; w < 100; w++) step(); // warm-up (JIT, in the workers too)
     const t0 = performance.now(), cpu0 = process.cpuUsage();
     for (let s = 0; s < steps; s++) step();
     const ms = (performance.now() - t0) / steps;

@@ -3,9 +3,10 @@
  * the module's memory as they are (the kernel reads W transposed and pads columns itself), the
  * output is padded to a multiple of 8 columns, multiplied there and copied back: the copies
  * cost O(n·I + O·I + n·O) against O(n·I·O) multiply-adds. The same module runs DCN's cross
- * layers and Adam's update. The module with relaxed SIMD (fused multiply-add) is used where the
- * runtime compiles it, else the plain SIMD128 one; `wasmGemmAvailable()` is false where neither
- * compiles, and callers fall back to the JavaScript kernels.
+ * layers and AutoInt's attention products (Adam's update is in adam_state.ts). The module with
+ * relaxed SIMD (fused multiply-add) is used where the runtime compiles it, else the plain SIMD128
+ * one; `wasmGemmAvailable()` is false where neither compiles, and callers fall back to the
+ * JavaScript kernels.
  *
  * @module
  */
@@ -468,137 +469,6 @@ export function wasmCrossBackward(
     grads.db[l].set(h.subarray(dbOff + l * D, dbOff + (l + 1) * D));
   }
   grads.dx0.set(h.subarray(dxOff, dxOff + len));
-}
-
-type AdamUpdate = (
-  w: number,
-  g: number,
-  m: number,
-  v: number,
-  len: number,
-  b1: number,
-  a1: number,
-  b2: number,
-  a2: number,
-  eps: number,
-  lr: number,
-  gs: number,
-) => void;
-/**
- * Adam's float32 constants, each rounded to float32 as the kernel receives it.
- *
- * @example
- * ```ts
- * import { adamConstants32 } from "./gemm.ts";
- * const k = adamConstants32({ b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3, gradScale: 1 });
- * console.log(k.a1); // Math.fround(1 - 0.9)
- * ```
- */
-export function adamConstants32(
-  c: { b1: number; b2: number; eps: number; stepSize: number; gradScale: number },
-): { b1: number; a1: number; b2: number; a2: number; eps: number; lr: number; gs: number } {
-  const f = Math.fround;
-  return {
-    b1: f(c.b1),
-    a1: f(1 - c.b1),
-    b2: f(c.b2),
-    a2: f(1 - c.b2),
-    eps: f(c.eps),
-    lr: f(c.stepSize),
-    gs: f(c.gradScale),
-  };
-}
-
-/**
- * Adam's moments of float32 parameters, kept in a module instance of their own so that an update
- * only copies the weights and gradients in (and the weights back). The update runs four float32
- * lanes at a time with the same operations as adam.ts's float32 loop, so results are identical;
- * `m` and `v` are plain views that the JavaScript loop can use as well.
- *
- * @example
- * ```ts
- * import { WasmAdamState } from "./gemm.ts";
- * const state = WasmAdamState.create([4]);
- * if (state) {
- *   const w = new Float32Array(4), g = new Float32Array([1, 1, 1, 1]);
- *   state.update(0, w, g, { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 0.1, gradScale: 1 });
- *   // w ≈ [-0.1, -0.1, -0.1, -0.1]
- * }
- * ```
- */
-export class WasmAdamState {
-  /** First moments, one view per parameter. */
-  readonly m: Float32Array[];
-  /** Second moments, one view per parameter. */
-  readonly v: Float32Array[];
-  readonly #update: AdamUpdate;
-  readonly #heap: Float32Array;
-  readonly #wOff: number;
-  readonly #gOff: number;
-
-  private constructor(sizes: number[]) {
-    const at: number[] = [];
-    let top = 0, max = 0;
-    for (const size of sizes) {
-      at.push(top);
-      top += 2 * pad8(size);
-      max = Math.max(max, size);
-    }
-    this.#wOff = top;
-    this.#gOff = top + pad8(max);
-    const floats = this.#gOff + pad8(max);
-    const instance = new WebAssembly.Instance(compiled!, {});
-    const mem = instance.exports.memory as WebAssembly.Memory;
-    mem.grow(Math.ceil(floats * 4 / 65536));
-    this.#heap = new Float32Array(mem.buffer);
-    this.#update = instance.exports.adam as AdamUpdate;
-    this.m = sizes.map((size, k) => this.#heap.subarray(at[k], at[k] + size));
-    this.v = sizes.map((size, k) =>
-      this.#heap.subarray(at[k] + pad8(size), at[k] + pad8(size) + size)
-    );
-  }
-
-  /**
-   * Moments for parameters of these sizes (zeroed), or null where no SIMD module compiles or
-   * they would not fit in a 32-bit memory.
-   */
-  static create(sizes: number[]): WasmAdamState | null {
-    let floats = 0, max = 0;
-    for (const size of sizes) {
-      floats += 2 * pad8(size);
-      max = Math.max(max, size);
-    }
-    if (!load() || floats + 2 * pad8(max) > 2 ** 28) return null;
-    return new WasmAdamState(sizes);
-  }
-
-  /** Updates all of parameter `k` (`w`, with gradient `g`) and its moments. */
-  update(
-    k: number,
-    w: Float32Array,
-    g: Float32Array,
-    c: { b1: number; b2: number; eps: number; stepSize: number; gradScale: number },
-  ): void {
-    const h = this.#heap, len = this.m[k].length, wOff = this.#wOff, gOff = this.#gOff;
-    h.set(w.subarray(0, len), wOff);
-    h.set(g.subarray(0, len), gOff);
-    const q = adamConstants32(c);
-    this.#update(
-      wOff * 4,
-      gOff * 4,
-      this.m[k].byteOffset,
-      this.v[k].byteOffset,
-      len,
-      q.b1,
-      q.a1,
-      q.b2,
-      q.a2,
-      q.eps,
-      q.lr,
-      q.gs,
-    );
-    w.set(h.subarray(wOff, wOff + len));
-  }
 }
 
 /** Copies `rows` rows of width `w` into heap rows of width `wp` (zero padding). */

@@ -14,10 +14,10 @@
 ;; the loop saves: this 4×8 step (three loads) runs 10–15% faster than a 6×8 one with six
 ;; scalar broadcast loads. Strides cover all three products of a linear layer: x·Wᵀ (B = W read
 ;; transposed), dY·W, and dYᵀ·X (sam = 1, sak = O). Scratch needs 4·(K·N + 4·K) bytes.
-;; Below: colsum and relumask (bias gradients, ReLU backward), adam (the optimizer step, in
-;; float32), crossfwd / crossbwd (DCN v1 cross layers, in float32), rowdots / rowaxpy (AutoInt's
-;; attention). Adam and rowdots / rowaxpy repeat their JavaScript counterparts operation for
-;; operation, results included; the cross layers match theirs to float32 rounding.
+;; Below: colsum and relumask (bias gradients, ReLU backward), crossfwd / crossbwd (DCN v1 cross
+;; layers, in float32), rowdots / rowaxpy (AutoInt's attention). rowdots / rowaxpy repeat their
+;; JavaScript counterparts operation for operation, results included; the cross layers match
+;; theirs to float32 rounding. Adam's update is in adam.wat.
 ;;
 ;; build.ts compiles this module twice: as written, and with every
 ;; (f32x4.relaxed_madd a b c) rewritten to (f32x4.add (f32x4.mul a b) c) for runtimes without
@@ -414,59 +414,6 @@
   ;; adam.ts's JavaScript loop (so the results are the same), two values per f64x2:
   ;;   gi = g·gs;  m = b1·m + a1·gi;  v = b2·v + (a2·gi)·gi;  w = w − (lr·m) / (√v + eps)
   ;; with m, v and w rounded to float32 when stored.
-  ;; The Adam update of $len floats at W (gradient G, moments Mo and Vo), in float32, operation
-  ;; for operation as adam.ts's float32 path (no fused multiply-add):
-  ;;   g = G·gs; m = b1·m + a1·g; v = b2·v + (a2·g)·g; W = W − (lr·m) / (√v + eps).
-  (func $adamspan (param $W i32) (param $G i32) (param $Mo i32) (param $Vo i32) (param $len i32)
-    (param $b1 f32) (param $a1 f32) (param $b2 f32) (param $a2 f32) (param $eps f32)
-    (param $lr f32) (param $gs f32)
-    (local $i i32) (local $end i32) (local $g v128) (local $m v128) (local $v v128)
-    (local $sg f32) (local $sm f32) (local $sv f32)
-    (local.set $end (i32.shl (i32.and (local.get $len) (i32.const -4)) (i32.const 2)))
-    (block $vdone (loop $vl
-      (br_if $vdone (i32.ge_u (local.get $i) (local.get $end)))
-      (local.set $g (f32x4.mul (v128.load (i32.add (local.get $G) (local.get $i)))
-        (f32x4.splat (local.get $gs))))
-      (local.set $m (f32x4.add
-        (f32x4.mul (f32x4.splat (local.get $b1)) (v128.load (i32.add (local.get $Mo) (local.get $i))))
-        (f32x4.mul (f32x4.splat (local.get $a1)) (local.get $g))))
-      (local.set $v (f32x4.add
-        (f32x4.mul (f32x4.splat (local.get $b2)) (v128.load (i32.add (local.get $Vo) (local.get $i))))
-        (f32x4.mul (f32x4.mul (f32x4.splat (local.get $a2)) (local.get $g)) (local.get $g))))
-      (v128.store (i32.add (local.get $Mo) (local.get $i)) (local.get $m))
-      (v128.store (i32.add (local.get $Vo) (local.get $i)) (local.get $v))
-      (v128.store (i32.add (local.get $W) (local.get $i)) (f32x4.sub
-        (v128.load (i32.add (local.get $W) (local.get $i)))
-        (f32x4.div (f32x4.mul (f32x4.splat (local.get $lr)) (local.get $m))
-          (f32x4.add (f32x4.sqrt (local.get $v)) (f32x4.splat (local.get $eps))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 16)))
-      (br $vl)))
-    (local.set $end (i32.shl (local.get $len) (i32.const 2)))
-    (block $sdone (loop $sl
-      (br_if $sdone (i32.ge_u (local.get $i) (local.get $end)))
-      (local.set $sg (f32.mul (f32.load (i32.add (local.get $G) (local.get $i))) (local.get $gs)))
-      (local.set $sm (f32.add (f32.mul (local.get $b1) (f32.load (i32.add (local.get $Mo) (local.get $i))))
-        (f32.mul (local.get $a1) (local.get $sg))))
-      (local.set $sv (f32.add (f32.mul (local.get $b2) (f32.load (i32.add (local.get $Vo) (local.get $i))))
-        (f32.mul (f32.mul (local.get $a2) (local.get $sg)) (local.get $sg))))
-      (f32.store (i32.add (local.get $Mo) (local.get $i)) (local.get $sm))
-      (f32.store (i32.add (local.get $Vo) (local.get $i)) (local.get $sv))
-      (f32.store (i32.add (local.get $W) (local.get $i)) (f32.sub
-        (f32.load (i32.add (local.get $W) (local.get $i)))
-        (f32.div (f32.mul (local.get $lr) (local.get $sm))
-          (f32.add (f32.sqrt (local.get $sv)) (local.get $eps)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $sl))))
-
-  ;; Adam over one whole tensor.
-  (func (export "adam")
-    (param $W i32) (param $G i32) (param $Mo i32) (param $Vo i32) (param $len i32)
-    (param $b1 f32) (param $a1 f32) (param $b2 f32) (param $a2 f32) (param $eps f32)
-    (param $lr f32) (param $gs f32)
-    (call $adamspan (local.get $W) (local.get $G) (local.get $Mo) (local.get $Vo) (local.get $len)
-      (local.get $b1) (local.get $a1) (local.get $b2) (local.get $a2) (local.get $eps)
-      (local.get $lr) (local.get $gs)))
-
   ;; Σ_j X[j]·Y[j] for j < D in float32: four lanes, then the lanes summed, then the tail.
   (func $dot (param $X i32) (param $Y i32) (param $D4 i32) (result f32)
     (local $j i32) (local $end i32) (local $acc v128) (local $s f32) (local $xv v128) (local $yv v128)

@@ -66,26 +66,45 @@ for (const name of ["dcn", "dcnv2", "deepfm", "autoint"] as ModelName[]) {
   });
 }
 
-// In float32 the steps agree with one thread's up to the rounding of the shard sums.
-Deno.test("dcn: two threads follow one thread's steps in float32", async () => {
-  const config = smallConfig(SHAPE, { embedDim: 8, mlp: [16, 8], seed: 6 });
-  const one = createModel("dcn", config), two = createModel("dcn", config);
-  const adamOne = new Adam(one.store.params, { lr: 3e-3 });
-  const adamTwo = new Adam(two.store.params, { lr: 3e-3 });
-  const index = Int32Array.from({ length: train.split.size }, (_, i) => i);
-  const parallel = await DataParallel.start(two, train, { threads: 2 });
-  try {
-    for (let start = 0; start < 1000; start += 100) {
-      const batch = { inputs: train, index, start, size: 100 };
-      trainStep(one, adamOne, batch);
-      trainStep(two, adamTwo, batch, { parallel });
-    }
-  } finally {
-    parallel.close();
+// In float32 the first worker updates the dense tensors (Adam's moments are in shared
+// WebAssembly memory) unless clipping needs the whole gradient first: either way the steps agree
+// with one thread's up to the rounding of the shard sums, also on one thread after close() and
+// with a second Adam on the same group.
+for (const threads of [2, 3]) {
+  for (const embeddingUpdate of ["lazy", "dense"] as const) {
+    Deno.test(`dcn: ${threads} threads follow one thread in float32 (${embeddingUpdate} embeddings)`, async () => {
+      for (const clipNorm of [undefined, 1e-3]) {
+        const config = smallConfig(SHAPE, { embedDim: 8, mlp: [16, 8], seed: 6 });
+        const one = createModel("dcn", config), two = createModel("dcn", config);
+        const options = { lr: 3e-3, embeddingUpdate };
+        const adamOne = new Adam(one.store.params, options);
+        const adamTwo = new Adam(two.store.params, options);
+        const index = Int32Array.from({ length: train.split.size }, (_, i) => i);
+        const parallel = await DataParallel.start(two, train, { threads });
+        const steps = (from: number, to: number, a: Adam, b: Adam, group?: DataParallel) => {
+          for (let start = from; start < to; start += 100) {
+            const batch = { inputs: train, index, start, size: 100 };
+            trainStep(one, a, batch, { clipNorm });
+            trainStep(two, b, batch, { clipNorm, parallel: group });
+          }
+        };
+        try {
+          steps(0, 600, adamOne, adamTwo, parallel);
+          // A second Adam on the same group, then the first again.
+          const otherOne = new Adam(one.store.params, options);
+          const otherTwo = new Adam(two.store.params, options);
+          steps(600, 800, otherOne, otherTwo, parallel);
+          steps(800, 1000, adamOne, adamTwo, parallel);
+        } finally {
+          parallel.close();
+        }
+        steps(1000, 1300, adamOne, adamTwo);
+        const d = maxDiff(one.store.params, two.store.params);
+        assert.ok(d > 0 && d < 1e-4, `clip ${clipNorm}: weights differ by ${d}`);
+      }
+    });
   }
-  const d = maxDiff(one.store.params, two.store.params);
-  assert.ok(d > 0 && d < 1e-4, `weights differ by ${d}`);
-});
+}
 
 Deno.test("fit with two threads is repeatable and learns, DIN included (Dice per shard)", async () => {
   const run = async () => {

@@ -8,12 +8,12 @@ import {
 } from "../../backbone/kernels.ts";
 import {
   useWasmGemmVariant,
-  WasmAdamState,
   wasmGemmAvailable,
   type WasmGemmVariant,
   wasmGemmVariant,
 } from "../../backbone/wasm/gemm.ts";
 import { Adam } from "../../backbone/adam.ts";
+import { WasmAdamState } from "../../backbone/wasm/adam_state.ts";
 import { CrossNet, type CrossVariant } from "../../backbone/layers/cross.ts";
 import { ParamStore } from "../../backbone/param.ts";
 import { SeededRandom } from "../../backbone/rng.ts";
