@@ -25,7 +25,7 @@ export { createModel } from "./create_model.ts";
 export { modelConfigFor } from "./dataset_config.ts";
 export type { BatchView } from "./input_layer.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
-export type { AdamStepConstants } from "./wasm/adam_state.ts";
+export type { AdamStateLayout, AdamStepConstants, WasmAdamState } from "./wasm/adam_state.ts";
 export { auc, logLoss } from "./metrics.ts";
 export { DataParallel } from "./data_parallel.ts";
 export {

@@ -34,8 +34,11 @@ type AdamUpdate = (
  * ```
  */
 export interface AdamStepConstants {
+  /** Decay of the first moment. */
   b1: number;
+  /** Decay of the second moment. */
   b2: number;
+  /** Added to √v. */
   eps: number;
   /** Learning rate with the bias corrections folded in. */
   stepSize: number;
@@ -79,8 +82,11 @@ export function adamConstants32(
  * ```
  */
 export interface AdamStateLayout {
+  /** Per parameter, its first moments. */
   m: number[];
+  /** Per parameter, its second moments. */
   v: number[];
+  /** Per parameter, its number of values. */
   sizes: number[];
   /** Per staging slot, its start: room for a tensor's weights and two gradients. */
   slots: number[];
@@ -129,6 +135,7 @@ export class WasmAdamState {
   readonly v: Float32Array[];
   /** The shared memory (post it, with `layout`, to attach from another thread). */
   readonly memory: WebAssembly.Memory;
+  /** Where the moments and staging slots are in `memory`. */
   readonly layout: AdamStateLayout;
   readonly #update: AdamUpdate;
   readonly #slotFloats: number;
