@@ -86,6 +86,9 @@ export class InputLayer {
   #knowledge: Floats;
   /** `dHistMean / T` of one sample (without history steps). */
   #dStep: Floats;
+  /** The x0 gradient (without history steps), and whether nothing was added since `beginBackward`. */
+  #dX0: Floats;
+  #dX0Fresh = true;
   #batch: BatchView | null = null;
 
   constructor(store: ParamStore, config: ModelConfig, options: { historySteps?: boolean } = {}) {
@@ -136,6 +139,7 @@ export class InputLayer {
       this.dHistMean =
       this.dDens =
       this.#knowledge =
+      this.#dX0 =
         z;
     this.#dStep = store.alloc(this.hDim);
   }
@@ -145,10 +149,18 @@ export class InputLayer {
     return this.x0Dim / this.d;
   }
 
-  /** Looks up one batch. `x0` is only assembled when `needX0`. */
+  /**
+   * Looks up one batch. With history steps (DIN), q, the steps and their mean are kept and `x0`
+   * is only assembled when `needX0`; without, `x0` is built straight from the tables.
+   */
   forward(batch: BatchView, needX0: boolean): void {
     const n = batch.size, d = this.d, A = this.attrFields, qDim = this.qDim, store = this.#store;
     this.#batch = batch;
+    if (!this.historySteps) {
+      this.#x0Forward(batch);
+      this.#finishForward(batch, false);
+      return;
+    }
     this.q = ensure(store, this.q, n * qDim);
     this.histMean = ensure(store, this.histMean, n * this.hDim);
     const { split } = batch.inputs;
@@ -160,8 +172,7 @@ export class InputLayer {
         copyRow(attrE, split.attrs[s * A + f] * d, q, b * qDim + (1 + f) * d, d);
       }
     }
-    if (this.historySteps) this.#stepsForward(batch);
-    else this.#meanForward(batch);
+    this.#stepsForward(batch);
     this.#finishForward(batch, needX0);
   }
 
@@ -195,27 +206,34 @@ export class InputLayer {
     }
   }
 
-  /** The history mean only: the same sums, in the same order, straight from the tables. */
-  #meanForward(batch: BatchView): void {
+  /**
+   * x0 without history steps: q and the history mean (the sums of `#stepsForward`, in the same
+   * order) written straight into x0 from the tables.
+   */
+  #x0Forward(batch: BatchView): void {
     const n = batch.size, d = this.d, A = this.attrFields, T = this.historyLength;
-    const hDim = this.hDim;
+    const qDim = this.qDim, hDim = this.hDim, X = this.x0Dim;
     const { split } = batch.inputs;
-    const itemE = this.item.value, attrE = this.attr.value, ratingE = this.rating.value;
-    const mean = this.histMean;
+    this.x0 = ensure(this.#store, this.x0, n * X);
+    const x0 = this.x0, itemE = this.item.value, attrE = this.attr.value;
+    const ratingE = this.rating.value;
     const invT = 1 / T;
     for (let b = 0; b < n; b++) {
-      const s = batch.index[batch.start + b];
-      const mo = b * hDim;
-      mean.fill(0, mo, mo + hDim);
+      const s = batch.index[batch.start + b], o = b * X, mo = o + qDim;
+      copyRow(itemE, split.item[s] * d, x0, o, d);
+      for (let f = 0; f < A; f++) {
+        copyRow(attrE, split.attrs[s * A + f] * d, x0, o + (1 + f) * d, d);
+      }
+      x0.fill(0, mo, mo + hDim);
       for (let t = 0; t < T; t++) {
         const st = s * T + t;
-        addTo(itemE, split.histItem[st] * d, mean, mo, d);
+        addTo(itemE, split.histItem[st] * d, x0, mo, d);
         for (let f = 0; f < A; f++) {
-          addTo(attrE, split.histAttrs[st * A + f] * d, mean, mo + (1 + f) * d, d);
+          addTo(attrE, split.histAttrs[st * A + f] * d, x0, mo + (1 + f) * d, d);
         }
-        addTo(ratingE, split.histRating[st] * d, mean, mo + (1 + A) * d, d);
+        addTo(ratingE, split.histRating[st] * d, x0, mo + (1 + A) * d, d);
       }
-      for (let j = 0; j < hDim; j++) mean[mo + j] *= invT;
+      for (let j = mo; j < mo + hDim; j++) x0[j] *= invT;
     }
   }
 
@@ -237,7 +255,10 @@ export class InputLayer {
       }
       this.dens = this.adaptor.forward(kx, n);
     }
-    if (needX0) {
+    if (!this.historySteps && this.densDim > 0) {
+      const X = this.x0Dim, dd = this.densDim, off = qDim + hDim, x0 = this.x0, dens = this.dens;
+      for (let b = 0; b < n; b++) copyRow(dens, b * dd, x0, b * X + off, dd);
+    } else if (needX0) {
       const X = this.x0Dim, dd = this.densDim;
       this.x0 = ensure(store, this.x0, n * X);
       const x0 = this.x0, dens = this.dens;
@@ -252,22 +273,39 @@ export class InputLayer {
   /** Zeroes the gradient buffers for a batch of `n`. */
   beginBackward(n: number): void {
     const store = this.#store, T = this.historyLength;
+    this.dDens = ensure(store, this.dDens, n * this.densDim);
+    this.dDens.fill(0, 0, n * this.densDim);
+    if (!this.historySteps) {
+      this.#dX0 = ensure(store, this.#dX0, n * this.x0Dim);
+      this.#dX0Fresh = true;
+      return;
+    }
     this.dq = ensure(store, this.dq, n * this.qDim);
     if (this.historySteps) {
       this.dHist = ensure(store, this.dHist, n * T * this.hDim);
       this.dHist.fill(0, 0, n * T * this.hDim);
     }
     this.dHistMean = ensure(store, this.dHistMean, n * this.hDim);
-    this.dDens = ensure(store, this.dDens, n * this.densDim);
     this.dq.fill(0, 0, n * this.qDim);
     this.dHistMean.fill(0, 0, n * this.hDim);
-    this.dDens.fill(0, 0, n * this.densDim);
   }
 
   /** Adds a gradient w.r.t. x0 (`n × x0Dim`) into dq, dHistMean and dDens. */
   addX0Grad(dx0: Floats, n: number): void {
     const X = this.x0Dim, qDim = this.qDim, hDim = this.hDim, dd = this.densDim;
     const dq = this.dq, dm = this.dHistMean, dDens = this.dDens;
+    if (!this.historySteps) {
+      // Kept whole (the first call copies): backward scatters q's and the mean's parts from it.
+      const g = this.#dX0, len = n * X;
+      if (this.#dX0Fresh) g.set(dx0.subarray(0, len));
+      else for (let i = 0; i < len; i++) g[i] += dx0[i];
+      this.#dX0Fresh = false;
+      for (let b = 0; b < n; b++) {
+        const o = b * X + qDim + hDim;
+        for (let j = 0; j < dd; j++) dDens[b * dd + j] += dx0[o + j];
+      }
+      return;
+    }
     for (let b = 0; b < n; b++) {
       const o = b * X;
       for (let j = 0; j < qDim; j++) dq[b * qDim + j] += dx0[o + j];
@@ -276,35 +314,26 @@ export class InputLayer {
     }
   }
 
-  /** Pushes dq, dHist, dHistMean and dDens into the tables and the adaptor. */
+  /** Pushes the gradients (dq, dHist and dHistMean, or x0's) and dDens into the tables and the adaptor. */
   backward(n: number): void {
     const batch = this.#batch;
     if (!batch) throw new Error("InputLayer.backward called before forward");
+    if (!this.historySteps) {
+      this.#x0Backward(batch, n);
+      if (this.adaptor) this.adaptor.backward(this.dDens, n);
+      return;
+    }
     const d = this.d, A = this.attrFields, T = this.historyLength;
     const qDim = this.qDim, hDim = this.hDim;
     const { split } = batch.inputs;
     const dq = this.dq, dHist = this.dHist, dm = this.dHistMean;
     const invT = 1 / T;
     const item = this.item, attr = this.attr, rating = this.rating;
-    const steps = this.historySteps, dStep = this.#dStep;
     for (let b = 0; b < n; b++) {
       const s = batch.index[batch.start + b];
       addRow(dq, b * qDim, item, split.item[s], d);
       for (let f = 0; f < A; f++) {
         addRow(dq, b * qDim + (1 + f) * d, attr, split.attrs[s * A + f], d);
-      }
-      if (!steps) {
-        // Every step receives dh̄/T, rounded once as the `dHist` route rounds it.
-        for (let j = 0; j < hDim; j++) dStep[j] = dm[b * hDim + j] * invT;
-        for (let t = 0; t < T; t++) {
-          const st = s * T + t;
-          addRow(dStep, 0, item, split.histItem[st], d);
-          for (let f = 0; f < A; f++) {
-            addRow(dStep, (1 + f) * d, attr, split.histAttrs[st * A + f], d);
-          }
-          addRow(dStep, (1 + A) * d, rating, split.histRating[st], d);
-        }
-        continue;
       }
       for (let t = 0; t < T; t++) {
         const ho = (b * T + t) * hDim;
@@ -318,6 +347,30 @@ export class InputLayer {
       }
     }
     if (this.adaptor) this.adaptor.backward(this.dDens, n);
+  }
+
+  /** Scatters the x0 gradient of models without history steps into the tables. */
+  #x0Backward(batch: BatchView, n: number): void {
+    const d = this.d, A = this.attrFields, T = this.historyLength, X = this.x0Dim;
+    const qDim = this.qDim, hDim = this.hDim, { split } = batch.inputs;
+    const g = this.#dX0, dStep = this.#dStep, invT = 1 / T;
+    if (this.#dX0Fresh) g.fill(0, 0, n * X);
+    const item = this.item, attr = this.attr, rating = this.rating;
+    for (let b = 0; b < n; b++) {
+      const s = batch.index[batch.start + b], o = b * X;
+      addRow(g, o, item, split.item[s], d);
+      for (let f = 0; f < A; f++) addRow(g, o + (1 + f) * d, attr, split.attrs[s * A + f], d);
+      // Every step receives dh̄/T, rounded once as the `dHist` route rounds it.
+      for (let j = 0; j < hDim; j++) dStep[j] = g[o + qDim + j] * invT;
+      for (let t = 0; t < T; t++) {
+        const st = s * T + t;
+        addRow(dStep, 0, item, split.histItem[st], d);
+        for (let f = 0; f < A; f++) {
+          addRow(dStep, (1 + f) * d, attr, split.histAttrs[st * A + f], d);
+        }
+        addRow(dStep, (1 + A) * d, rating, split.histRating[st], d);
+      }
+    }
   }
 }
 
