@@ -21,7 +21,11 @@ import type { CtrInputs, Floats } from "./types.ts";
 import type { Adam } from "./adam.ts";
 import type { AdamStateLayout } from "./wasm/adam_state.ts";
 
-/** Control words of a worker (Int32 indices). */
+/**
+ * Control words of a worker (Int32 indices). `done` and `updated` answer `seq` when the worker
+ * finished its shard and its update; `ready` is set to `seq` once the calling thread's dense
+ * gradients are final (to −`seq` to skip the update after a failure).
+ */
 export const CTRL = {
   seq: 0,
   done: 1,
@@ -29,11 +33,16 @@ export const CTRL = {
   denominator: 3,
   error: 4,
   op: 5,
+  ready: 6,
+  updated: 7,
   length: 8,
 } as const;
 
-/** What a worker does when signalled: a shard's forward and backward, or the dense update. */
-export const OP = { shard: 0, update: 1, bind: 2 } as const;
+/**
+ * What a worker does when signalled: a shard's forward and backward; that, then (first worker)
+ * the update of the dense tensors; or taking an Adam binding from its messages.
+ */
+export const OP = { shard: 0, shardThenUpdate: 1, bind: 2 } as const;
 
 /**
  * What the first worker needs to update the dense tensors: Adam's shared memory, its layout,
@@ -292,11 +301,45 @@ export class DataParallel {
 
   /**
    * Forward and backward of `batch` (of the group's inputs) on all threads; leaves the summed
-   * gradient of the batch's mean loss in the model's gradients. Returns the mean loss. With
-   * `forUpdate`, the first worker's gradients of the tensors it updates are left where they
-   * are, for `update` to sum.
+   * gradient of the batch's mean loss in the model's gradients. Returns the mean loss.
    */
-  accumulate(batch: BatchView, options: { forUpdate?: boolean } = {}): number {
+  accumulate(batch: BatchView): number {
+    return this.#shards(batch, null);
+  }
+
+  /**
+   * One training step: forward and backward on all threads, then Adam. The first worker sums
+   * its gradients of the dense tensors into this thread's and updates those tensors as soon as
+   * both shards are done, while this thread sums the embedding rows and updates the rest.
+   * Returns the mean loss. Needs `updatesWith(adam)` first.
+   */
+  step(adam: Adam, batch: BatchView): number {
+    const bound = this.#bound;
+    if (bound?.adam !== adam) throw new Error("DataParallel.step: call updatesWith(adam) first");
+    this.assertServes(this.model, batch.inputs);
+    const c = adam.beginStep(1), k = this.#constants;
+    k[0] = c.b1;
+    k[1] = c.b2;
+    k[2] = c.eps;
+    k[3] = c.stepSize;
+    k[4] = c.gradScale;
+    const seq = this.#seq + 1;
+    try {
+      const loss = this.#shards(batch, bound.owned);
+      for (let i = 0; i < adam.params.length; i++) if (!bound.owned[i]) adam.updateParam(i, c);
+      return loss;
+    } finally {
+      // The worker answers `updated` after its update, or after skipping it.
+      if (this.#seq === seq && !this.#closed) this.#wait(0, seq, CTRL.updated);
+    }
+  }
+
+  /**
+   * Runs the shards and sums the gradients in thread order. With `owned` (a `step`), the first
+   * worker keeps its gradients of those tensors and updates them once this thread's are final:
+   * the other workers' are summed first, then it is released.
+   */
+  #shards(batch: BatchView, owned: boolean[] | null): number {
     this.assertServes(this.model, batch.inputs);
     const size = batch.size, T = this.threads, seq = ++this.#seq;
     const shard = (t: number) => Math.floor((size * t) / T);
@@ -305,56 +348,76 @@ export class DataParallel {
       this.#index[w].set(batch.index.subarray(batch.start + from, batch.start + to));
       ctrl[CTRL.size] = to - from;
       ctrl[CTRL.denominator] = size;
-      ctrl[CTRL.op] = OP.shard;
+      ctrl[CTRL.op] = owned && w === 0 ? OP.shardThenUpdate : OP.shard;
       Atomics.store(ctrl, CTRL.seq, seq);
       Atomics.notify(ctrl, CTRL.seq);
     }
-    let loss = accumulateGradients(
-      this.model,
-      { inputs: batch.inputs, index: batch.index, start: batch.start, size: shard(1) },
-      size,
-    );
-    const params = this.model.store.params;
-    const owned = options.forUpdate ? this.#bound?.owned : undefined;
-    for (let w = 0; w < T - 1; w++) {
-      this.#wait(w, seq);
-      loss += this.#loss[w][0];
-      const grads = this.#grads[w], touched = this.#touched[w];
-      for (let k = 0; k < params.length; k++) {
-        const p = params[k], g = p.grad, wg = grads[k];
-        // Summing clears the worker's gradient, off the worker's path.
-        if (!p.sparse) {
-          if (w === 0 && owned?.[k]) continue;
-          for (let i = 0; i < g.length; i++) {
-            g[i] += wg[i];
-            wg[i] = 0;
-          }
-          continue;
-        }
-        const list = touched[k]!, rs = p.rowSize;
-        for (let i = 1, end = list[0] + 1; i < end; i++) {
-          const r = list[i], o = r * rs;
-          for (let j = o; j < o + rs; j++) {
-            g[j] += wg[j];
-            wg[j] = 0;
-          }
-          p.markRow(r);
-        }
+    const ctrl0 = this.#ctrl[0];
+    let released = owned === null;
+    const release = (ready: number) => {
+      if (released) return;
+      released = true;
+      Atomics.store(ctrl0, CTRL.ready, ready);
+      Atomics.notify(ctrl0, CTRL.ready);
+    };
+    try {
+      let loss = accumulateGradients(
+        this.model,
+        { inputs: batch.inputs, index: batch.index, start: batch.start, size: shard(1) },
+        size,
+      );
+      // Thread order; with `owned`, the first worker's turn comes after its release.
+      const order = Array.from({ length: T - 1 }, (_, w) => w);
+      if (owned) order.push(order.shift()!);
+      for (const w of order) {
+        if (w === 0) release(seq);
+        this.#wait(w, seq);
+        loss += this.#loss[w][0];
+        this.#sum(w, w === 0 ? owned : null);
       }
+      return loss / size;
+    } finally {
+      release(-seq);
     }
-    return loss / size;
   }
 
-  #wait(w: number, seq: number): void {
+  /** Adds worker `w`'s gradients into the model's (but `skip`'s), clearing them as it goes. */
+  #sum(w: number, skip: boolean[] | null): void {
+    const params = this.model.store.params, grads = this.#grads[w], touched = this.#touched[w];
+    for (let k = 0; k < params.length; k++) {
+      const p = params[k], g = p.grad, wg = grads[k];
+      // Summing clears the worker's gradient, off the worker's path.
+      if (!p.sparse) {
+        if (skip?.[k]) continue;
+        for (let i = 0; i < g.length; i++) {
+          g[i] += wg[i];
+          wg[i] = 0;
+        }
+        continue;
+      }
+      const list = touched[k]!, rs = p.rowSize;
+      for (let i = 1, end = list[0] + 1; i < end; i++) {
+        const r = list[i], o = r * rs;
+        for (let j = o; j < o + rs; j++) {
+          g[j] += wg[j];
+          wg[j] = 0;
+        }
+        p.markRow(r);
+      }
+    }
+  }
+
+  /** Waits until worker `w` answers `seq` in `word` (`done` by default); throws its error. */
+  #wait(w: number, seq: number, word: number = CTRL.done): void {
     const ctrl = this.#ctrl[w];
     const deadline = performance.now() + 600_000;
     for (;;) {
-      const done = Atomics.load(ctrl, CTRL.done);
+      const done = Atomics.load(ctrl, word);
       if (done === seq) break;
       if (performance.now() > deadline) {
         throw new Error(`data-parallel worker ${w + 1}: no answer for 600 s`);
       }
-      Atomics.wait(ctrl, CTRL.done, done, 1_000);
+      Atomics.wait(ctrl, word, done, 1_000);
     }
     if (Atomics.load(ctrl, CTRL.error) !== 0) {
       const bytes = this.#errors[w].slice();
@@ -377,8 +440,8 @@ export class DataParallel {
 
   /**
    * True when the first worker can take the update of `adam`'s dense tensors off this thread
-   * (`update`): Adam keeps float32 moments in WebAssembly and updates this model. Binds the
-   * worker to `adam` on first use.
+   * (`step`): Adam keeps float32 moments in WebAssembly and updates this model. Binds the worker
+   * to `adam` on first use.
    */
   updatesWith(adam: Adam): boolean {
     const state = adam.wasmState, params = this.model.store.params;
@@ -399,25 +462,6 @@ export class DataParallel {
     this.#wait(0, this.#seq);
     this.#bound = { adam, params: binding.params, owned };
     return true;
-  }
-
-  /**
-   * One Adam step over the gradients `accumulate(batch, { sumDense: false })` left: the first
-   * worker sums its dense gradients into this thread's and updates those tensors, while this
-   * thread updates the rest. Needs `updatesWith(adam)` first.
-   */
-  update(adam: Adam): void {
-    const bound = this.#bound;
-    if (bound?.adam !== adam) throw new Error("DataParallel.update: call updatesWith(adam) first");
-    const c = adam.beginStep(1), k = this.#constants;
-    k[0] = c.b1;
-    k[1] = c.b2;
-    k[2] = c.eps;
-    k[3] = c.stepSize;
-    k[4] = c.gradScale;
-    this.#signal(0, OP.update);
-    for (let i = 0; i < adam.params.length; i++) if (!bound.owned[i]) adam.updateParam(i, c);
-    this.#wait(0, this.#seq);
   }
 
   /** Wakes worker `w` for `op` under a new sequence number. */

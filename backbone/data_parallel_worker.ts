@@ -3,7 +3,8 @@
  * are the shared ones, then, for every step the calling thread posts, runs forward and backward
  * of its shard into its own gradient buffer and publishes the rows its embedding tables touched.
  * The first worker, once bound to an Adam (`OP.bind`), also runs the update of the dense tensors
- * (`OP.update`): its gradient plus the calling thread's, into the shared values and moments.
+ * after its shard (`OP.shardThenUpdate`): once the calling thread's gradients are final, its
+ * gradient plus the calling thread's, into the shared values and moments.
  *
  * @module
  */
@@ -50,9 +51,9 @@ self.onmessage = (e) => {
       error.set(text.subarray(0, error.length - 1));
       Atomics.store(ctrl, CTRL.error, 1);
     };
-    const finish = () => {
-      Atomics.store(ctrl, CTRL.done, seq);
-      Atomics.notify(ctrl, CTRL.done);
+    const answer = (word: number) => {
+      Atomics.store(ctrl, word, seq);
+      Atomics.notify(ctrl, word);
     };
     const shard = () => {
       // The calling thread cleared this worker's gradients as it summed them (or `update` did).
@@ -68,6 +69,14 @@ self.onmessage = (e) => {
         list.set(p.touchedList.subarray(0, p.touchedCount), 1);
         p.clearTouched();
       });
+    };
+    /** Waits for the calling thread's gradients; false when the step failed there. */
+    const ready = (): boolean => {
+      for (;;) {
+        const r = Atomics.load(ctrl, CTRL.ready);
+        if (r === seq || r === -seq) return r === seq;
+        Atomics.wait(ctrl, CTRL.ready, r);
+      }
     };
     const updateDense = () => {
       if (!update) throw new Error("no Adam bound for the dense update");
@@ -98,13 +107,21 @@ self.onmessage = (e) => {
         seq = next;
         const op = ctrl[CTRL.op];
         if (op === OP.bind) return;
+        let ok = true;
         try {
-          if (op === OP.update) updateDense();
-          else shard();
+          shard();
+        } catch (err) {
+          fail(err);
+          ok = false;
+        }
+        answer(CTRL.done);
+        if (op !== OP.shardThenUpdate) continue;
+        try {
+          if (ready() && ok) updateDense();
         } catch (err) {
           fail(err);
         }
-        finish();
+        answer(CTRL.updated);
       }
     };
     self.onmessage = (m) => {
@@ -118,7 +135,7 @@ self.onmessage = (e) => {
       } catch (err) {
         fail(err);
       }
-      finish();
+      answer(CTRL.done);
       serve();
     };
     self.postMessage("ready");

@@ -207,12 +207,11 @@ export function trainStep(
   const parallel = options.parallel, clip = (options.clipNorm ?? 0) > 0;
   parallel?.assertServes(model, batch.inputs);
   // Without clipping (which needs the whole gradient first), a worker updates the dense tensors.
-  const split = parallel !== undefined && !clip && parallel.updatesWith(adam);
-  const loss = parallel
-    ? parallel.accumulate(batch, { forUpdate: split })
-    : accumulateGradients(model, batch) / batch.size;
-  if (split) parallel.update(adam);
-  else {
+  let loss: number;
+  if (parallel !== undefined && !clip && parallel.updatesWith(adam)) {
+    loss = parallel.step(adam, batch);
+  } else {
+    loss = parallel ? parallel.accumulate(batch) : accumulateGradients(model, batch) / batch.size;
     let scale = 1;
     if (clip) {
       const norm = Math.sqrt(adam.gradNormSquared());
