@@ -55,9 +55,13 @@ export const OP = { shard: 0, shardThenUpdate: 1, bind: 2 } as const;
  * ```
  */
 export interface UpdateBinding {
+  /** Adam's shared memory (`WasmAdamState.memory`). */
   memory: WebAssembly.Memory;
+  /** Where the moments and staging slots are in it. */
   layout: AdamStateLayout;
+  /** The worker's staging slot. */
   slot: number;
+  /** Indices of the parameters the worker updates. */
   params: number[];
 }
 const ERROR_BYTES = 4096;
@@ -154,8 +158,8 @@ export class DataParallel {
   readonly #touched: (Int32Array | null)[][];
   /** The first worker's step constants. */
   readonly #constants: Float64Array;
-  /** The Adam whose dense update the first worker runs, and those parameters. */
-  #bound: { adam: Adam; params: number[]; owned: boolean[] } | null = null;
+  /** The Adam whose dense update the first worker runs, and which parameters it updates. */
+  #bound: { adam: Adam; owned: boolean[] } | null = null;
   #seq = 0;
   #closed = false;
 
@@ -460,7 +464,7 @@ export class DataParallel {
     this.#workers[0].postMessage(binding);
     this.#signal(0, OP.bind);
     this.#wait(0, this.#seq);
-    this.#bound = { adam, params: binding.params, owned };
+    this.#bound = { adam, owned };
     return true;
   }
 
