@@ -455,10 +455,16 @@ export class DataParallel {
     const owned = params.map((p, k) => !p.sparse && adam.updatesInWasm(k));
     const bound = this.#bound;
     if (bound?.adam === adam && bound.owned.every((o, k) => o === owned[k])) return true;
+    let slot: number;
+    try {
+      slot = state.addSlot();
+    } catch {
+      return false; // the memory holds no more slots: this thread runs the whole update
+    }
     const binding: UpdateBinding = {
       memory: state.memory,
       layout: state.layout,
-      slot: state.addSlot(),
+      slot,
       params: owned.flatMap((o, k) => (o ? [k] : [])),
     };
     this.#workers[0].postMessage(binding);

@@ -95,6 +95,8 @@ export interface AdamStateLayout {
 const pad8 = (v: number) => (v + 7) & ~7;
 /** Largest memory: 1 GiB (16384 pages of 64 KiB). */
 const MAX_PAGES = 16384;
+/** Staging slots a memory can grow to hold besides the first (a shared memory reserves its maximum). */
+const EXTRA_SLOTS = 8;
 let module: WebAssembly.Module | null = null;
 let failed = false;
 
@@ -166,14 +168,14 @@ export class WasmAdamState {
       max = Math.max(max, size);
     }
     layout.slots.push(4 * top);
-    const bytes = 4 * (top + 3 * pad8(max));
-    if (!adamModule() || bytes > MAX_PAGES * 65536) return null;
-    const memory = new WebAssembly.Memory({
-      initial: Math.ceil(bytes / 65536) || 1,
-      maximum: MAX_PAGES,
-      shared: true,
-    });
-    return new WasmAdamState(memory, layout);
+    const initial = Math.ceil((4 * (top + 3 * pad8(max))) / 65536) || 1;
+    const maximum = initial + EXTRA_SLOTS * Math.ceil((12 * pad8(max)) / 65536);
+    if (!adamModule() || maximum > MAX_PAGES) return null;
+    try {
+      return new WasmAdamState(new WebAssembly.Memory({ initial, maximum, shared: true }), layout);
+    } catch {
+      return null; // no address space for the memory: Adam runs in JavaScript
+    }
   }
 
   /**
@@ -197,7 +199,10 @@ export class WasmAdamState {
     return new WasmAdamState(memory, layout);
   }
 
-  /** Adds a staging slot for another thread's updates; returns its index. */
+  /**
+   * Adds a staging slot for another thread's updates; returns its index (a RangeError past the
+   * memory's maximum).
+   */
   addSlot(): number {
     const bytes = this.memory.buffer.byteLength;
     this.memory.grow(Math.ceil((4 * this.#slotFloats) / 65536));
