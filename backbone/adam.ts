@@ -53,6 +53,7 @@ export class Adam {
   readonly embeddingUpdate: "lazy" | "dense";
   /** Steps taken. */
   t = 0;
+  /** Moments of a model without the WebAssembly state. */
   readonly #m: Float32Array[];
   readonly #v: Float32Array[];
   /** Float32 models keep the moments in WebAssembly memory and update dense tensors there. */
@@ -67,8 +68,10 @@ export class Adam {
     this.embeddingUpdate = options.embeddingUpdate ?? "lazy";
     const float32 = params.every((p) => p.value instanceof Float32Array);
     this.#wasm = float32 ? WasmAdamState.create(params.map((p) => p.size)) : null;
-    this.#m = this.#wasm?.m ?? params.map((p) => new Float32Array(p.size));
-    this.#v = this.#wasm?.v ?? params.map((p) => new Float32Array(p.size));
+    // With the WebAssembly state the moments are its views, looked up at each update: a
+    // data-parallel group may move them.
+    this.#m = this.#wasm ? [] : params.map((p) => new Float32Array(p.size));
+    this.#v = this.#wasm ? [] : params.map((p) => new Float32Array(p.size));
   }
 
   /** Squared L2 norm of every current gradient. */
@@ -108,7 +111,8 @@ export class Adam {
 
   /** Updates parameter `k` with the constants of `beginStep`, then clears its gradient. */
   updateParam(k: number, c: AdamStepConstants): void {
-    const p = this.params[k], m = this.#m[k], v = this.#v[k];
+    const p = this.params[k], state = this.#wasm;
+    const m = state ? state.m[k] : this.#m[k], v = state ? state.v[k] : this.#v[k];
     const w = p.value, g = p.grad;
     const f32 = w instanceof Float32Array && g instanceof Float32Array;
     const lazy = p.sparse && this.embeddingUpdate === "lazy";

@@ -19,7 +19,7 @@ import { wasmKernelsOn } from "./kernels.ts";
 import { accumulateGradients } from "./trainer.ts";
 import type { CtrInputs, Floats } from "./types.ts";
 import type { Adam } from "./adam.ts";
-import type { AdamStateLayout } from "./wasm/adam_state.ts";
+import { WasmAdamState } from "./wasm/adam_state.ts";
 
 /**
  * Control words of a worker (Int32 indices). `done` and `updated` answer `seq` when the worker
@@ -40,30 +40,10 @@ export const CTRL = {
 
 /**
  * What a worker does when signalled: a shard's forward and backward; that, then (first worker)
- * the update of the dense tensors; or taking an Adam binding from its messages.
+ * the update of the dense tensors; or attaching to the Adam state described in its binding words.
  */
 export const OP = { shard: 0, shardThenUpdate: 1, bind: 2 } as const;
 
-/**
- * What the first worker needs to update the dense tensors: Adam's shared memory, its layout,
- * the staging slot of the worker and the parameters it updates (posted before an `OP.bind`).
- *
- * @example
- * ```ts
- * import type { UpdateBinding } from "./data_parallel.ts";
- * const count = (b: UpdateBinding) => b.params.length;
- * ```
- */
-export interface UpdateBinding {
-  /** Adam's shared memory (`WasmAdamState.memory`). */
-  memory: WebAssembly.Memory;
-  /** Where the moments and staging slots are in it. */
-  layout: AdamStateLayout;
-  /** The worker's staging slot. */
-  slot: number;
-  /** Indices of the parameters the worker updates. */
-  params: number[];
-}
 const ERROR_BYTES = 4096;
 
 /**
@@ -93,6 +73,11 @@ export interface WorkerLayout {
   bytes: number;
   /** Byte offset of each dense parameter's gradient of the calling thread in `mainGrads`; -1 if sparse. */
   mainGrads: number[];
+  /**
+   * Byte offset of the binding words (Int32): the worker's staging slot, then per parameter the
+   * byte offsets of its first and second moments in `optimizer` and 1 where the worker updates it.
+   */
+  binding: number;
 }
 
 /**
@@ -112,6 +97,8 @@ export interface WorkerInit {
   values: SharedArrayBuffer;
   /** The calling thread's dense gradients, which the first worker sums into its update. */
   mainGrads: SharedArrayBuffer;
+  /** Where a bound Adam keeps its moments (float32 models), shared with the first worker. */
+  optimizer: WebAssembly.Memory | null;
   own: SharedArrayBuffer;
   layout: WorkerLayout;
 }
@@ -156,8 +143,11 @@ export class DataParallel {
   readonly #grads: Floats[][];
   /** Per worker, per parameter: the touched-row list (sparse parameters only). */
   readonly #touched: (Int32Array | null)[][];
-  /** The first worker's step constants. */
+  /** The first worker's step constants and binding words. */
   readonly #constants: Float64Array;
+  readonly #binding: Int32Array;
+  /** The memory a bound Adam's state moves into (null: no split update). */
+  readonly #optimizer: WebAssembly.Memory | null;
   /** The Adam whose dense update the first worker runs, and which parameters it updates. */
   #bound: { adam: Adam; owned: boolean[] } | null = null;
   #seq = 0;
@@ -170,6 +160,7 @@ export class DataParallel {
       workers: Worker[];
       own: SharedArrayBuffer[];
       layout: WorkerLayout;
+      optimizer: WebAssembly.Memory | null;
     },
   ) {
     this.model = model;
@@ -187,6 +178,8 @@ export class DataParallel {
       params.map((p, k) => p.sparse ? new Int32Array(b, layout.touched[k], p.shape[0] + 1) : null)
     );
     this.#constants = new Float64Array(parts.own[0], layout.constants, 5);
+    this.#binding = new Int32Array(parts.own[0], layout.binding, 1 + 3 * params.length);
+    this.#optimizer = parts.optimizer;
   }
 
   /**
@@ -216,6 +209,7 @@ export class DataParallel {
       error: 0,
       bytes: 0,
       mainGrads: [],
+      binding: 0,
     };
     let v = 0, w = 0;
     for (const p of params) {
@@ -236,6 +230,8 @@ export class DataParallel {
     w += 8;
     layout.constants = w;
     w += 5 * 8;
+    layout.binding = w;
+    w = align(w + 4 * (1 + 3 * params.length));
     layout.error = w;
     layout.bytes = align(w + ERROR_BYTES);
     let gTop = 0;
@@ -243,6 +239,10 @@ export class DataParallel {
       layout.mainGrads.push(p.sparse ? -1 : gTop);
       if (!p.sparse) gTop = align(gTop + p.size * bpe);
     }
+    // Room for one Adam state with two staging slots (this thread's and the first worker's).
+    const optimizer = dtype === "float32"
+      ? WasmAdamState.memory(WasmAdamState.bytes(params.map((p) => p.size), 2))
+      : null;
     const values = new SharedArrayBuffer(Math.max(v, 8));
     const mainGrads = new SharedArrayBuffer(Math.max(gTop, 8));
     params.forEach((p, k) => {
@@ -278,6 +278,7 @@ export class DataParallel {
             inputs,
             values,
             mainGrads,
+            optimizer,
             own: buffer,
             layout,
           };
@@ -289,7 +290,7 @@ export class DataParallel {
       unshare(params);
       throw e;
     }
-    return new DataParallel(model, inputs, { workers, own, layout });
+    return new DataParallel(model, inputs, { workers, own, layout, optimizer });
   }
 
   /** Throws unless this group trains `model` on `inputs`. */
@@ -448,26 +449,33 @@ export class DataParallel {
    * to `adam` on first use.
    */
   updatesWith(adam: Adam): boolean {
-    const state = adam.wasmState, params = this.model.store.params;
-    if (state === null || !wasmKernelsOn() || adam.params.length !== params.length) return false;
-    if (!adam.params.every((p, k) => p === params[k])) return false;
+    const state = adam.wasmState, params = this.model.store.params, memory = this.#optimizer;
+    if (state === null || memory === null || !wasmKernelsOn()) return false;
+    if (adam.params.length !== params.length || !adam.params.every((p, k) => p === params[k])) {
+      return false;
+    }
     // Dense tensors only: the worker reads this thread's gradients of those in shared memory.
     const owned = params.map((p, k) => !p.sparse && adam.updatesInWasm(k));
     const bound = this.#bound;
     if (bound?.adam === adam && bound.owned.every((o, k) => o === owned[k])) return true;
-    let slot: number;
-    try {
-      slot = state.addSlot();
-    } catch {
-      return false; // the memory holds no more slots: this thread runs the whole update
+    // The group's memory holds one Adam state at a time: a previous one moves out first.
+    if (bound && bound.adam !== adam) {
+      const old = bound.adam.wasmState!,
+        out = WasmAdamState.memory(
+          WasmAdamState.bytes(old.layout.sizes, 1),
+        );
+      if (out === null) return false;
+      old.moveTo(out, 0, 1);
+      this.#bound = null;
     }
-    const binding: UpdateBinding = {
-      memory: state.memory,
-      layout: state.layout,
-      slot,
-      params: owned.flatMap((o, k) => (o ? [k] : [])),
-    };
-    this.#workers[0].postMessage(binding);
+    if (state.memory !== memory) state.moveTo(memory, 0, 2);
+    const P = params.length, b = this.#binding;
+    b[0] = state.layout.slots[1];
+    for (let k = 0; k < P; k++) {
+      b[1 + k] = state.layout.m[k];
+      b[1 + P + k] = state.layout.v[k];
+      b[1 + 2 * P + k] = owned[k] ? 1 : 0;
+    }
     this.#signal(0, OP.bind);
     this.#wait(0, this.#seq);
     this.#bound = { adam, owned };

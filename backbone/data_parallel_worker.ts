@@ -2,20 +2,21 @@
  * A data-parallel training thread (`DataParallel`): builds a replica of the model whose values
  * are the shared ones, then, for every step the calling thread posts, runs forward and backward
  * of its shard into its own gradient buffer and publishes the rows its embedding tables touched.
- * The first worker, once bound to an Adam (`OP.bind`), also runs the update of the dense tensors
- * after its shard (`OP.shardThenUpdate`): once the calling thread's gradients are final, its
- * gradient plus the calling thread's, into the shared values and moments.
+ * The first worker, once bound to an Adam (`OP.bind`: its state in the memory this worker got at
+ * start, described by the binding words), also runs the update of the dense tensors after its
+ * shard (`OP.shardThenUpdate`): once the calling thread's gradients are final, its gradient plus
+ * the calling thread's, into the shared values and moments.
  *
  * @module
  */
 import { createModel } from "./create_model.ts";
-import { CTRL, floatView, OP, type UpdateBinding, type WorkerInit } from "./data_parallel.ts";
+import { CTRL, floatView, OP, type WorkerInit } from "./data_parallel.ts";
 import { useWasmKernels } from "./kernels.ts";
 import { accumulateGradients } from "./trainer.ts";
 import { WasmAdamState } from "./wasm/adam_state.ts";
 
 declare const self: {
-  onmessage: ((e: MessageEvent<WorkerInit | UpdateBinding>) => void) | null;
+  onmessage: ((e: MessageEvent<WorkerInit>) => void) | null;
   postMessage(message: string): void;
 };
 
@@ -42,7 +43,8 @@ self.onmessage = (e) => {
     const constants = new Float64Array(own, layout.constants, 5);
     const index = new Int32Array(own, layout.index, init.inputs.split.size);
     const error = new Uint8Array(own, layout.error, own.byteLength - layout.error);
-    let update: { state: WasmAdamState; slot: number; params: number[] } | null = null;
+    const binding = new Int32Array(own, layout.binding, 1 + 3 * params.length);
+    let update: { state: WasmAdamState; params: number[] } | null = null;
     let seq = 0;
 
     const fail = (err: unknown) => {
@@ -78,6 +80,20 @@ self.onmessage = (e) => {
         Atomics.wait(ctrl, CTRL.ready, r);
       }
     };
+    const bind = () => {
+      if (!init.optimizer) throw new Error("no memory for Adam's state");
+      const P = params.length;
+      const layout = {
+        m: Array.from(binding.subarray(1, 1 + P)),
+        v: Array.from(binding.subarray(1 + P, 1 + 2 * P)),
+        sizes: params.map((p) => p.size),
+        slots: [binding[0]],
+      };
+      update = {
+        state: WasmAdamState.attach(init.optimizer, layout),
+        params: params.flatMap((_, k) => (binding[1 + 2 * P + k] ? [k] : [])),
+      };
+    };
     const updateDense = () => {
       if (!update) throw new Error("no Adam bound for the dense update");
       const c = {
@@ -89,16 +105,12 @@ self.onmessage = (e) => {
       };
       for (const k of update.params) {
         const p = params[k], mine = p.grad as Float32Array, theirs = mainGrads[k] as Float32Array;
-        update.state.update(k, p.value as Float32Array, theirs, c, {
-          slot: update.slot,
-          also: mine,
-        });
+        update.state.update(k, p.value as Float32Array, theirs, c, { also: mine });
         theirs.fill(0);
         mine.fill(0);
       }
     };
-    // Blocks this thread on purpose: steps come through shared memory, not messages. A binding
-    // comes as a message: the loop returns to the event loop to take it, then starts again.
+    // Blocks this thread on purpose: steps come through shared memory, not messages.
     const serve = () => {
       for (;;) {
         Atomics.wait(ctrl, CTRL.seq, seq);
@@ -106,7 +118,15 @@ self.onmessage = (e) => {
         if (next < 0) return;
         seq = next;
         const op = ctrl[CTRL.op];
-        if (op === OP.bind) return;
+        if (op === OP.bind) {
+          try {
+            bind();
+          } catch (err) {
+            fail(err);
+          }
+          answer(CTRL.done);
+          continue;
+        }
         let ok = true;
         try {
           shard();
@@ -123,20 +143,6 @@ self.onmessage = (e) => {
         }
         answer(CTRL.updated);
       }
-    };
-    self.onmessage = (m) => {
-      const binding = m.data as UpdateBinding;
-      try {
-        update = {
-          state: WasmAdamState.attach(binding.memory, binding.layout),
-          slot: binding.slot,
-          params: binding.params,
-        };
-      } catch (err) {
-        fail(err);
-      }
-      answer(CTRL.done);
-      serve();
     };
     self.postMessage("ready");
     serve();

@@ -72,8 +72,8 @@ export function adamConstants32(
 }
 
 /**
- * Where a state's moments and staging areas sit in its memory (byte offsets), so that another
- * thread can attach to the same memory.
+ * Where a state's moments and staging slots sit in its memory (byte offsets), so that another
+ * thread holding the same memory can attach to it.
  *
  * @example
  * ```ts
@@ -95,8 +95,32 @@ export interface AdamStateLayout {
 const pad8 = (v: number) => (v + 7) & ~7;
 /** Largest memory: 1 GiB (16384 pages of 64 KiB). */
 const MAX_PAGES = 16384;
-/** Staging slots a memory can grow to hold besides the first (a shared memory reserves its maximum). */
-const EXTRA_SLOTS = 8;
+
+/** Floats of one staging slot: room for a tensor's weights and two gradients. */
+function slotFloats(sizes: number[]): number {
+  return 3 * pad8(sizes.reduce((a, b) => Math.max(a, b), 0));
+}
+
+/** The moments of parameters of these sizes from byte `at` on, then `slots` staging slots. */
+function layoutAt(at: number, sizes: number[], slots: number): AdamStateLayout {
+  const layout: AdamStateLayout = { m: [], v: [], sizes: sizes.slice(), slots: [] };
+  let top = at / 4;
+  for (const size of sizes) {
+    layout.m.push(4 * top);
+    layout.v.push(4 * (top + pad8(size)));
+    top += 2 * pad8(size);
+  }
+  for (let i = 0; i < slots; i++) layout.slots.push(4 * (top + i * slotFloats(sizes)));
+  return layout;
+}
+
+function views(memory: WebAssembly.Memory, at: number[], sizes: number[]): Float32Array[] {
+  return sizes.map((size, k) => new Float32Array(memory.buffer, at[k], size));
+}
+
+function instantiate(memory: WebAssembly.Memory): AdamUpdate {
+  return new WebAssembly.Instance(adamModule()!, { env: { memory } }).exports.adam as AdamUpdate;
+}
 let module: WebAssembly.Module | null = null;
 let failed = false;
 
@@ -132,65 +156,78 @@ function adamModule(): WebAssembly.Module | null {
  */
 export class WasmAdamState {
   /** First moments, one view per parameter. */
-  readonly m: Float32Array[];
+  m: Float32Array[];
   /** Second moments, one view per parameter. */
-  readonly v: Float32Array[];
-  /** The shared memory (post it, with `layout`, to attach from another thread). */
-  readonly memory: WebAssembly.Memory;
+  v: Float32Array[];
+  /** The shared memory the moments live in (`moveTo` moves them). */
+  memory: WebAssembly.Memory;
   /** Where the moments and staging slots are in `memory`. */
-  readonly layout: AdamStateLayout;
-  readonly #update: AdamUpdate;
-  readonly #slotFloats: number;
+  layout: AdamStateLayout;
+  #update: AdamUpdate;
   #heap: Float32Array;
 
   private constructor(memory: WebAssembly.Memory, layout: AdamStateLayout) {
     this.memory = memory;
     this.layout = layout;
-    const instance = new WebAssembly.Instance(adamModule()!, { env: { memory } });
-    this.#update = instance.exports.adam as AdamUpdate;
+    this.#update = instantiate(memory);
     this.#heap = new Float32Array(memory.buffer);
-    this.#slotFloats = 3 * pad8(Math.max(0, ...layout.sizes));
-    this.m = layout.sizes.map((size, k) => new Float32Array(memory.buffer, layout.m[k], size));
-    this.v = layout.sizes.map((size, k) => new Float32Array(memory.buffer, layout.v[k], size));
+    this.m = views(memory, layout.m, layout.sizes);
+    this.v = views(memory, layout.v, layout.sizes);
   }
 
   /**
-   * Zeroed moments for parameters of these sizes, or null where the module does not compile or
-   * they would not fit in its memory.
+   * Bytes a state for parameters of these sizes takes with `slots` staging slots.
+   *
+   * @example
+   * ```ts
+   * import { WasmAdamState } from "./adam_state.ts";
+   * console.log(WasmAdamState.bytes([4, 70], 2)); // moments plus two slots of three 72-float rows
+   * ```
    */
-  static create(sizes: number[]): WasmAdamState | null {
-    const layout: AdamStateLayout = { m: [], v: [], sizes, slots: [] };
-    let top = 0, max = 0;
-    for (const size of sizes) {
-      layout.m.push(4 * top);
-      layout.v.push(4 * (top + pad8(size)));
-      top += 2 * pad8(size);
-      max = Math.max(max, size);
-    }
-    layout.slots.push(4 * top);
-    const initial = Math.ceil((4 * (top + 3 * pad8(max))) / 65536) || 1;
-    const maximum = initial + EXTRA_SLOTS * Math.ceil((12 * pad8(max)) / 65536);
-    if (!adamModule() || maximum > MAX_PAGES) return null;
+  static bytes(sizes: number[], slots: number): number {
+    return 4 * (sizes.reduce((n, size) => n + 2 * pad8(size), 0) + slots * slotFloats(sizes));
+  }
+
+  /**
+   * A shared memory of exactly `bytes` (rounded up to pages), or null where none can be had.
+   *
+   * @example
+   * ```ts
+   * import { WasmAdamState } from "./adam_state.ts";
+   * const memory = WasmAdamState.memory(WasmAdamState.bytes([4], 1));
+   * ```
+   */
+  static memory(bytes: number): WebAssembly.Memory | null {
+    const pages = Math.ceil(bytes / 65536) || 1;
+    if (!adamModule() || pages > MAX_PAGES) return null;
     try {
-      return new WasmAdamState(new WebAssembly.Memory({ initial, maximum, shared: true }), layout);
+      return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     } catch {
       return null; // no address space for the memory: Adam runs in JavaScript
     }
   }
 
   /**
-   * The same state seen from another thread (`memory` and `layout` as posted).
+   * Zeroed moments for parameters of these sizes, with one staging slot, or null where the module
+   * does not compile or they would not fit in a memory.
+   */
+  static create(sizes: number[]): WasmAdamState | null {
+    const memory = WasmAdamState.memory(WasmAdamState.bytes(sizes, 1));
+    return memory ? new WasmAdamState(memory, layoutAt(0, sizes, 1)) : null;
+  }
+
+  /**
+   * The same state seen from another thread: `memory` as posted to it, `layout` as read there.
    *
    * @example
    * ```ts
    * import { WasmAdamState } from "./adam_state.ts";
    * const state = WasmAdamState.create([4]);
    * if (state) {
-   *   const slot = state.addSlot();
    *   const there = WasmAdamState.attach(state.memory, state.layout);
    *   there.update(0, new Float32Array(4), new Float32Array(4).fill(1), {
    *     b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 0.1, gradScale: 1,
-   *   }, { slot }); // state.m[0] now holds the new first moments
+   *   }); // state.m[0] now holds the new first moments
    * }
    * ```
    */
@@ -200,14 +237,24 @@ export class WasmAdamState {
   }
 
   /**
-   * Adds a staging slot for another thread's updates; returns its index (a RangeError past the
-   * memory's maximum).
+   * Moves the moments into `memory` from byte `at` on, with `slots` staging slots after them
+   * (`bytes(sizes, slots)` must fit there). A data-parallel group moves a state into the memory
+   * its workers already hold.
    */
-  addSlot(): number {
-    const bytes = this.memory.buffer.byteLength;
-    this.memory.grow(Math.ceil((4 * this.#slotFloats) / 65536));
-    this.layout.slots.push(bytes);
-    return this.layout.slots.length - 1;
+  moveTo(memory: WebAssembly.Memory, at: number, slots: number): void {
+    const layout = layoutAt(at, this.layout.sizes, slots);
+    if (at + WasmAdamState.bytes(layout.sizes, slots) > memory.buffer.byteLength) {
+      throw new RangeError("WasmAdamState.moveTo: the state does not fit in the memory");
+    }
+    const m = views(memory, layout.m, layout.sizes), v = views(memory, layout.v, layout.sizes);
+    m.forEach((dst, k) => dst.set(this.m[k]));
+    v.forEach((dst, k) => dst.set(this.v[k]));
+    this.#update = instantiate(memory);
+    this.#heap = new Float32Array(memory.buffer);
+    this.memory = memory;
+    this.layout = layout;
+    this.m = m;
+    this.v = v;
   }
 
   /**
@@ -222,9 +269,6 @@ export class WasmAdamState {
     options: { slot?: number; also?: Float32Array } = {},
   ): void {
     const len = this.layout.sizes[k], at = this.layout.slots[options.slot ?? 0] / 4;
-    if (this.#heap.buffer.byteLength !== this.memory.buffer.byteLength) {
-      this.#heap = new Float32Array(this.memory.buffer);
-    }
     const h = this.#heap, gAt = at + pad8(len), g2At = gAt + pad8(len);
     h.set(w.subarray(0, len), at);
     h.set(g.subarray(0, len), gAt);

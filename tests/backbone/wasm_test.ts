@@ -219,6 +219,29 @@ Deno.test("Adam: float32 steps follow the float64 formula to float32 precision",
   );
 });
 
+Deno.test("WasmAdamState: moving the moments to another memory keeps the run", () => {
+  const c = { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 0.01, gradScale: 1 };
+  const run = (move: boolean) => {
+    const state = WasmAdamState.create([5, 70])!;
+    const w = [new Float32Array(5), new Float32Array(70)], rng = new SeededRandom(3);
+    for (let step = 0; step < 4; step++) {
+      if (move && step === 2) {
+        const memory = WasmAdamState.memory(WasmAdamState.bytes([5, 70], 2) + 4096)!;
+        state.moveTo(memory, 4096, 2);
+        assert.equal(state.memory, memory);
+      }
+      w.forEach((x, k) => state.update(k, x, Float32Array.from(randoms(rng, x.length)), c));
+    }
+    return [...w, ...state.m, ...state.v].map((x) => Array.from(x));
+  };
+  assert.deepEqual(run(true), run(false));
+  const state = WasmAdamState.create([5])!;
+  assert.throws(
+    () => state.moveTo(WasmAdamState.memory(16)!, 65536 - 8, 1),
+    /does not fit/,
+  );
+});
+
 Deno.test("WasmAdamState: moments start at zero and follow the update", () => {
   const state = WasmAdamState.create([3, 70]);
   assert.ok(state);
