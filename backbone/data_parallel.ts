@@ -47,6 +47,12 @@ export const OP = { shard: 0, shardThenUpdate: 1, bind: 2 } as const;
 const ERROR_BYTES = 4096;
 
 /**
+ * How long the calling thread spins on a worker's answer before it sleeps on it (ms): waking from
+ * a futex wait costs tens to hundreds of microseconds here, and it has nothing else to do.
+ */
+const SPIN_MS = 2;
+
+/**
  * Where every buffer of one worker lies in its `SharedArrayBuffer` (byte offsets).
  *
  * @example
@@ -415,6 +421,8 @@ export class DataParallel {
   /** Waits until worker `w` answers `seq` in `word` (`done` by default); throws its error. */
   #wait(w: number, seq: number, word: number = CTRL.done): void {
     const ctrl = this.#ctrl[w];
+    const spinUntil = performance.now() + SPIN_MS;
+    while (Atomics.load(ctrl, word) !== seq && performance.now() < spinUntil);
     const deadline = performance.now() + 600_000;
     for (;;) {
       const done = Atomics.load(ctrl, word);
