@@ -25,14 +25,20 @@ import { adamConstants32, type AdamStepConstants, WasmAdamState } from "./wasm/a
 export interface AdamOptions {
   /** Learning rate (the schedule multiplies it). */
   lr: number;
+  /** Decay of the first moment (default 0.9). */
   beta1?: number;
+  /** Decay of the second moment (default 0.999). */
   beta2?: number;
+  /** Added to √v (default 1e-8). */
   eps?: number;
   /** `lazy`: update touched embedding rows only; `dense`: update every row. Default lazy. */
   embeddingUpdate?: "lazy" | "dense";
 }
 
 /**
+ * The optimizer of every backbone: one `step` per batch updates the parameters from their
+ * gradients and clears them.
+ *
  * @example
  * ```ts
  * import { ParamStore } from "./param.ts";
@@ -45,11 +51,17 @@ export interface AdamOptions {
  * ```
  */
 export class Adam {
+  /** The parameters it updates. */
   readonly params: Param[];
+  /** Learning rate (a schedule may change it between steps). */
   lr: number;
+  /** Decay of the first moment. */
   readonly beta1: number;
+  /** Decay of the second moment. */
   readonly beta2: number;
+  /** Added to √v. */
   readonly eps: number;
+  /** Which embedding rows a step moves (see `AdamOptions`). */
   readonly embeddingUpdate: "lazy" | "dense";
   /** Steps taken. */
   t = 0;
@@ -59,6 +71,7 @@ export class Adam {
   /** Float32 models keep the moments in WebAssembly memory and update dense tensors there. */
   readonly #wasm: WasmAdamState | null;
 
+  /** An optimizer for `params` (its float32 moments in WebAssembly memory where that compiles). */
   constructor(params: Param[], options: AdamOptions) {
     this.params = params;
     this.lr = options.lr;
