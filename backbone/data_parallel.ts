@@ -459,15 +459,16 @@ export class DataParallel {
   updatesWith(adam: Adam): boolean {
     const state = adam.wasmState, params = this.model.store.params, memory = this.#optimizer;
     if (state === null || memory === null || !wasmKernelsOn()) return false;
+    // What the worker updates depends on the kernels being on, checked above, and nothing else.
+    const bound = this.#bound;
+    if (bound?.adam === adam) return true;
     if (adam.params.length !== params.length || !adam.params.every((p, k) => p === params[k])) {
       return false;
     }
     // Dense tensors only: the worker reads this thread's gradients of those in shared memory.
     const owned = params.map((p, k) => !p.sparse && adam.updatesInWasm(k));
-    const bound = this.#bound;
-    if (bound?.adam === adam && bound.owned.every((o, k) => o === owned[k])) return true;
     // The group's memory holds one Adam state at a time: a previous one moves out first.
-    if (bound && bound.adam !== adam) {
+    if (bound) {
       const old = bound.adam.wasmState!,
         out = WasmAdamState.memory(
           WasmAdamState.bytes(old.layout.sizes, 1),

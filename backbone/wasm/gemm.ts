@@ -332,7 +332,6 @@ type CrossFwd = (
   dots: number,
   w: number,
   bias: number,
-  scratch: number,
   n: number,
   d: number,
   l: number,
@@ -349,7 +348,6 @@ type CrossBwd = (
   g: number,
   gp: number,
   dx0: number,
-  scratch: number,
   n: number,
   d: number,
   l: number,
@@ -381,10 +379,9 @@ export function wasmCrossForward(
   dims: { rows: number; dim: number; c: number; keep: number },
 ): void {
   const { rows: n, dim: D, c, keep } = dims, L = w.length, len = n * D;
-  // x0 | xs (L layers) | dots | w | bias | n float64 of scratch
+  // x0 | xs (L layers) | dots | w | bias
   const xsOff = len, dotOff = xsOff + L * len, wOff = dotOff + L * n, bOff = wOff + L * D;
-  const sOff = (bOff + L * D + 1) & ~1;
-  const h = reserve(sOff + 2 * n);
+  const h = reserve(bOff + L * D);
   h.set(x0.subarray(0, len), 0);
   for (let l = 0; l < L; l++) {
     h.set(w[l].subarray(0, D), wOff + l * D);
@@ -396,7 +393,6 @@ export function wasmCrossForward(
     dotOff * 4,
     wOff * 4,
     bOff * 4,
-    sOff * 4,
     n,
     D,
     L,
@@ -432,11 +428,11 @@ export function wasmCrossBackward(
   dims: { rows: number; dim: number; c: number; keep: number },
 ): void {
   const { rows: n, dim: D, c, keep } = dims, L = saved.w.length, len = n * D;
-  // x0 | x_1 .. x_{L−1} | dots | w | dw | db | g | g' | dx0 | n float64 of scratch
+  // x0 | x_1 .. x_{L−1} | dots | w | dw | db | g | g' | dx0
   const xsOff = len, dotOff = xsOff + (L - 1) * len, wOff = dotOff + L * n;
   const dwOff = wOff + L * D, dbOff = dwOff + L * D, gOff = dbOff + L * D;
-  const gpOff = gOff + len, dxOff = gpOff + len, sOff = (dxOff + len + 1) & ~1;
-  const h = reserve(sOff + 2 * n);
+  const gpOff = gOff + len, dxOff = gpOff + len;
+  const h = reserve(dxOff + len);
   h.set(saved.x0.subarray(0, len), 0);
   for (let l = 0; l < L - 1; l++) h.set(saved.xs[l].subarray(0, len), xsOff + l * len);
   for (let l = 0; l < L; l++) {
@@ -457,7 +453,6 @@ export function wasmCrossBackward(
     gOff * 4,
     gpOff * 4,
     dxOff * 4,
-    sOff * 4,
     n,
     D,
     L,

@@ -440,10 +440,9 @@
   ;; same in float64). Layer l reads x_l (X0, or XS + 4·(l−1)·n·D) and writes x_{l+1} at
   ;; XS + 4·l·n·D:
   ;;   s = Σ_j x_l[j]·w_l[j];  x_{l+1} = x0·(c·s) + b_l + keep·x_l;  DOTS[l·n + b] = s
-  ;; SCR is unused.
   (func (export "crossfwd")
     (param $X0 i32) (param $XS i32) (param $DOTS i32) (param $W i32) (param $BIAS i32)
-    (param $SCR i32) (param $n i32) (param $D i32) (param $L i32) (param $c f64) (param $keep f64)
+    (param $n i32) (param $D i32) (param $L i32) (param $c f64) (param $keep f64)
     (local $l i32) (local $b i32) (local $j i32) (local $D4 i32) (local $ND4 i32) (local $end i32)
     (local $xl i32) (local $next i32) (local $wp i32) (local $bp i32)
     (local $xr i32) (local $x0r i32) (local $nr i32) (local $s f32) (local $cs f32) (local $k f32)
@@ -499,10 +498,10 @@
   ;; Backward of crossfwd, layer L−1 down to 0, sample by sample. G holds dL/dx_L (n·D) and GP
   ;; is as large; DX0 (zeroed by the caller) receives dL/dx0. Per layer and sample, in float32:
   ;;   ds = c·Σ_j g[j]·x0[j];  dx0 += (c·s)·g;  db += g;  dw += ds·x_l;  g' = keep·g + ds·w
-  ;; and at the end dx0 += g. s is the dot stored by crossfwd; SCR is unused.
+  ;; and at the end dx0 += g. s is the dot stored by crossfwd.
   (func (export "crossbwd")
     (param $X0 i32) (param $XS i32) (param $DOTS i32) (param $W i32) (param $DW i32)
-    (param $DB i32) (param $G i32) (param $GP i32) (param $DX0 i32) (param $SCR i32)
+    (param $DB i32) (param $G i32) (param $GP i32) (param $DX0 i32)
     (param $n i32) (param $D i32) (param $L i32) (param $c f64) (param $keep f64)
     (local $l i32) (local $b i32) (local $j i32) (local $D4 i32) (local $ND4 i32) (local $end i32)
     (local $xl i32) (local $wp i32) (local $dwp i32) (local $dbp i32) (local $t i32)
