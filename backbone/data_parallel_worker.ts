@@ -58,7 +58,7 @@ self.onmessage = (e) => {
       Atomics.notify(ctrl, word);
     };
     const shard = () => {
-      // The calling thread cleared this worker's gradients as it summed them (or `update` did).
+      // The calling thread cleared this worker's gradients as it summed them (or `updateDense` did).
       loss[0] = accumulateGradients(
         model,
         { inputs: init.inputs, index, start: 0, size: ctrl[CTRL.size] },
