@@ -215,8 +215,12 @@ export function loadWeights(model: CtrModel, bytes: Uint8Array, source = "<buffe
 export function modelFromSafetensors(bytes: Uint8Array, source = "<buffer>"): CtrModel {
   const { metadata } = decodeSafetensors(bytes, source);
   const name = metadata["r4ec.model"] as ModelName | undefined;
-  if (!name || !MODEL_NAMES.includes(name)) {
-    throw new Error(`${source}: no r4ec model name in the safetensors metadata`);
+  if (!name) throw new Error(`${source}: no r4ec model name in the safetensors metadata`);
+  if (!MODEL_NAMES.includes(name)) {
+    throw new Error(
+      `${source}: unknown model "${name}" in the safetensors metadata; r4ec knows ` +
+        MODEL_NAMES.join(", "),
+    );
   }
   let config: ModelConfig;
   try {
