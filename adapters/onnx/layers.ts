@@ -75,6 +75,14 @@ function transposed(w: Floats, out: number, inDim: number, columns: number): Flo
  * `x·Wᵀ + b` over the last axis of `x` (any rank), then ReLU when `relu`. `columns` keeps the
  * first inputs of W only: knowledge vectors narrower than the adaptor's input are zero-padded in
  * r4ec, so the padded columns never contribute.
+ *
+ * @example
+ * ```ts
+ * import { dense } from "./layers.ts";
+ * import type { ExportContext } from "./layers.ts";
+ * declare const ctx: ExportContext;
+ * const logits = dense(ctx, "final_fc", "hidden"); // reads final_fc.weight and .bias
+ * ```
  */
 export function dense(
   ctx: ExportContext,
@@ -97,7 +105,17 @@ export function dense(
   return options.relu ? ctx.g.node("Relu", [y], {}, `${prefix}.relu`) : y;
 }
 
-/** An r4ec `Mlp`: `Dense + ReLU` for each of `layers` layers named `{prefix}.{i}`. */
+/**
+ * An r4ec `Mlp`: `Dense + ReLU` for each of `layers` layers named `{prefix}.{i}`.
+ *
+ * @example
+ * ```ts
+ * import { mlp } from "./layers.ts";
+ * import type { ExportContext } from "./layers.ts";
+ * declare const ctx: ExportContext;
+ * const deep = mlp(ctx, "deep", "x0", 2); // deep.0, deep.1
+ * ```
+ */
 export function mlp(
   ctx: ExportContext,
   prefix: string,
@@ -112,12 +130,32 @@ export function mlp(
   return h;
 }
 
-/** `Reshape(x, dims)`; 0 copies the input's dimension, -1 is inferred. */
+/**
+ * `Reshape(x, dims)`; 0 copies the input's dimension, -1 is inferred.
+ *
+ * @example
+ * ```ts
+ * import { reshape } from "./layers.ts";
+ * import type { ExportContext } from "./layers.ts";
+ * declare const ctx: ExportContext;
+ * const fields = reshape(ctx, "x0", [0, 5, 32]); // [N, 160] → [N, 5, 32]
+ * ```
+ */
 export function reshape(ctx: ExportContext, x: string, dims: number[], hint = "reshape"): string {
   return ctx.g.node("Reshape", [x, ctx.g.int64s(`${hint}.shape`, dims)], {}, hint);
 }
 
-/** `ReduceSum(x)` over `axes` (opset 13 takes the axes as an input). */
+/**
+ * `ReduceSum(x)` over `axes` (opset 13 takes the axes as an input).
+ *
+ * @example
+ * ```ts
+ * import { reduceSum } from "./layers.ts";
+ * import type { ExportContext } from "./layers.ts";
+ * declare const ctx: ExportContext;
+ * const pooled = reduceSum(ctx, "weighted", [1], false); // [N, T, D] → [N, D]
+ * ```
+ */
 export function reduceSum(
   ctx: ExportContext,
   x: string,
@@ -130,7 +168,15 @@ export function reduceSum(
   }, hint);
 }
 
-/** What the input layer computes: q, the history steps, their mean, dens and x0. */
+/**
+ * What the input layer computes: q, the history steps, their mean, dens and x0 (value names).
+ *
+ * @example
+ * ```ts
+ * import type { InputGraph } from "./layers.ts";
+ * const hasKnowledge = (input: InputGraph) => input.dens !== null;
+ * ```
+ */
 export interface InputGraph {
   /** `[N, (1 + A)·d]`. */
   q: string;
@@ -147,6 +193,14 @@ export interface InputGraph {
 /**
  * The shared input layer (`backbone/input_layer.ts`): `q = [E_item(i); E_attr(a)]`, the history
  * steps `[E_item; E_attr; E_rating]`, their mean over all T steps, the knowledge adaptor, and x0.
+ *
+ * @example
+ * ```ts
+ * import { inputLayer } from "./layers.ts";
+ * import type { ExportContext } from "./layers.ts";
+ * declare const ctx: ExportContext;
+ * const { x0 } = inputLayer(ctx);
+ * ```
  */
 export function inputLayer(ctx: ExportContext): InputGraph {
   const { g, model } = ctx, c = model.config, d = c.embedDim, A = c.attrFields;
@@ -253,7 +307,16 @@ function hybridExperts(ctx: ExportContext, task: string, x: string, columns: num
 /**
  * DIN's attention unit and pooling (`backbone/layers/din_attention.ts`) in inference mode: Dice
  * normalises with its running statistics, `z = (x − μ_run)·(σ²_run + 1e-9)^(−1/2)`, and
- * `y = x·(α + (1 − α)·σ(z))`.
+ * `y = x·(α + (1 − α)·σ(z))`. Returns the pooled interest `u` `[N, |q|]`.
+ *
+ * @example
+ * ```ts
+ * import { dense, dinAttention, inputLayer } from "./layers.ts";
+ * import type { ExportContext } from "./layers.ts";
+ * declare const ctx: ExportContext;
+ * const input = inputLayer(ctx);
+ * const u = dinAttention(ctx, input.q, dense(ctx, "map", input.hist), 2);
+ * ```
  */
 export function dinAttention(ctx: ExportContext, q: string, keys: string, layers: number): string {
   const { g } = ctx;
