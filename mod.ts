@@ -2,7 +2,8 @@
  * r4ec: reasoning, reflection and refinement of LLM knowledge for recommendation (R4ec,
  * arXiv 2507.17249) as TypeScript plugins: datasets and the R4ec/KAR protocol in DuckDB, the R4
  * stages over any text generator, Hugging Face and transformers.js adapters, knowledge encoders, a
- * DuckDB store, CTR backbones with the hybrid-expert adaptor, and a Hono router.
+ * DuckDB store, CTR backbones with the hybrid-expert adaptor, a Hono router, and ONNX export of
+ * the backbones.
  *
  * @example
  * ```ts
@@ -29,3 +30,4 @@ export * from "./adapters/store/mod.ts";
 export * from "./adapters/embed/mod.ts";
 export * from "./backbone/mod.ts";
 export * from "./adapters/http/mod.ts";
+export * from "./adapters/onnx/mod.ts";

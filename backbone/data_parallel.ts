@@ -9,7 +9,9 @@
  *
  * The sum of the shards' gradients is the whole batch's gradient, except for layers with batch
  * statistics: DIN's Dice normalises each shard over the shard (as PyTorch's DDP without
- * synchronised batch norm does).
+ * synchronised batch norm does), and only the calling thread's shard updates the model's running
+ * statistics (the workers' replicas keep their own, which nothing reads; PyTorch's DataParallel
+ * likewise keeps the first replica's buffers).
  *
  * @module
  */

@@ -26,7 +26,7 @@ export { modelConfigFor } from "./dataset_config.ts";
 export type { BatchView } from "./input_layer.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
 export type { AdamStateLayout, AdamStepConstants, WasmAdamState } from "./wasm/adam_state.ts";
-export { auc, logLoss } from "./metrics.ts";
+export { auc, logLoss, type LogLossOptions } from "./metrics.ts";
 export { DataParallel } from "./data_parallel.ts";
 export {
   accumulateGradients,
@@ -36,6 +36,8 @@ export {
   fit,
   type FitResult,
   predict,
+  type PredictMode,
+  type PredictOptions,
   type SplitMetrics,
   type TrainOptions,
   trainStep,

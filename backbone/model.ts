@@ -5,7 +5,13 @@
  */
 import type { BatchView, InputLayer } from "./input_layer.ts";
 import type { ParamStore } from "./param.ts";
-import { type Floats, MODEL_NAMES, type ModelConfig, type ModelName } from "./types.ts";
+import {
+  type Floats,
+  type ForwardMode,
+  MODEL_NAMES,
+  type ModelConfig,
+  type ModelName,
+} from "./types.ts";
 
 /**
  * A trainable CTR model: logits for a batch, and gradients into its parameter store.
@@ -24,9 +30,12 @@ export interface CtrModel {
   readonly config: ModelConfig;
   readonly store: ParamStore;
   readonly input: InputLayer;
-  /** Logits for the batch (own buffer, first `batch.size` valid). */
-  forward(batch: BatchView): Floats;
-  /** Accumulates parameter gradients from dL/dlogit of the last forward batch. */
+  /**
+   * Logits for the batch (own buffer, first `batch.size` valid). `mode` says how layers with batch
+   * statistics behave (see {@link ForwardMode}); `backward` needs a `train` forward.
+   */
+  forward(batch: BatchView, mode: ForwardMode): Floats;
+  /** Accumulates parameter gradients from dL/dlogit of the last (`train`) forward batch. */
   backward(dLogits: Floats, n: number): void;
 }
 
@@ -105,7 +114,14 @@ export function resolveConfig(name: ModelName, config: ModelConfig): ModelConfig
       throw new RangeError("model config: HEA needs at least one expert");
     }
   }
-  if (name === "din") out.attentionMlp = widths(config.attentionMlp ?? [32, 16], "attentionMlp");
+  if (name === "din") {
+    out.attentionMlp = widths(config.attentionMlp ?? [32, 16], "attentionMlp");
+    const m = config.diceMomentum ?? 0.1;
+    if (typeof m !== "number" || !(m > 0 && m <= 1)) {
+      throw new RangeError(`model config: diceMomentum must be in (0, 1], got ${m}`);
+    }
+    out.diceMomentum = m;
+  }
   if (name === "dcn" || name === "dcnv2") {
     out.crossLayers = positiveInt(config.crossLayers ?? 3, "crossLayers");
   }

@@ -110,8 +110,41 @@ export class Param {
 }
 
 /**
+ * A tensor a layer keeps between batches that is not trained by gradients (Dice's running
+ * statistics, like batch normalisation's buffers). It is saved and loaded with the weights,
+ * restored with them by early stopping, and never touched by the optimizer.
+ *
+ * @example
+ * ```ts
+ * import { ParamStore } from "./param.ts";
+ * const store = new ParamStore({ seed: 1 });
+ * const mean = store.addState("dice.running_mean", [2, 3], 0);
+ * mean.value[0] = 0.5;
+ * ```
+ */
+export class StateTensor {
+  /** Tensor name (also the safetensors key). */
+  readonly name: string;
+  /** Shape, row-major. */
+  readonly shape: number[];
+  /** Values. */
+  readonly value: Floats;
+
+  constructor(name: string, shape: number[], value: Floats) {
+    this.name = name;
+    this.shape = shape;
+    this.value = value;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.value.length;
+  }
+}
+
+/**
  * Creates parameters in a fixed order from one seeded generator and allocates float buffers of
- * the store's element type.
+ * the store's element type. Also holds the layers' non-trainable state tensors.
  *
  * @example
  * ```ts
@@ -126,6 +159,8 @@ export class ParamStore {
   readonly dtype: FloatDType;
   /** Parameters in creation order. */
   readonly params: Param[] = [];
+  /** Non-trainable state tensors in creation order (saved with the weights). */
+  readonly states: StateTensor[] = [];
   readonly #rng: SeededRandom;
   readonly #names = new Set<string>();
 
@@ -144,15 +179,7 @@ export class ParamStore {
    * std = sqrt(2 / (rows + cols)) (Linear `[out, in]` and Embedding `[num, dim]` alike).
    */
   add(name: string, shape: number[], init: Init, options: { sparse?: boolean } = {}): Param {
-    if (this.#names.has(name)) throw new Error(`duplicate parameter name "${name}"`);
-    this.#names.add(name);
-    let size = 1;
-    for (const s of shape) {
-      if (!Number.isInteger(s) || s <= 0) {
-        throw new RangeError(`parameter "${name}": bad shape [${shape.join(", ")}]`);
-      }
-      size *= s;
-    }
+    const size = this.#claim(name, shape);
     const value = this.alloc(size);
     if (init.kind === "xavierNormal") {
       const rows = shape[0];
@@ -166,6 +193,37 @@ export class ParamStore {
     const p = new Param(name, shape, value, this.alloc(size), options.sparse ?? false);
     this.params.push(p);
     return p;
+  }
+
+  /**
+   * Adds a non-trainable state tensor filled with `fill`. It draws nothing from the seeded
+   * generator, so adding state leaves every parameter's initial value as it was.
+   */
+  addState(name: string, shape: number[], fill: number): StateTensor {
+    const value = this.alloc(this.#claim(name, shape));
+    value.fill(fill);
+    const t = new StateTensor(name, shape, value);
+    this.states.push(t);
+    return t;
+  }
+
+  /** Reserves a tensor name and returns the element count of `shape`. */
+  #claim(name: string, shape: number[]): number {
+    if (this.#names.has(name)) throw new Error(`duplicate parameter name "${name}"`);
+    this.#names.add(name);
+    let size = 1;
+    for (const s of shape) {
+      if (!Number.isInteger(s) || s <= 0) {
+        throw new RangeError(`parameter "${name}": bad shape [${shape.join(", ")}]`);
+      }
+      size *= s;
+    }
+    return size;
+  }
+
+  /** Every tensor saved with the weights: the parameters, then the state tensors. */
+  tensors(): (Param | StateTensor)[] {
+    return [...this.params, ...this.states];
   }
 
   /** Looks a parameter up by name. */

@@ -2,7 +2,8 @@
  * Weights in the safetensors format (8-byte little-endian header length, JSON header, raw
  * little-endian data), readable by Python's `safetensors` package. Every tensor is stored as F32
  * under its parameter name (each model's JSDoc lists the names; e.g. `embedding.item`,
- * `final_mlp.0.weight`). The header's `__metadata__` holds `r4ec.model` (the model name) and
+ * `final_mlp.0.weight`), followed by the layers' state tensors (DIN's Dice running statistics,
+ * `attention.dice{i}.running_mean|running_var`), which inference needs as much as the weights. The header's `__metadata__` holds `r4ec.model` (the model name) and
  * `r4ec.config` (its JSON configuration), so a file alone rebuilds the model. `saveModel` also
  * writes the configuration as a JSON file beside it.
  *
@@ -10,6 +11,7 @@
  */
 import { createModel } from "./create_model.ts";
 import type { CtrModel } from "./model.ts";
+import type { StateTensor } from "./param.ts";
 import { MODEL_NAMES, type ModelConfig, type ModelName } from "./types.ts";
 
 /**
@@ -63,7 +65,8 @@ export function encodeSafetensors(model: CtrModel): Uint8Array {
     },
   };
   let offset = 0;
-  for (const p of model.store.params) {
+  const tensors = model.store.tensors();
+  for (const p of tensors) {
     const bytes = p.size * 4;
     header[p.name] = { dtype: "F32", shape: p.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -80,7 +83,7 @@ export function encodeSafetensors(model: CtrModel): Uint8Array {
   view.setBigUint64(0, BigInt(json.length), true);
   out.set(json, 8);
   let pos = 8 + json.length;
-  for (const p of model.store.params) {
+  for (const p of tensors) {
     const v = p.value;
     for (let i = 0; i < v.length; i++, pos += 4) view.setFloat32(pos, v[i], true);
   }
@@ -145,8 +148,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Decod
 }
 
 /**
- * Copies decoded weights into `model`, checking the model name and every tensor's presence and
- * shape.
+ * Copies decoded weights (and state tensors) into `model`, checking the model name and every
+ * tensor's presence and shape.
  *
  * @example
  * ```ts
@@ -166,12 +169,17 @@ export function loadWeights(model: CtrModel, bytes: Uint8Array, source = "<buffe
   if (fileModel !== undefined && fileModel !== model.name) {
     throw new Error(`${source}: weights are for model "${fileModel}", not "${model.name}"`);
   }
-  for (const p of model.store.params) {
+  const tensors = model.store.tensors();
+  for (const p of tensors) {
     const t = decoded.tensors.get(p.name);
     if (!t) {
       throw new Error(
-        `${source}: tensor "${p.name}" of model "${model.name}" is missing ` +
-          `(is this a file of another model or configuration?)`,
+        model.store.states.includes(p as StateTensor)
+          ? `${source}: state tensor "${p.name}" of model "${model.name}" is missing: the file ` +
+            `was saved before Dice kept running statistics, so its scores would depend on the ` +
+            `other samples of a batch; retrain the model`
+          : `${source}: tensor "${p.name}" of model "${model.name}" is missing ` +
+            `(is this a file of another model or configuration?)`,
       );
     }
     if (t.shape.join(",") !== p.shape.join(",")) {
@@ -180,15 +188,14 @@ export function loadWeights(model: CtrModel, bytes: Uint8Array, source = "<buffe
       );
     }
   }
-  const extra = [...decoded.tensors.keys()].filter((k) =>
-    !model.store.params.some((p) => p.name === k)
-  );
+  const known = new Set(tensors.map((p) => p.name));
+  const extra = [...decoded.tensors.keys()].filter((k) => !known.has(k));
   if (extra.length > 0) {
     throw new Error(
       `${source}: unexpected tensors for model "${model.name}": ${extra.slice(0, 5).join(", ")}`,
     );
   }
-  for (const p of model.store.params) p.value.set(decoded.tensors.get(p.name)!.data);
+  for (const p of tensors) p.value.set(decoded.tensors.get(p.name)!.data);
 }
 
 /**
@@ -208,8 +215,12 @@ export function loadWeights(model: CtrModel, bytes: Uint8Array, source = "<buffe
 export function modelFromSafetensors(bytes: Uint8Array, source = "<buffer>"): CtrModel {
   const { metadata } = decodeSafetensors(bytes, source);
   const name = metadata["r4ec.model"] as ModelName | undefined;
-  if (!name || !MODEL_NAMES.includes(name)) {
-    throw new Error(`${source}: no r4ec model name in the safetensors metadata`);
+  if (!name) throw new Error(`${source}: no r4ec model name in the safetensors metadata`);
+  if (!MODEL_NAMES.includes(name)) {
+    throw new Error(
+      `${source}: unknown model "${name}" in the safetensors metadata; r4ec knows ` +
+        MODEL_NAMES.join(", "),
+    );
   }
   let config: ModelConfig;
   try {
@@ -223,11 +234,12 @@ export function modelFromSafetensors(bytes: Uint8Array, source = "<buffer>"): Ct
 }
 
 /**
- * Writes `<basePath>.safetensors` and `<basePath>.json` (`{ model, config, tensors }`).
+ * Writes `<basePath>.safetensors` and `<basePath>.json` (`{ model, config, tensors, state }`).
  *
  * @example
  * ```ts
  * import type { CtrModel } from "./model.ts";
+import type { StateTensor } from "./param.ts";
  * import { saveModel } from "./safetensors.ts";
  * async function store(model: CtrModel) {
  *   await saveModel(model, "runs/din-ml1m"); // runs/din-ml1m.safetensors + .json
@@ -240,6 +252,7 @@ export async function saveModel(model: CtrModel, basePath: string): Promise<void
     model: model.name,
     config: model.config,
     tensors: model.store.params.map((p) => ({ name: p.name, shape: p.shape })),
+    state: model.store.states.map((t) => ({ name: t.name, shape: t.shape })),
   };
   await Deno.writeTextFile(`${basePath}.json`, JSON.stringify(description, null, 2) + "\n");
 }

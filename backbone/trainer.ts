@@ -11,7 +11,7 @@ import { auc, logLoss } from "./metrics.ts";
 import type { DataParallel } from "./data_parallel.ts";
 import type { CtrModel } from "./model.ts";
 import { SeededRandom } from "./rng.ts";
-import type { CtrInputs, Floats } from "./types.ts";
+import type { CtrInputs, Floats, ForwardMode } from "./types.ts";
 import { validateInputs } from "./validate.ts";
 
 /**
@@ -55,10 +55,15 @@ export interface TrainOptions {
   /** Shuffling seed (default: the model's seed). */
   seed?: number;
   /**
-   * Batch size of evaluation (default: `batchSize`). Dice uses batch statistics at evaluation
-   * too, so predictions depend on it; the reference evaluates with its training batch size.
+   * Batch size of evaluation (default: `batchSize`). Predictions do not depend on it, except
+   * with `evalMode: "reference-eval"`, where DIN's Dice normalises each evaluation batch.
    */
   evalBatchSize?: number;
+  /**
+   * How the per-epoch evaluations run (see {@link PredictOptions.mode}); default `infer`.
+   * `reference-eval` is for the DIN parity script only.
+   */
+  evalMode?: PredictMode;
   /**
    * Split whose AUC selects the epoch and drives early stopping: `valid` (default when a
    * non-empty validation split is given), `test` (the reference's protocol, for parity only),
@@ -168,7 +173,7 @@ export function accumulateGradients(
 ): number {
   const n = batch.size;
   if (n === 0) return 0;
-  const logits = model.forward(batch);
+  const logits = model.forward(batch, "train");
   const { labels, dLogits } = scratchFor(model, n);
   const label = batch.inputs.split.label;
   for (let b = 0; b < n; b++) labels[b] = label[batch.index[batch.start + b]];
@@ -238,8 +243,49 @@ function scratchFor(model: CtrModel, n: number): { labels: Float64Array; dLogits
 }
 
 /**
+ * The forward modes of prediction (see {@link ForwardMode}).
+ *
+ * @example
+ * ```ts
+ * import type { PredictMode } from "./trainer.ts";
+ * const mode: PredictMode = "infer";
+ * ```
+ */
+export type PredictMode = Exclude<ForwardMode, "train">;
+
+/**
+ * Options of {@link predict} and {@link evaluate}.
+ *
+ * @example
+ * ```ts
+ * import type { PredictOptions } from "./trainer.ts";
+ * const options: PredictOptions = { batchSize: 1024 };
+ * ```
+ */
+export interface PredictOptions {
+  /**
+   * Samples per forward pass. With the default mode it changes speed, not results.
+   * @default 256
+   */
+  batchSize?: number;
+  /**
+   * Check the inputs against the model first.
+   * @default true
+   */
+  validate?: boolean;
+  /**
+   * `infer`: every sample is scored on its own (DIN's Dice uses its running statistics).
+   * `reference-eval`: DIN's Dice normalises each batch of `batchSize` samples with that batch's
+   * statistics, as the authors' code evaluates; for the parity script only, since a score then
+   * depends on the other samples of its batch.
+   * @default "infer"
+   */
+  mode?: PredictMode;
+}
+
+/**
  * Click probabilities for every sample of `inputs`, in order, evaluated in batches of
- * `batchSize` (default 256).
+ * `batchSize`.
  *
  * @example
  * ```ts
@@ -254,16 +300,20 @@ function scratchFor(model: CtrModel, n: number): { labels: Float64Array; dLogits
 export function predict(
   model: CtrModel,
   inputs: CtrInputs,
-  options: { batchSize?: number; validate?: boolean } = {},
+  options: PredictOptions = {},
 ): Float32Array {
   if (options.validate !== false) validateInputs(inputs, model.config, "predict");
   const n = inputs.split.size, bs = positive(options.batchSize ?? 256, "batchSize");
+  const mode = options.mode ?? "infer";
+  if (mode !== "infer" && mode !== "reference-eval") {
+    throw new RangeError(`predict: mode must be "infer" or "reference-eval", got "${mode}"`);
+  }
   const out = new Float32Array(n);
   const index = new Int32Array(n);
   for (let i = 0; i < n; i++) index[i] = i;
   for (let start = 0; start < n; start += bs) {
     const size = Math.min(bs, n - start);
-    const logits = model.forward({ inputs, index, start, size });
+    const logits = model.forward({ inputs, index, start, size }, mode);
     for (let b = 0; b < size; b++) out[start + b] = sigmoid(logits[b]);
   }
   return out;
@@ -286,7 +336,7 @@ export function predict(
 export function evaluate(
   model: CtrModel,
   inputs: CtrInputs,
-  options: { batchSize?: number; validate?: boolean } = {},
+  options: PredictOptions = {},
 ): SplitMetrics {
   const p = predict(model, inputs, options);
   return { auc: auc(inputs.split.label, p), logloss: logLoss(inputs.split.label, p) };
@@ -301,7 +351,8 @@ function positive(v: number, name: string): number {
 
 /**
  * Trains `model` in place on `data.train`, evaluating after each epoch on `valid` and/or `test`,
- * early-stopping on the selection split's AUC and restoring the best weights.
+ * early-stopping on the selection split's AUC and restoring the best weights (with the running
+ * statistics of that epoch).
  *
  * @example
  * ```ts
@@ -350,7 +401,11 @@ export function fit(
   const records: EpochRecord[] = [];
   let best = -Infinity, bestEpoch = 0, bestMetrics: SplitMetrics | undefined;
   let snapshot: Floats[] | null = null, sinceBest = 0, stoppedEarly = false;
-  const evalOpts = { batchSize: evalBatchSize, validate: false };
+  const evalOpts: PredictOptions = {
+    batchSize: evalBatchSize,
+    validate: false,
+    mode: options.evalMode ?? "infer",
+  };
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     rng.shuffle(order);
@@ -407,7 +462,7 @@ export function fit(
       bestEpoch = epoch;
       bestMetrics = m;
       sinceBest = 0;
-      snapshot = model.store.params.map((p) => p.value.slice());
+      snapshot = model.store.tensors().map((t) => t.value.slice());
     } else if (++sinceBest >= patience) {
       stoppedEarly = true;
       log(`early stop after epoch ${epoch}: no ${selectOn} AUC gain for ${patience} epochs`);
@@ -415,7 +470,7 @@ export function fit(
     }
   }
   if (snapshot && bestEpoch !== records.length) {
-    model.store.params.forEach((p, i) => p.value.set(snapshot![i]));
+    model.store.tensors().forEach((t, i) => t.value.set(snapshot![i]));
   }
   return { epochs: records, bestEpoch, best: bestMetrics, stoppedEarly };
 }

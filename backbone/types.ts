@@ -75,6 +75,26 @@ export interface CtrInputs {
 }
 
 /**
+ * How a forward pass treats layers with batch statistics (DIN's Dice; the other backbones have
+ * none and compute every mode alike):
+ *
+ * - `train`: normalise with the statistics of the current batch, update the running statistics
+ *   and keep what `backward` needs (training only).
+ * - `infer`: normalise with the running statistics, so every sample's output depends on that
+ *   sample alone (prediction, serving, ONNX export).
+ * - `reference-eval`: normalise with the statistics of the current batch without touching the
+ *   running statistics, as the authors' code evaluates (the DIN parity script only: a score then
+ *   depends on the other samples of its batch).
+ *
+ * @example
+ * ```ts
+ * import type { ForwardMode } from "./types.ts";
+ * const serving: ForwardMode = "infer";
+ * ```
+ */
+export type ForwardMode = "train" | "infer" | "reference-eval";
+
+/**
  * The CTR backbones this library implements.
  *
  * @example
@@ -159,6 +179,11 @@ export interface ModelConfig {
   seed: number;
   /** DIN attention MLP widths (default [32, 16]). */
   attentionMlp?: number[];
+  /**
+   * DIN only: momentum of Dice's running statistics, `running = (1 − m)·running + m·batch`
+   * after every training batch (batch normalisation's convention and default, 0.1).
+   */
+  diceMomentum?: number;
   /** DCN / DCNv2 cross layers (default 3). */
   crossLayers?: number;
   /**

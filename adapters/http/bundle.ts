@@ -5,6 +5,8 @@
  * descriptions, each user's latest backbone history and knowledge window, each item's rater windows,
  * the key prefix of the knowledge in the store, and the encoder (id, spec and, for the hashing
  * encoder, its fitted state) so new knowledge texts are embedded exactly as the training texts were.
+ * The backbone is also written as `model.onnx` (`exportOnnx`) for hosts that serve it with ONNX
+ * Runtime.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import { type EmbedderContext, embedderFromSpec } from "../embed/spec.ts";
 import { HashingEmbedder, HashingEmbedderStateSchema } from "../embed/hashing.ts";
 import { type AdaptorMemoStats, memoizeKnowledgeAdaptor } from "./adaptor_memo.ts";
 import { loadModel, saveModel } from "../../backbone/safetensors.ts";
+import { exportOnnx, ONNX_FILE } from "../onnx/export.ts";
 import type { CtrModel } from "../../backbone/model.ts";
 import type { CtrDataset, HistoryPair, SampleSplit } from "../../datasets/types.ts";
 import type { Embedder } from "../../plugins/types.ts";
@@ -208,6 +211,11 @@ export interface SaveServingBundleOptions {
   encoderSpec?: string;
   /** Prefix of the knowledge keys in the store (the eval's `<tag>|`); default `""`. */
   knowledgePrefix?: string;
+  /**
+   * Also write the backbone as `model.onnx` (opset 13, see `exportOnnx`).
+   * @default true
+   */
+  onnx?: boolean;
 }
 
 const pairs = (window: HistoryPair[]): [number, number][] => window.map((p) => [p.item, p.rating]);
@@ -245,8 +253,8 @@ function latestHistories(d: CtrDataset): { item: number[]; rating: number[] } {
 }
 
 /**
- * Writes a serving bundle into `dir` (created if missing): `model.safetensors`, `model.json` and
- * `serving.json`.
+ * Writes a serving bundle into `dir` (created if missing): `model.safetensors`, `model.json`,
+ * `model.onnx` (unless `onnx: false`) and `serving.json`.
  *
  * @example
  * ```ts
@@ -350,6 +358,7 @@ export async function saveServingBundle(
   };
   await Deno.mkdir(dir, { recursive: true });
   await saveModel(model, join(dir, MODEL_BASENAME));
+  if (options.onnx !== false) await Deno.writeFile(join(dir, ONNX_FILE), exportOnnx(model));
   await Deno.writeTextFile(join(dir, SERVING_FILE), JSON.stringify(manifest) + "\n");
 }
 

@@ -4,9 +4,9 @@
  * on every sample and each candidate's item vector (absent knowledge = row -1 = a zero vector,
  * exactly as training treated a missing entity).
  *
- * The whole candidate list is one batch. DIN's Dice activations normalise with batch statistics,
- * so for DIN a candidate's score depends slightly on the other candidates in the request (the
- * reference behaves the same way at evaluation); the other backbones are per-sample.
+ * The whole candidate list is one batch, scored in `infer` mode: DIN's Dice activations use the
+ * running statistics kept in training, so every backbone scores each candidate on its own and a
+ * candidate's score does not depend on the other candidates in the request or on their order.
  *
  * @module
  */

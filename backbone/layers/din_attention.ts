@@ -6,13 +6,14 @@
  * @module
  */
 import { ensure, type ParamStore } from "../param.ts";
-import type { Floats } from "../types.ts";
+import type { Floats, ForwardMode } from "../types.ts";
 import { Dice } from "./activations.ts";
 import { Dense } from "./dense.ts";
 
 /**
  * Tensor names: `{name}.{i}.weight|bias` for the Linear layers (i = 0.. hidden, then the
- * output layer), `{name}.dice{i}.alpha` for the Dice scalars.
+ * output layer), `{name}.dice{i}.alpha` for the Dice scalars and `{name}.dice{i}.running_mean`,
+ * `{name}.dice{i}.running_var` `[steps, width]` for their running statistics.
  *
  * @example
  * ```ts
@@ -21,7 +22,7 @@ import { Dense } from "./dense.ts";
  * const store = new ParamStore({ seed: 1 });
  * const att = new DinAttention(store, "attention", { dim: 4, steps: 2, widths: [32, 16] });
  * const q = new Float32Array(3 * 4), h = new Float32Array(3 * 2 * 4);
- * const u = att.forward(q, h, new Float32Array(6).fill(1), 3); // 3 rows of 4
+ * const u = att.forward(q, h, new Float32Array(6).fill(1), 3, "infer"); // 3 rows of 4
  * ```
  */
 export class DinAttention {
@@ -44,7 +45,7 @@ export class DinAttention {
   constructor(
     store: ParamStore,
     name: string,
-    options: { dim: number; steps: number; widths: number[] },
+    options: { dim: number; steps: number; widths: number[]; diceMomentum?: number },
   ) {
     this.#store = store;
     this.dim = options.dim;
@@ -54,7 +55,13 @@ export class DinAttention {
     let inDim = 4 * options.dim;
     options.widths.forEach((w, i) => {
       this.dense.push(new Dense(store, `${name}.${i}`, { inDim, outDim: w }));
-      this.dice.push(new Dice(store, `${name}.dice${i}`, { features: w, groups: options.steps }));
+      this.dice.push(
+        new Dice(store, `${name}.dice${i}`, {
+          features: w,
+          groups: options.steps,
+          momentum: options.diceMomentum,
+        }),
+      );
       inDim = w;
     });
     this.dense.push(new Dense(store, `${name}.${options.widths.length}`, { inDim, outDim: 1 }));
@@ -68,8 +75,11 @@ export class DinAttention {
     this.#q = this.#keys = this.#mask = z;
   }
 
-  /** `q`: n × dim; `keys`: n·T × dim (row b·T+τ); `mask`: n·T. Returns u (n × dim). */
-  forward(q: Floats, keys: Floats, mask: Floats, n: number): Floats {
+  /**
+   * `q`: n × dim; `keys`: n·T × dim (row b·T+τ); `mask`: n·T. Returns u (n × dim). `mode` is
+   * passed to the Dice layers.
+   */
+  forward(q: Floats, keys: Floats, mask: Floats, n: number, mode: ForwardMode): Floats {
     const D = this.dim, T = this.steps, rows = n * T, store = this.#store;
     this.#q = q;
     this.#keys = keys;
@@ -91,7 +101,7 @@ export class DinAttention {
     let h: Floats = x;
     for (let i = 0; i < this.dice.length; i++) {
       h = this.dense[i].forward(h, rows);
-      h = this.dice[i].forward(h, rows);
+      h = this.dice[i].forward(h, rows, mode);
     }
     const raw = this.dense[this.dice.length].forward(h, rows);
     this.#scores = ensure(store, this.#scores, rows);

@@ -51,6 +51,7 @@ export class AutoInt implements CtrModel {
     this.out = new Dense(store, "attention_out", { inDim: F * inDim, outDim: 1 });
   }
 
+  /** No layer here keeps batch statistics, so every `ForwardMode` computes the same. */
   forward(batch: BatchView): Floats {
     const n = batch.size;
     this.input.forward(batch, true);

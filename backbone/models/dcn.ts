@@ -56,6 +56,7 @@ export class Dcn implements CtrModel {
     this.#headIn = this.#dDeep = this.#dCross = z;
   }
 
+  /** No layer here keeps batch statistics, so every `ForwardMode` computes the same. */
   forward(batch: BatchView): Floats {
     const n = batch.size, inp = this.input;
     inp.forward(batch, true);

@@ -61,6 +61,7 @@ export class DeepFm implements CtrModel {
     this.#logits = store.alloc(0);
   }
 
+  /** No layer here keeps batch statistics, so every `ForwardMode` computes the same. */
   forward(batch: BatchView): Floats {
     const n = batch.size, inp = this.input, A = this.config.attrFields, d = this.config.embedDim;
     this.#batch = batch;

@@ -10,12 +10,12 @@ import { DinAttention } from "../layers/din_attention.ts";
 import { MlpHead } from "../layers/head.ts";
 import type { CtrModel } from "../model.ts";
 import { ensure, ParamStore } from "../param.ts";
-import type { Floats, ModelConfig } from "../types.ts";
+import type { Floats, ForwardMode, ModelConfig } from "../types.ts";
 
 /**
  * Deep Interest Network. Tensor names: the input layer's (`embedding.*`, `adaptor.*`),
  * `map.weight|bias` `[|q|, |h|]`, `attention.{i}.*` and `attention.dice{i}.alpha`,
- * `final_mlp.{i}.*`, `final_fc.*`.
+ * `final_mlp.{i}.*`, `final_fc.*`; state: `attention.dice{i}.running_mean|running_var`.
  *
  * @example
  * ```ts
@@ -49,18 +49,19 @@ export class Din implements CtrModel {
       dim: qDim,
       steps: config.historyLength,
       widths: config.attentionMlp ?? [32, 16],
+      diceMomentum: config.diceMomentum,
     });
     this.head = new MlpHead(this.store, { inDim: 2 * qDim + densDim, widths: config.mlp });
     this.#mlpIn = this.store.alloc(0);
     this.#du = this.store.alloc(0);
   }
 
-  forward(batch: BatchView): Floats {
+  forward(batch: BatchView, mode: ForwardMode): Floats {
     const n = batch.size, inp = this.input, T = this.config.historyLength;
     inp.forward(batch, false);
     const { qDim, densDim } = inp;
     const keys = this.map.forward(inp.hist, n * T);
-    const u = this.attention.forward(inp.q, keys, inp.histMask, n);
+    const u = this.attention.forward(inp.q, keys, inp.histMask, n, mode);
     const W = 2 * qDim + densDim;
     this.#mlpIn = ensure(this.store, this.#mlpIn, n * W);
     const x = this.#mlpIn, q = inp.q, dens = inp.dens;

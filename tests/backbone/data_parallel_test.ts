@@ -106,7 +106,7 @@ for (const threads of [2, 3]) {
   }
 }
 
-Deno.test("fit with two threads is repeatable and learns, DIN included (Dice per shard)", async () => {
+Deno.test("fit with two threads is repeatable and learns, DIN included (Dice per shard, running statistics)", async () => {
   const run = async () => {
     const model = createModel("din", smallConfig(SHAPE, { seed: 42 }));
     const parallel = await DataParallel.start(model, train, { threads: 2 });
@@ -127,6 +127,10 @@ Deno.test("fit with two threads is repeatable and learns, DIN included (Dice per
   assert.ok(a.auc > 0.7, `valid AUC ${a.auc}`);
   assert.equal(a.auc, b.auc);
   a.model.store.params.forEach((p, i) => assert.deepEqual(p.value, b.model.store.params[i].value));
+  // The calling thread's shards kept Dice's running statistics, which evaluation reads.
+  const mean = a.model.store.states.find((s) => s.name === "attention.dice0.running_mean")!;
+  assert.ok(mean.value.some((v) => v !== 0), "running statistics were updated");
+  a.model.store.states.forEach((s, i) => assert.deepEqual(s.value, b.model.store.states[i].value));
   assert.equal(evaluate(a.model, valid, { batchSize: 64 }).auc, a.auc);
 });
 

@@ -58,7 +58,7 @@ Deno.test("Dense: forward matches a naive product", () => {
   }
 });
 
-Deno.test("Dice: gradients with batch statistics, grouped rows, non-zero alpha", () => {
+Deno.test("Dice: gradients with batch statistics (train mode), grouped rows, non-zero alpha", () => {
   const store = f64();
   const dice = new Dice(store, "dice", { features: 3, groups: 2 });
   dice.alpha.value[0] = 0.3;
@@ -68,7 +68,7 @@ Deno.test("Dice: gradients with batch statistics, grouped rows, non-zero alpha",
     store,
     x,
     rows * 3,
-    (v) => dice.forward(v, rows),
+    (v) => dice.forward(v, rows, "train"),
     (dy) => dice.backward(dy, rows),
   );
 });
@@ -77,11 +77,56 @@ Deno.test("Dice: statistics are per group, unbiased variance", () => {
   const store = new ParamStore({ seed: 1, dtype: "float64" });
   const dice = new Dice(store, "dice", { features: 1, groups: 2 });
   // Group 0 rows: 0, 2 → values 1, 3; group 1 rows: 1, 3 → values 10, 30.
-  const y = dice.forward(new Float64Array([1, 10, 3, 30]), 4);
+  const y = dice.forward(new Float64Array([1, 10, 3, 30]), 4, "train");
   const p0 = 1 / (1 + Math.exp(-(1 - 2) / Math.sqrt(2 + 1e-9)));
   assert.ok(Math.abs(y[0] - 1 * p0) < 1e-12);
   const p1 = 1 / (1 + Math.exp(-(10 - 20) / Math.sqrt(200 + 1e-9)));
   assert.ok(Math.abs(y[1] - 10 * p1) < 1e-12);
+});
+
+Deno.test("Dice: running statistics follow batch normalisation's momentum rule", () => {
+  const store = new ParamStore({ seed: 1, dtype: "float64" });
+  const dice = new Dice(store, "dice", { features: 1, groups: 1, momentum: 0.5 });
+  assert.deepEqual(Array.from(dice.runningMean.value), [0]);
+  assert.deepEqual(Array.from(dice.runningVar.value), [1]);
+  // Batch [1, 3]: mean 2, unbiased variance 2.
+  dice.forward(new Float64Array([1, 3]), 2, "train");
+  assert.deepEqual(Array.from(dice.runningMean.value), [0.5 * 0 + 0.5 * 2]);
+  assert.deepEqual(Array.from(dice.runningVar.value), [0.5 * 1 + 0.5 * 2]);
+  // Batch [4, 6, 8]: mean 6, unbiased variance 4.
+  dice.forward(new Float64Array([4, 6, 8]), 3, "train");
+  assert.deepEqual(Array.from(dice.runningMean.value), [0.5 * 1 + 0.5 * 6]);
+  assert.deepEqual(Array.from(dice.runningVar.value), [0.5 * 1.5 + 0.5 * 4]);
+  // A batch of one row has no variance: the statistics stay.
+  dice.forward(new Float64Array([100]), 1, "train");
+  assert.deepEqual(Array.from(dice.runningMean.value), [3.5]);
+  assert.deepEqual(Array.from(dice.runningVar.value), [2.75]);
+  // Inference normalises with them: y = x·σ((x − 3.5)/√(2.75 + 1e-9)) with α = 0.
+  const y = dice.forward(new Float64Array([2, 5]), 2, "infer");
+  for (const [i, x] of [2, 5].entries()) {
+    const p = 1 / (1 + Math.exp(-(x - 3.5) / Math.sqrt(2.75 + 1e-9)));
+    assert.ok(Math.abs(y[i] - x * p) < 1e-12, `row ${i}: ${y[i]} vs ${x * p}`);
+  }
+  assert.throws(() => dice.backward(new Float64Array(2), 2), /needs a forward in train mode/);
+});
+
+Deno.test("Dice: infer scores each row alone; reference-eval uses the batch and keeps state", () => {
+  const store = new ParamStore({ seed: 1, dtype: "float64" });
+  const dice = new Dice(store, "dice", { features: 2, groups: 3 });
+  dice.alpha.value[0] = 0.2;
+  for (let s = 0; s < 5; s++) dice.forward(randomVector(12 * 6, 30 + s, 2), 36, "train");
+  const mean = dice.runningMean.value.slice(), variance = dice.runningVar.value.slice();
+  const x = randomVector(8 * 6, 40); // 8 samples × 3 groups × 2 features
+  const batched = dice.forward(x, 24, "infer").slice(0, 48);
+  for (let b = 0; b < 8; b++) {
+    const alone = dice.forward(x.slice(b * 6, b * 6 + 6), 3, "infer");
+    for (let j = 0; j < 6; j++) assert.equal(alone[j], batched[b * 6 + j]);
+  }
+  const whole = dice.forward(x, 24, "reference-eval").slice(0, 6);
+  const part = dice.forward(x.slice(0, 12), 6, "reference-eval").slice(0, 6);
+  assert.notDeepEqual(Array.from(whole), Array.from(part), "batch statistics depend on the batch");
+  assert.deepEqual(dice.runningMean.value, mean);
+  assert.deepEqual(dice.runningVar.value, variance);
 });
 
 Deno.test("Mlp: gradients through ReLU layers", () => {
@@ -107,23 +152,23 @@ Deno.test("DinAttention: gradients w.r.t. weights, Dice alphas, query and keys (
     label: "din attention (query)",
     input: q,
     analytic: () => {
-      att.forward(q, keys, mask, n);
+      att.forward(q, keys, mask, n, "train");
       dq.fill(0);
       att.backward(r.slice(), dq, n);
       return dq;
     },
-    loss: () => weightedSum(att.forward(q, keys, mask, n), r),
+    loss: () => weightedSum(att.forward(q, keys, mask, n, "train"), r),
   });
   gradCheck({
     store,
     label: "din attention (keys)",
     input: keys,
     analytic: () => {
-      att.forward(q, keys, mask, n);
+      att.forward(q, keys, mask, n, "train");
       dq.fill(0);
       return att.backward(r.slice(), dq, n);
     },
-    loss: () => weightedSum(att.forward(q, keys, mask, n), r),
+    loss: () => weightedSum(att.forward(q, keys, mask, n, "train"), r),
   });
 });
 
@@ -132,9 +177,9 @@ Deno.test("DinAttention: masked steps contribute nothing and scores are not norm
   const att = new DinAttention(store, "att", { dim: 2, steps: 2, widths: [3] });
   const q = new Float64Array([1, 2, 0.5, -1]);
   const keys = new Float64Array([1, 0, 5, 5, 2, 2, 3, 1]);
-  const u1 = att.forward(q, keys, new Float64Array([1, 0, 1, 1]), 2).slice();
+  const u1 = att.forward(q, keys, new Float64Array([1, 0, 1, 1]), 2, "train").slice();
   keys[2] = 100; // masked step changes: pooled output must not
-  const u2 = att.forward(q, keys, new Float64Array([1, 0, 1, 1]), 2).slice();
+  const u2 = att.forward(q, keys, new Float64Array([1, 0, 1, 1]), 2, "train").slice();
   assert.deepEqual(Array.from(u1.subarray(0, 2)), Array.from(u2.subarray(0, 2)));
 });
 

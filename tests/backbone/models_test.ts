@@ -15,7 +15,7 @@ function modelLoss(model: CtrModel, batch: BatchView): number {
     (_, b) => batch.inputs.split.label[batch.index[batch.start + b]],
   );
   const d = new Float64Array(n);
-  return bceWithLogits(model.forward(batch), labels, d, n);
+  return bceWithLogits(model.forward(batch, "train"), labels, d, n);
 }
 
 /**
@@ -57,7 +57,7 @@ function checkModel(name: ModelName, extra: Partial<ModelConfig>, withKnowledge:
       const n = batch.size;
       const labels = Float64Array.from({ length: n }, (_, b) => inputs.split.label[index[1 + b]]);
       const d = new Float64Array(n);
-      bceWithLogits(model.forward(batch), labels, d, n);
+      bceWithLogits(model.forward(batch, "train"), labels, d, n);
       model.backward(d, n);
       return null;
     },
@@ -107,7 +107,7 @@ Deno.test("deepfm + mlp adaptor: gradient check", () => {
     label: "din + mlp adaptor",
     analytic: () => {
       const d = new Float64Array(6);
-      bceWithLogits(model.forward(batch), inputs.split.label, d, 6);
+      bceWithLogits(model.forward(batch, "train"), inputs.split.label, d, 6);
       model.backward(d, 6);
       return null;
     },

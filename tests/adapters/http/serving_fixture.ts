@@ -1,8 +1,9 @@
 /**
  * A small trained serving setup for the HTTP tests: a synthetic dataset, R4 knowledge from the
  * deterministic profile actor and grounded reflector (no LLM) in a temp DuckDB store under a config
- * prefix, hashing vectors of the final texts, a DIN with the knowledge adaptor trained for a couple
- * hundred steps, and the serving bundle written and loaded back.
+ * prefix, hashing vectors of the final texts, a DIN (or another backbone, `trainedBundle`) with the
+ * knowledge adaptor trained for a couple hundred steps, and the serving bundle written and loaded
+ * back.
  *
  * Deliberate gaps, so tests see each path: item `missingItem` and user `missingUser` (test period)
  * have no knowledge (zero vectors), and item `unvectoredItem` has knowledge but no stored vector
@@ -21,6 +22,7 @@ import {
 import { type DuckDbStore, openStore } from "../../../adapters/store/duckdb_store.ts";
 import { createModel, fit, modelConfigFor } from "../../../backbone/mod.ts";
 import type { CtrModel } from "../../../backbone/model.ts";
+import type { ModelName } from "../../../backbone/types.ts";
 import { prepareDataset } from "../../../datasets/prepare.ts";
 import type { CtrDataset } from "../../../datasets/types.ts";
 import {
@@ -53,8 +55,17 @@ export interface ServingFixture {
 
 const DIM = 32;
 
-/** Builds the fixture (about 3 s). */
+/** The dataset, store, knowledge and vectors every bundle of the fixture is trained on. */
+export type ServingData = Omit<ServingFixture, "bundle" | "model">;
+
+/** Builds the fixture (about 3 s) with a DIN bundle. */
 export async function servingFixture(): Promise<ServingFixture> {
+  const data = await servingData();
+  return { ...data, ...(await trainedBundle(data, "din")) };
+}
+
+/** The knowledge side of the fixture: dataset, R4 knowledge in a store, hashing vectors. */
+export async function servingData(): Promise<ServingData> {
   const { dataset: d } = await prepareDataset({
     dataset: "synthetic",
     synthetic: { users: 40, items: 60, seed: 3 },
@@ -90,12 +101,39 @@ export async function servingFixture(): Promise<ServingFixture> {
     [...entries].map(([textHash, vector]) => ({ textHash, vector })),
   );
   const matrices = knowledgeMatrices(d, DIM, (key) => byKey.get(key));
+  return {
+    dataset: d,
+    store,
+    embedder,
+    matrices,
+    prefix,
+    missingItem,
+    unvectoredItem,
+    missingUser,
+    dir,
+    async close() {
+      await store.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/**
+ * A `backbone` with the HEA adaptor trained on the fixture's data for about 200 steps, and its
+ * serving bundle written (into `dir/bundle-<backbone>`) and loaded back.
+ */
+export async function trainedBundle(
+  data: ServingData,
+  backbone: ModelName,
+): Promise<{ model: CtrModel; bundle: ServingBundle }> {
+  const { dataset: d, matrices, embedder, prefix, dir } = data;
   const model = createModel(
-    "din",
+    backbone,
     modelConfigFor(d, {
       embedDim: 8,
       mlp: [32, 16],
       seed: 5,
+      attentionSize: 8,
       knowledge: {
         userDim: DIM,
         itemDim: DIM,
@@ -113,29 +151,12 @@ export async function servingFixture(): Promise<ServingFixture> {
     lr: 2e-3,
     log: false,
   });
-  const bundleDir = join(dir, "bundle");
+  const bundleDir = join(dir, backbone === "din" ? "bundle" : `bundle-${backbone}`);
   await saveServingBundle(bundleDir, {
     model,
     dataset: d,
     encoder: embedder,
     knowledgePrefix: prefix,
   });
-  const bundle = await loadServingBundle(bundleDir);
-  return {
-    dataset: d,
-    store,
-    bundle,
-    model,
-    embedder,
-    matrices,
-    prefix,
-    missingItem,
-    unvectoredItem,
-    missingUser,
-    dir,
-    async close() {
-      await store.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
+  return { model, bundle: await loadServingBundle(bundleDir) };
 }
