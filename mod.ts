@@ -21,7 +21,7 @@ export * from "./util/random.ts";
 export * from "./datasets/mod.ts";
 export * from "./plugins/mod.ts";
 export * from "./plugins/tasks.ts";
-export * from "./plugins/profile_actor.ts";
+export * from "./plugins/profile/mod.ts";
 export * from "./plugins/grounded_reflector.ts";
 export * from "./plugins/hybrid_reflector.ts";
 export * from "./plugins/knowledge_job.ts";

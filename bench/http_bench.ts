@@ -29,7 +29,7 @@ import type { CtrDataset } from "../datasets/types.ts";
 import { knowledgeInputs, knowledgeMatrices } from "../eval/knowledge_vectors.ts";
 import { groundedReflector } from "../plugins/grounded_reflector.ts";
 import { runKnowledgeJob } from "../plugins/knowledge_job.ts";
-import { profileActor } from "../plugins/profile_actor.ts";
+import { profileActor } from "../plugins/profile/mod.ts";
 import { r4 } from "../plugins/r4.ts";
 import { knowledgeTasks } from "../plugins/tasks.ts";
 

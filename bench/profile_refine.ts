@@ -4,9 +4,9 @@
  *
  * - grounded accuracy (the reflector's held-back check) of the first and the final draft;
  * - held-out accuracy of verdicts from the first and the final draft on interactions the knowledge
- *   never saw: user knowledge of the test window on that user's test-period targets, user knowledge
- *   of the training window on that user's training targets, item knowledge on test-period targets
- *   (probe: the target user's test window), next to the majority-class rate;
+ *   never saw: user knowledge (the window before the first target) on that user's test-period and
+ *   training targets, item knowledge on test-period targets (probe: the target user's window), next
+ *   to the majority-class rate;
  * - wall times of building the actor, reasoning, and the whole loop.
  *
  * Accuracy run (prints a Markdown table; figures go to bench/results/profile_refine.md):
@@ -22,9 +22,9 @@ import { existsSync } from "node:fs";
 import { prepareDataset } from "../datasets/prepare.ts";
 import type { CtrDataset, SampleSplit } from "../datasets/types.ts";
 import { type GroundedEvidence, groundedReflector } from "../plugins/grounded_reflector.ts";
-import { profileActor } from "../plugins/profile_actor.ts";
+import { profileActor } from "../plugins/profile/mod.ts";
 import { r4 } from "../plugins/r4.ts";
-import { knowledgeTasks } from "../plugins/tasks.ts";
+import { itemTaskKey, knowledgeTasks, userTaskKey } from "../plugins/tasks.ts";
 import type { Draft, KnowledgeTask, RatedTitle } from "../plugins/types.ts";
 
 /** Options of one measurement. */
@@ -97,17 +97,11 @@ export async function measureRefinement(
 
   // Held-out verdicts: interactions no knowledge text was built from.
   const taskByKey = new Map(tasks.map((task) => [task.key, task]));
-  const userKey = (u: number, p: 0 | 1) =>
-    `${dataset.name}:user:${dataset.users.raw[u]}:${p === 0 ? "train" : "test"}`;
-  const itemKey = (i: number) => `${dataset.name}:item:${dataset.items.raw[i]}`;
-  const testWindow = new Map<number, RatedTitle[]>();
+  const userKey = (u: number) => userTaskKey(dataset.name, dataset.users.raw[u]);
+  const itemKey = (i: number) => itemTaskKey(dataset.name, dataset.items.raw[i]);
+  const window = new Map<number, RatedTitle[]>();
   for (const u of dataset.userInputs) {
-    if (u.period === 1) {
-      testWindow.set(
-        u.user,
-        u.history.map((p) => ({ title: p.title, rating: p.rating, item: p.item })),
-      );
-    }
+    window.set(u.user, u.history.map((p) => ({ title: p.title, rating: p.rating, item: p.item })));
   }
   async function score(
     split: SampleSplit,
@@ -137,20 +131,20 @@ export async function measureRefinement(
     itemTitle: dataset.itemInfo[split.item[r]].title,
   });
   const heldOut = {
-    "user knowledge (test window) on test targets": await score(
+    "user knowledge on test targets": await score(
       dataset.test,
-      (r) => userKey(dataset.test.user[r], 1),
+      (r) => userKey(dataset.test.user[r]),
       title(dataset.test),
     ),
-    "user knowledge (train window) on train targets": await score(
+    "user knowledge on train targets": await score(
       dataset.train,
-      (r) => userKey(dataset.train.user[r], 0),
+      (r) => userKey(dataset.train.user[r]),
       title(dataset.train),
     ),
     "item knowledge on test targets": await score(
       dataset.test,
       (r) => itemKey(dataset.test.item[r]),
-      (r) => ({ userHistory: testWindow.get(dataset.test.user[r]) ?? [] }),
+      (r) => ({ userHistory: window.get(dataset.test.user[r]) ?? [] }),
     ),
   };
   const summary = (kind: "user" | "item") => ({

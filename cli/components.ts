@@ -20,13 +20,12 @@ import {
   cachedGenerator,
   type GenerationStore,
 } from "../adapters/store/cached_generator.ts";
-import { nonTargetInteractions } from "../datasets/protocol.ts";
 import type { CtrDataset } from "../datasets/types.ts";
 import { groundedReflector } from "../plugins/grounded_reflector.ts";
 import { hybridReflector } from "../plugins/hybrid_reflector.ts";
 import { llmActor } from "../plugins/llm_actor.ts";
 import { llmReflector } from "../plugins/llm_reflector.ts";
-import { profileActor } from "../plugins/profile_actor.ts";
+import { profileActor } from "../plugins/profile/mod.ts";
 import type { Actor, Reflector, TextGenerator } from "../plugins/types.ts";
 
 /** Options of {@linkcode buildComponents}. */
@@ -172,11 +171,9 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
 
   let actor: Actor, actorDescription: string;
   if (o.actor === "profile") {
-    // Audience statistics come only from interactions that are no CTR target, so no training
-    // sample's own label reaches its item knowledge.
-    actor = profileActor({
-      dataset: { ...o.dataset, trainPeriod: nonTargetInteractions(o.dataset) },
-    });
+    // The actor reads only interactions before the first CTR target (the dataset's firstTarget),
+    // so no sample's own label reaches any knowledge.
+    actor = profileActor({ dataset: o.dataset });
     actorDescription = "profile — a deterministic statistical profile of interaction data (no LLM)";
   } else {
     const g = await generatorFor(o.actor);

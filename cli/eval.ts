@@ -18,7 +18,21 @@ import { DATASET_NAMES, prepareDataset } from "../datasets/mod.ts";
 import { baselinesTable, markdownReport, resultsTable } from "../eval/report.ts";
 import { resolveData } from "../eval/resolve_data.ts";
 import { downloadDataset, DOWNLOADS } from "../eval/download.ts";
-import { runEval, type TrainingCache, type TrainingResult } from "../eval/run_eval.ts";
+import {
+  type BroughtVectors,
+  runEval,
+  type TrainingCache,
+  type TrainingResult,
+} from "../eval/run_eval.ts";
+import { vectorMatrices, vectorsFingerprint } from "../eval/knowledge_vectors.ts";
+import { type KnowledgeVectors, readKnowledgeVectors } from "../eval/vector_files/mod.ts";
+import type { CtrDataset } from "../datasets/types.ts";
+import {
+  CONDITIONS,
+  DEFAULT_CONDITIONS,
+  needsGeneration,
+  parseConditions,
+} from "../eval/conditions.ts";
 import { svgChart } from "../eval/svg.ts";
 import { buildComponents } from "./components.ts";
 import { flagOptions, runCli } from "./run.ts";
@@ -35,6 +49,7 @@ const DEFAULTS = {
   seeds: "1,2,3",
   batchSize: 256,
   lr: 1e-3,
+  schedule: "constant",
   store: ".r4ec-cache/store.duckdb",
   concurrency: 8,
 } as const;
@@ -57,13 +72,22 @@ conditions base / statistics control / reasoning-only / R4 — and writes a repo
                       (default ${DEFAULTS.actor}: a deterministic statistical profile, no LLM)
   --reflector SPEC    grounded | hybrid:<LLM spec> | <LLM spec> (default ${DEFAULTS.reflector})
   --encoder SPEC      hashing | transformers:ID_OR_PATH | hf:MODEL (default ${DEFAULTS.encoder})
+  --knowledge-vectors DIR
+                      user and item vectors computed elsewhere, trained as the condition
+                      "vectors": DIR/users.* and DIR/items.*, each .parquet (id, vector),
+                      .npy + .ids.txt, or .jsonl ({"id", "vector"}), keyed by raw ids
   --rounds N          R4 reflection rounds, 0 = reasoning only (default ${DEFAULTS.rounds})
+  --conditions LIST   comma-separated: ${CONDITIONS.join(", ")}
+                      (default ${
+  DEFAULT_CONDITIONS.join(",")
+}; vectors too with --knowledge-vectors)
   --epochs N          maximum training epochs (default ${DEFAULTS.epochs}, or ${LARGE.epochs} when the training
                       split has over ${LARGE.samples} samples; early stopping on validation AUC)
   --patience N        epochs without validation improvement before stopping (default ${DEFAULTS.patience})
   --seeds LIST        comma-separated seeds (default ${DEFAULTS.seeds}, or ${LARGE.seeds} on a large training split)
   --batch-size N      training batch size (default ${DEFAULTS.batchSize})
   --lr X              Adam learning rate (default ${DEFAULTS.lr})
+  --schedule NAME     constant | cosine (per step, to 0 at the last epoch) (default ${DEFAULTS.schedule})
   --store FILE        DuckDB store of knowledge, vectors and finished trainings (default ${DEFAULTS.store})
   --out DIR           report folder (default ./runs/<timestamp>)
   --concurrency N     knowledge tasks and LLM requests in flight (default ${DEFAULTS.concurrency})
@@ -95,7 +119,18 @@ const Flags = z.object({
   actor: z.string().default(DEFAULTS.actor),
   reflector: z.string().default(DEFAULTS.reflector),
   encoder: z.string().default(DEFAULTS.encoder),
+  "knowledge-vectors": z.string().min(1).optional(),
   rounds: z.coerce.number().int().min(0).max(10).default(DEFAULTS.rounds),
+  conditions: z.string().optional().transform((s, ctx) => {
+    if (s === undefined) return undefined;
+    try {
+      return parseConditions(s);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+  schedule: z.enum(["constant", "cosine"]).default(DEFAULTS.schedule),
   epochs: z.coerce.number().int().min(1).optional(),
   patience: z.coerce.number().int().min(1).default(DEFAULTS.patience),
   seeds: z.string().optional().transform((s, ctx) => {
@@ -117,6 +152,22 @@ const Flags = z.object({
   "synthetic-users": z.coerce.number().int().min(20).optional(),
   "synthetic-items": z.coerce.number().int().min(20).optional(),
 });
+
+/** `--knowledge-vectors DIR`, read and checked against the dataset's ids before any training. */
+async function broughtVectors(
+  dir: string,
+  dataset: CtrDataset,
+): Promise<BroughtVectors & { read: KnowledgeVectors }> {
+  const v = await readKnowledgeVectors(dir, dataset).catch((e: unknown) => {
+    throw new Error(`--knowledge-vectors: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  return {
+    read: v,
+    description: v.report.summary,
+    fingerprint: await vectorsFingerprint(v),
+    matrices: vectorMatrices(dataset, v),
+  };
+}
 
 /** Finished trainings kept in the store's run table, so a rerun skips them. */
 async function storeTrainingCache(
@@ -164,6 +215,10 @@ await runCli(HELP, async (args) => {
       items: flags["synthetic-items"] ?? (flags.quick ? 450 : undefined),
     },
   });
+  // Brought-in vectors are checked against the dataset's ids before any other work.
+  const vectors = flags["knowledge-vectors"]
+    ? await broughtVectors(flags["knowledge-vectors"], dataset)
+    : undefined;
   const prepareSeconds = (performance.now() - started) / 1000;
   const large = dataset.train.size > LARGE.samples;
   await Deno.mkdir(dirname(flags.store), { recursive: true });
@@ -172,20 +227,33 @@ await runCli(HELP, async (args) => {
   const onSignal = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    const components = await buildComponents({
-      actor: flags.actor,
-      reflector: flags.reflector,
-      dataset,
-      store,
-      concurrency: flags.concurrency,
-      retries: flags.retries,
-      signal: controller.signal,
-    });
+    const conditions = flags.conditions ??
+      [...DEFAULT_CONDITIONS, ...(vectors ? ["vectors" as const] : [])];
+    const components = needsGeneration(conditions)
+      ? await buildComponents({
+        actor: flags.actor,
+        reflector: flags.reflector,
+        dataset,
+        store,
+        concurrency: flags.concurrency,
+        retries: flags.retries,
+        signal: controller.signal,
+      })
+      : undefined;
     const report = await runEval({
       dataset,
       dataOrigin: resolved.origin,
-      actor: { value: components.actor, description: components.actorDescription },
-      reflector: { value: components.reflector, description: components.reflectorDescription },
+      conditions,
+      vectors,
+      ...(components
+        ? {
+          actor: { value: components.actor, description: components.actorDescription },
+          reflector: {
+            value: components.reflector,
+            description: components.reflectorDescription,
+          },
+        }
+        : {}),
       encoder: {
         description: flags.encoder.startsWith("hashing")
           ? "hashing — TF-IDF weighted word uni/bigram feature hashing with a seeded random projection (no model weights)"
@@ -208,22 +276,30 @@ await runCli(HELP, async (args) => {
       patience: flags.patience,
       batchSize: flags["batch-size"],
       lr: flags.lr,
+      schedule: flags.schedule,
       concurrency: flags.concurrency,
       workers: flags.workers,
       log,
       signal: controller.signal,
-      // R4 models are kept as serving bundles beside the store (`deno task serve --model DIR`).
+      // R4 and brought-in-vector models are kept as serving bundles beside the store.
       async onTrained({ condition, model, embedder, keyPrefix, trainingKey }) {
-        if (condition !== "r4") return undefined;
         const id = createHash("sha256").update(trainingKey).digest("hex").slice(0, 16);
         const dir = join(dirname(flags.store), "models", id);
-        await saveServingBundle(dir, {
-          model,
-          dataset,
-          encoder: embedder,
-          encoderSpec: flags.encoder,
-          knowledgePrefix: keyPrefix,
-        });
+        if (condition === "r4" && embedder) {
+          await saveServingBundle(dir, {
+            model,
+            dataset,
+            encoder: embedder,
+            encoderSpec: flags.encoder,
+            knowledgePrefix: keyPrefix,
+          });
+        } else if (condition === "vectors" && vectors) {
+          await saveServingBundle(dir, {
+            model,
+            dataset,
+            vectors: { vectors: vectors.read, fingerprint: vectors.fingerprint },
+          });
+        } else return undefined;
         return dir;
       },
     });

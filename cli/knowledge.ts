@@ -25,13 +25,12 @@ the same store resumes: stored entities are skipped, stored generations are reus
 Dataset (same preparation as deno task prep):
   --dataset NAME        ${DATASET_NAMES.join(" | ")} (required)
   --data DIR            folder of the dataset files (not needed for synthetic)
-  --seed N              seed of validation users and liker/disliker choice (default 1234)
-  --valid F             validation user fraction (default 0.1)
+  --seed N              seed of the liker/disliker choice (default 1234)
+  --valid F             share of each user's latest training targets held out (default 0.1)
   --history N           backbone history window (default 5)
   --synthetic-users N   synthetic only: number of users (default 600)
   --synthetic-items N   synthetic only: number of movies (default 900)
   --kinds LIST          user,item (default both)
-  --periods LIST        train,test user windows (default both)
   --limit N             only the first N tasks (smoke runs)
 
 Knowledge:
@@ -71,7 +70,6 @@ const Flags = z.object({
   "synthetic-users": z.coerce.number().int().min(2).optional(),
   "synthetic-items": z.coerce.number().int().min(2).optional(),
   kinds: list(["user", "item"]).optional(),
-  periods: list(["train", "test"]).optional(),
   limit: z.coerce.number().int().min(1).optional(),
   actor: z.string().default("profile"),
   reflector: z.string().default("grounded"),
@@ -129,10 +127,7 @@ await runCli(HELP, async (args) => {
     seed: flags.seed,
     ...(synthetic ? { synthetic } : {}),
   });
-  let tasks = knowledgeTasks(dataset, {
-    kinds: flags.kinds,
-    periods: flags.periods?.map((p) => (p === "train" ? 0 : 1)),
-  });
+  let tasks = knowledgeTasks(dataset, { kinds: flags.kinds });
   if (flags.limit !== undefined) tasks = tasks.slice(0, flags.limit);
   const prepareMs = performance.now() - t0;
 

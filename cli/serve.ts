@@ -15,7 +15,7 @@ import { serveHttp } from "../adapters/http/deno_server.ts";
 import { r4ecRouter } from "../adapters/http/router.ts";
 import { openStore } from "../adapters/store/duckdb_store.ts";
 import type { CtrDataset } from "../datasets/types.ts";
-import type { ProfileSource } from "../plugins/profile_actor.ts";
+import type { ProfileSource } from "../plugins/profile/mod.ts";
 import type { Actor, Reflector } from "../plugins/types.ts";
 import { buildComponents } from "./components.ts";
 import { flagOptions, runCli } from "./run.ts";

@@ -1,11 +1,16 @@
 /**
- * The R4ec/KAR data protocol (METHOD.md §5.5) over the `ratings`/`items` tables a source filled:
- * labels, stable per-user chronological order, the per-user temporal split, train/validation/test
- * targets, backbone history windows, and the LLM-side inputs drawn from the training period only.
+ * The R4ec/KAR data protocol over the `ratings`/`items` tables a source filled: labels, stable
+ * per-user chronological order, the per-user temporal split, train/validation/test targets,
+ * backbone history windows, and the LLM-side inputs.
+ *
+ * Knowledge reads only interactions that are no CTR target: each user's positions before
+ * `firstTarget` (0..10 under the reference protocol). One user text per user (that prefix) serves
+ * all of the user's samples, train and test alike; each item's liker and disliker are raters from
+ * those positions too. So no knowledge text holds the rating of any target, and a model can carry
+ * what it learned about a user's vector from training to test.
  *
  * @module
  */
-import { mulberry32 } from "../util/random.ts";
 import { type DuckDBConnection, readColumns, readRows } from "./duckdb.ts";
 import { DatasetError } from "./errors.ts";
 import type { DatasetSource, SourceReport } from "./source.ts";
@@ -24,11 +29,20 @@ import type {
 export interface ProtocolOptions {
   /** Backbone history window T (default 5). */
   historyLength?: number;
-  /** LLM-side history window (default 10). */
+  /** History window of an item's liker and disliker (default 10). */
   llmHistoryLength?: number;
-  /** Fraction of users whose training targets become validation targets (default 0.1; 0 = off). */
+  /**
+   * Most recent interactions before the user's first CTR target in the user's knowledge window
+   * (default: all of them, `firstTarget`).
+   */
+  userWindow?: number;
+  /**
+   * Share of each user's training targets, the latest ones, that become validation targets
+   * (default 0.1; 0 = off). Validation then holds the same users as test, just before their test
+   * period, so model selection measures what the test measures.
+   */
   validationFraction?: number;
-  /** Seed for the validation users and the liker/disliker choice (default 1234). */
+  /** Seed of the liker/disliker choice (default 1234). */
   seed?: number;
   /** Train fraction of each user's sequence: s = floor(fraction * L) (default 0.8). */
   trainFraction?: number;
@@ -88,13 +102,20 @@ export async function applyProtocol(
 ): Promise<{ dataset: CtrDataset; report: PrepareReport }> {
   const T = options.historyLength ?? 5;
   const W = options.llmHistoryLength ?? 10;
+  const firstTarget = options.firstTarget ?? 11;
+  const userWindow = options.userWindow ?? firstTarget;
   const validationFraction = options.validationFraction ?? 0.1;
   const seed = options.seed ?? 1234;
   const trainFraction = options.trainFraction ?? 0.8;
-  const firstTarget = options.firstTarget ?? 11;
   const threshold = source.domain.likeThreshold;
   const A = source.attrFieldNames.length;
   if (!Number.isInteger(T) || T < 1) throw new DatasetError(`historyLength must be >= 1, got ${T}`);
+  if (!Number.isInteger(firstTarget) || firstTarget < 1) {
+    throw new DatasetError(`firstTarget must be >= 1, got ${firstTarget}`);
+  }
+  if (!Number.isInteger(userWindow) || userWindow < 1) {
+    throw new DatasetError(`userWindow must be >= 1, got ${userWindow}`);
+  }
   if (!(validationFraction >= 0 && validationFraction < 1)) {
     throw new DatasetError(`validationFraction must be in [0, 1), got ${validationFraction}`);
   }
@@ -191,26 +212,20 @@ export async function applyProtocol(
   }
   start[nUsers] = seq.size;
 
-  // Validation users: a seeded random fraction of users with training targets.
-  const rng = mulberry32(seed);
-  const validUser = new Uint8Array(nUsers);
-  const candidates: number[] = [];
+  // Validation: each user's latest training targets, positions validFrom[u]..s.
+  const validFrom = new Int32Array(nUsers);
   let usersWithoutTargets = 0;
   for (let u = 1; u < nUsers; u++) {
-    if (split[u] >= firstTarget) candidates.push(u);
+    const targets = Math.max(0, split[u] - firstTarget + 1);
+    validFrom[u] = split[u] + 1 - Math.round(validationFraction * targets);
     if (length[u] <= firstTarget) usersWithoutTargets++;
   }
-  for (let i = candidates.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [candidates[i], candidates[j]] = [candidates[j], candidates[i]];
-  }
-  const nValidUsers = Math.round(validationFraction * candidates.length);
-  for (let i = 0; i < nValidUsers; i++) validUser[candidates[i]] = 1;
+  const isValid = (k: number) => seq.pos[k] >= validFrom[seq.uid[k]];
 
   let nTrain = 0, nValid = 0, nTest = 0;
   for (let k = 0; k < seq.size; k++) {
     const role = seq.role[k];
-    if (role === 1) validUser[seq.uid[k]] ? nValid++ : nTrain++;
+    if (role === 1) isValid(k) ? nValid++ : nTrain++;
     else if (role === 2) nTest++;
   }
   const train = emptySplit(nTrain, T, A);
@@ -221,7 +236,7 @@ export async function applyProtocol(
     const role = seq.role[k];
     if (role === 0) continue;
     const u = seq.uid[k];
-    const s = role === 2 ? test : validUser[u] ? valid : train;
+    const s = role === 2 ? test : isValid(k) ? valid : train;
     const r = s.size++;
     s.user[r] = u;
     s.position[r] = seq.pos[k];
@@ -265,28 +280,28 @@ export async function applyProtocol(
     item: seq.iid[k],
     position: seq.pos[k],
   });
-  /** Positions [from, to] of user u, clamped to the training period. */
+  /** Positions [from, to] of user u, clamped to the interactions before any CTR target. */
   const window = (u: number, from: number, to: number): HistoryPair[] => {
     const out: HistoryPair[] = [];
-    const hi = Math.min(to, split[u]);
+    const hi = Math.min(to, firstTarget - 1, length[u] - 1);
     for (let p = Math.max(0, from); p <= hi; p++) out.push(pair(start[u] + p));
     return out;
   };
 
-  // LLM-side user windows: training period = positions 1..W; test period = the W ending at s.
+  // One user window: the latest `userWindow` interactions before the first CTR target.
   const userInputs: UserKnowledgeInput[] = [];
   for (let u = 1; u < nUsers; u++) {
-    userInputs.push({ user: u, period: 0, history: window(u, 1, W) });
-    userInputs.push({ user: u, period: 1, history: window(u, split[u] - W + 1, split[u]) });
+    userInputs.push({ user: u, history: window(u, firstTarget - userWindow, firstTarget - 1) });
   }
 
-  // Items: one seeded liker and disliker among training-period raters with >= W prior interactions.
+  // Items: one seeded liker and disliker among the raters before their first CTR target, those
+  // with the longest history window first.
   await db.run(`
     create or replace temp table raters as
       select iid, uid, pos, rating, label,
         row_number() over (partition by iid, label
-          order by (hash(uid, ${seed}) % 1000003), uid) as rn
-      from seq2 where pos <= split and pos >= ${W};
+          order by least(pos, ${W}) desc, (hash(uid, ${seed}) % 1000003), uid) as rn
+      from seq2 where pos < ${firstTarget};
   `);
   const picks = await readColumns(
     db,
@@ -343,6 +358,7 @@ export async function applyProtocol(
     itemAttrs,
     itemInfo,
     userSplit: { length, split },
+    firstTarget,
     train,
     valid,
     test,
@@ -357,10 +373,9 @@ export async function applyProtocol(
 }
 
 /**
- * The training-period interactions that are no CTR target of any split (each user's positions
- * before their first target: 0..10 under the reference protocol). Statistics that feed knowledge
- * for training samples must come from these, or a training sample's own label leaks into its
- * knowledge.
+ * The interactions that are no CTR target of any split: each user's positions before
+ * `firstTarget` (0..10 under the reference protocol). Everything knowledge reads comes from these,
+ * so no sample's own label reaches any knowledge text.
  *
  * @example
  * ```ts
@@ -371,16 +386,12 @@ export async function applyProtocol(
  * console.log(history.size < dataset.trainPeriod.size);
  * ```
  */
-export function nonTargetInteractions(d: CtrDataset): InteractionTable {
-  const firstTarget = new Int32Array(d.users.raw.length).fill(2 ** 31 - 1);
-  for (const s of [d.train, d.valid, d.test]) {
-    for (let r = 0; r < s.size; r++) {
-      if (s.position[r] < firstTarget[s.user[r]]) firstTarget[s.user[r]] = s.position[r];
-    }
-  }
+export function nonTargetInteractions(
+  d: Pick<CtrDataset, "trainPeriod" | "firstTarget">,
+): InteractionTable {
   const tp = d.trainPeriod;
   const keep: number[] = [];
-  for (let r = 0; r < tp.size; r++) if (tp.position[r] < firstTarget[tp.user[r]]) keep.push(r);
+  for (let r = 0; r < tp.size; r++) if (tp.position[r] < d.firstTarget) keep.push(r);
   const pick = (a: Int32Array) => Int32Array.from(keep, (r) => a[r]);
   return {
     size: keep.length,

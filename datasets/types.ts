@@ -53,7 +53,7 @@ export interface SampleSplit {
   rating: Int32Array;
   /** Click label: 1 when the rating is above the like-threshold, else 0. */
   label: Float32Array;
-  /** Knowledge period of the sample: 0 = training period, 1 = test period (METHOD.md §2). */
+  /** Period of the target: 0 = training period (train and validation targets), 1 = test period. */
   period: Uint8Array;
 }
 
@@ -75,7 +75,7 @@ export interface UserSplitInfo {
 
 /**
  * Every training-period interaction (positions 0..s of each user), sorted by user then position.
- * This is all that knowledge generation and the statistical baselines may read.
+ * The statistical baselines read these; knowledge reads only the positions before `firstTarget`.
  */
 export interface InteractionTable {
   size: number;
@@ -99,13 +99,11 @@ export interface ItemInfo {
   year?: number;
 }
 
-/** The LLM-side inputs of one user for one period (training or test). */
+/** The LLM-side inputs of one user: one window, used for all of the user's samples. */
 export interface UserKnowledgeInput {
   /** Dense user index. */
   user: number;
-  /** 0 = training-period knowledge (window positions 1..10), 1 = test-period (window ending at s). */
-  period: 0 | 1;
-  /** The window the actor may see, oldest first. Always inside the training period. */
+  /** The window the actor may see, oldest first: interactions before the first CTR target. */
   history: HistoryPair[];
 }
 
@@ -115,13 +113,13 @@ export interface ItemKnowledgeInput {
   item: number;
   /** Dense index of the liking user, or 0 when none qualifies. */
   liker: number;
-  /** The liker's window before the liking rating (training period), `[]` when none. */
+  /** The liker's window before the liking rating (no CTR target in it), `[]` when none. */
   likerHistory: HistoryPair[];
   /** The liker's rating of this item (above the threshold), 0 when none. */
   likerRating: number;
   /** Dense index of the disliking user, or 0 when none qualifies. */
   disliker: number;
-  /** The disliker's window before the disliking rating (training period), `[]` when none. */
+  /** The disliker's window before the disliking rating (no CTR target in it), `[]` when none. */
   dislikerHistory: HistoryPair[];
   /** The disliker's rating of this item, 0 when none. */
   dislikerRating: number;
@@ -171,15 +169,20 @@ export interface CtrDataset {
   itemInfo: ItemInfo[];
   /** Per-user sequence lengths and split points, by dense user index. */
   userSplit: UserSplitInfo;
+  /**
+   * First position that can be a CTR target (11 under the reference protocol). Knowledge reads
+   * only positions before it, which no split uses as a target.
+   */
+  firstTarget: number;
   /** Training targets (minus validation). */
   train: SampleSplit;
   /** Validation targets (carved from training targets); size 0 when switched off. */
   valid: SampleSplit;
   /** Test targets. */
   test: SampleSplit;
-  /** Training-period interactions (the only interactions knowledge and statistics may use). */
+  /** Training-period interactions (what the statistics control and baselines may use). */
   trainPeriod: InteractionTable;
-  /** LLM-side user inputs: training-period and test-period windows for every user. */
+  /** LLM-side user inputs: one window per user, before the user's first CTR target. */
   userInputs: UserKnowledgeInput[];
   /** LLM-side item inputs, one per item that has at least one training-period rating. */
   itemInputs: ItemKnowledgeInput[];

@@ -1,17 +1,22 @@
 /**
  * Turns stored knowledge texts into the backbone's per-sample knowledge inputs: one matrix of user
- * vectors keyed by (user, period) and one of item vectors, with a row index per sample.
+ * vectors (one per user, for all of the user's samples) and one of item vectors, with a row index
+ * per sample.
  *
  * @module
  */
 import type { KnowledgeInput } from "../backbone/types.ts";
 import type { CtrDataset, SampleSplit } from "../datasets/types.ts";
 import { itemTaskKey, userTaskKey } from "../plugins/tasks.ts";
+import type { KnowledgeVectors } from "./vector_files/mod.ts";
 
 /** Knowledge matrices of one condition, and how each entity maps to a row. */
 export interface KnowledgeMatrices {
-  dim: number;
-  /** Rows of user vectors; `userRow[user * 2 + period]` is the row (-1 = none). */
+  /** Width of the user vectors. */
+  userDim: number;
+  /** Width of the item vectors. */
+  itemDim: number;
+  /** Rows of user vectors; `userRow[user]` is the row (-1 = none). */
   user: Float32Array;
   userRow: Int32Array;
   /** Rows of item vectors; `itemRow[item]` is the row (-1 = none). */
@@ -37,16 +42,14 @@ export function knowledgeMatrices(
   vectorOf: (key: string) => Float32Array | undefined,
 ): KnowledgeMatrices {
   const nUsers = d.users.raw.length, nItems = d.items.raw.length;
-  const userRow = new Int32Array(nUsers * 2).fill(-1);
+  const userRow = new Int32Array(nUsers).fill(-1);
   const itemRow = new Int32Array(nItems).fill(-1);
   const users: Float32Array[] = [], items: Float32Array[] = [];
   for (let u = 1; u < nUsers; u++) {
-    for (const period of [0, 1] as const) {
-      const v = vectorOf(userTaskKey(d.name, d.users.raw[u], period));
-      if (!v) continue;
-      userRow[u * 2 + period] = users.length;
-      users.push(v);
-    }
+    const v = vectorOf(userTaskKey(d.name, d.users.raw[u]));
+    if (!v) continue;
+    userRow[u] = users.length;
+    users.push(v);
   }
   for (let i = 1; i < nItems; i++) {
     const v = vectorOf(itemTaskKey(d.name, d.items.raw[i]));
@@ -59,12 +62,12 @@ export function knowledgeMatrices(
     rows.forEach((v, r) => out.set(v, r * dim));
     return out;
   };
-  return { dim, user: pack(users), userRow, item: pack(items), itemRow };
+  return { userDim: dim, itemDim: dim, user: pack(users), userRow, item: pack(items), itemRow };
 }
 
 /**
- * The per-sample knowledge inputs of a split: each sample reads its user's vector for the sample's
- * period and its item's vector.
+ * The per-sample knowledge inputs of a split: each sample reads its user's vector and its item's
+ * vector.
  *
  * @example
  * ```ts
@@ -81,12 +84,12 @@ export function knowledgeInputs(
 ): { userKnowledge: KnowledgeInput; itemKnowledge: KnowledgeInput } {
   const userRow = new Int32Array(split.size), itemRow = new Int32Array(split.size);
   for (let r = 0; r < split.size; r++) {
-    userRow[r] = m.userRow[split.user[r] * 2 + split.period[r]];
+    userRow[r] = m.userRow[split.user[r]];
     itemRow[r] = m.itemRow[split.item[r]];
   }
   return {
-    userKnowledge: { dim: m.dim, data: m.user, row: userRow },
-    itemKnowledge: { dim: m.dim, data: m.item, row: itemRow },
+    userKnowledge: { dim: m.userDim, data: m.user, row: userRow },
+    itemKnowledge: { dim: m.itemDim, data: m.item, row: itemRow },
   };
 }
 
@@ -94,8 +97,63 @@ export function knowledgeInputs(
 export function coverage(m: KnowledgeMatrices, split: SampleSplit): { user: number; item: number } {
   let u = 0, i = 0;
   for (let r = 0; r < split.size; r++) {
-    if (m.userRow[split.user[r] * 2 + split.period[r]] >= 0) u++;
+    if (m.userRow[split.user[r]] >= 0) u++;
     if (m.itemRow[split.item[r]] >= 0) i++;
   }
   return { user: split.size ? u / split.size : 0, item: split.size ? i / split.size : 0 };
+}
+
+/**
+ * Matrices of vectors brought in from outside (`readKnowledgeVectors`): each row keeps its dense
+ * user or item index, so a sample reads its own entity's vector; entities without one get none.
+ *
+ * @example
+ * ```ts
+ * import { vectorMatrices } from "./knowledge_vectors.ts";
+ * import { readKnowledgeVectors } from "./vector_files/mod.ts";
+ * import type { CtrDataset } from "../datasets/types.ts";
+ * declare const dataset: CtrDataset;
+ * const m = vectorMatrices(dataset, await readKnowledgeVectors("vectors/", dataset));
+ * console.log(m.userDim, m.itemDim);
+ * ```
+ */
+export function vectorMatrices(d: CtrDataset, v: KnowledgeVectors): KnowledgeMatrices {
+  const rowsOf = (dense: Int32Array, size: number) => {
+    const row = new Int32Array(size).fill(-1);
+    dense.forEach((entity, k) => row[entity] = k);
+    return row;
+  };
+  return {
+    userDim: v.users.dim,
+    itemDim: v.items.dim,
+    user: v.users.rows,
+    userRow: rowsOf(v.users.dense, d.users.raw.length),
+    item: v.items.rows,
+    itemRow: rowsOf(v.items.dense, d.items.raw.length),
+  };
+}
+
+/**
+ * SHA-256 (hex, 16 chars) over the ids and values of brought-in vectors: a training on other
+ * vectors is never reused.
+ *
+ * @example
+ * ```ts
+ * import { vectorsFingerprint } from "./knowledge_vectors.ts";
+ * import type { KnowledgeVectors } from "./vector_files/mod.ts";
+ * declare const vectors: KnowledgeVectors;
+ * console.log(await vectorsFingerprint(vectors));
+ * ```
+ */
+export async function vectorsFingerprint(v: KnowledgeVectors): Promise<string> {
+  const text = new TextEncoder().encode(JSON.stringify([v.users.ids, v.items.ids]));
+  const parts = [text, v.users.rows, v.items.rows];
+  const buf = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) {
+    buf.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), o);
+    o += p.byteLength;
+  }
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", buf));
+  return Array.from(hash.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -22,8 +22,8 @@ const pct = (x: number | undefined) =>
  */
 export function resultsTable(r: EvalReport): string {
   const lines = [
-    "| backbone | condition | test AUC (mean ± sd) | test LogLoss | gain vs base | gain vs statistics |",
-    "|---|---|---|---|---|---|",
+    "| backbone | condition | test AUC (mean ± sd) | test LogLoss | gain vs base | gain vs statistics | gain vs plain history |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const row of r.results) {
     const beyond = row.condition === "base"
@@ -38,7 +38,7 @@ export function resultsTable(r: EvalReport): string {
         f4(row.auc.std)
       } | ${f4(row.logloss.mean)} ± ${f4(row.logloss.std)} | ${pct(row.gainOverBase)}${beyond} | ${
         pct(row.gainOverStatistics)
-      } |`,
+      } | ${pct(row.gainOverHistory)} |`,
     );
   }
   return lines.join("\n");
@@ -75,15 +75,20 @@ export function markdownReport(r: EvalReport): string {
         }%)`
       ).join("; ")
       : "no reflection";
-  const vs = r.r4VersusReasoning.map((x) =>
-    `- ${x.backbone}: R4 − reasoning-only = ${x.deltaAuc >= 0 ? "+" : ""}${
-      x.deltaAuc.toFixed(4)
-    } AUC (${
-      r.settings.seeds.length < 2
-        ? "one seed: no spread"
-        : `${x.beyondSpread ? "beyond" : "within"} the seed spread`
-    })`
-  );
+  const versus = (list: EvalReport["r4VersusReasoning"], other: string) =>
+    list.map((x) =>
+      `- ${x.backbone}: R4 − ${other} = ${x.deltaAuc >= 0 ? "+" : ""}${
+        x.deltaAuc.toFixed(4)
+      } AUC (${
+        r.settings.seeds.length < 2
+          ? "one seed: no spread"
+          : `${x.beyondSpread ? "beyond" : "within"} the seed spread`
+      })`
+    );
+  const vs = [
+    ...versus(r.r4VersusReasoning, "reasoning-only"),
+    ...versus(r.r4VersusHistory, "plain history"),
+  ];
   return `# r4ec eval report: ${d.dataset}
 
 **Data:** ${d.origin}. ${d.users} users, ${d.items} items, ${d.attributes} attributes;
@@ -92,11 +97,15 @@ test ${d.test.samples} (positive ${f4(d.test.positiveRate)}); fingerprint \`${d.
 
 **Actor:** ${r.components.actor}
 **Reflector:** ${r.components.reflector}
-**Encoder:** ${r.components.encoder} (\`${r.components.encoderId}\`)
+**Encoder:** ${r.components.encoder} (\`${r.components.encoderId}\`)${
+    r.components.vectors ? `\n**Brought-in vectors:** ${r.components.vectors}` : ""
+  }
 
-**Settings:** backbones ${r.settings.backbones.join(", ")}; R4 rounds ${r.settings.rounds}; seeds ${
+**Settings:** backbones ${r.settings.backbones.join(", ")}; conditions ${
+    r.settings.conditions.join(", ")
+  }; R4 rounds ${r.settings.rounds}; seeds ${
     r.settings.seeds.join(", ")
-  }; up to ${r.settings.epochs} epochs, patience ${r.settings.patience}; batch ${r.settings.batchSize}; Adam lr ${r.settings.lr}; model selection: ${r.settings.selection}.
+  }; up to ${r.settings.epochs} epochs, patience ${r.settings.patience}; batch ${r.settings.batchSize}; Adam lr ${r.settings.lr} (${r.settings.schedule}); model selection: ${r.settings.selection}.
 
 ## Results (test split)
 
@@ -105,8 +114,8 @@ ${resultsTable(r)}
 Gains are relative AUC differences of the means. "Beyond spread" means the mean gain over base
 exceeds the larger of the two standard deviations over seeds.
 
-R4 versus reasoning-only (reported, not forced):
-${vs.join("\n")}
+R4 versus reasoning-only and the plain-history control (reported, not forced):
+${vs.join("\n") || "- not compared in this run"}
 
 ${baselinesTable(r)}
 
@@ -124,12 +133,14 @@ ${baselinesTable(r)}
   }; mean ${k.item.meanWords.toFixed(0)} words.
 - coverage (share of samples with knowledge): ${JSON.stringify(k.coverage)}
 
-## Trained R4 models
+## Serving bundles
 
 ${
-    r.results.filter((x) => x.condition === "r4").flatMap((x) =>
+    r.results.flatMap((x) =>
       x.runs.filter((run) => run.modelDir).map((run) =>
-        `- ${x.backbone}: \`${run.modelDir}\` (serve with \`deno task serve --store STORE --model ${run.modelDir}\`)`
+        `- ${x.backbone} / ${
+          CONDITION_LABELS[x.condition]
+        }: \`${run.modelDir}\` (serve with \`deno task serve --store STORE --model ${run.modelDir}\`)`
       )
     ).join("\n") || "- none saved in this run"
   }

@@ -1,13 +1,13 @@
 /**
- * The whole method on one prepared dataset: knowledge generation (R4 loop, resumable through the
- * store), encoding, and the CTR conditions base / statistics control / reasoning-only / R4 per
- * backbone and seed, ending in an {@linkcode EvalReport}.
+ * The whole method on one prepared dataset, in phases: knowledge generation (R4 loop, resumable
+ * through the store), encoding, the inputs of every condition, the trainings (backbone x condition
+ * x seed, on a worker pool), and the summary an {@linkcode EvalReport} holds.
  *
  * @module
  */
 import { type CtrModel, modelConfigFor, modelFromSafetensors } from "../backbone/mod.ts";
-import { trainingPool } from "./training_pool.ts";
 import type { CtrInputs, ModelName } from "../backbone/types.ts";
+import type { TrainOptions } from "../backbone/trainer.ts";
 import { auc, logLoss } from "../backbone/metrics.ts";
 import {
   baselineScores,
@@ -17,6 +17,7 @@ import {
   fitRateBaselines,
   statisticsFeatures,
 } from "../datasets/mod.ts";
+import { historyText } from "../plugins/history_text.ts";
 import { runKnowledgeJob } from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
 import { knowledgeTasks, runKeyPrefix, taskKeyOf, withKeyPrefix } from "../plugins/tasks.ts";
@@ -25,23 +26,20 @@ import type {
   Embedder,
   KnowledgeRecord,
   KnowledgeStore,
+  KnowledgeTask,
   Reflector,
 } from "../plugins/types.ts";
+import { type Condition, DEFAULT_CONDITIONS, needsGeneration } from "./conditions.ts";
 import { type KnowledgeStats, knowledgeStats } from "./knowledge_stats.ts";
-import { coverage, knowledgeInputs, knowledgeMatrices } from "./knowledge_vectors.ts";
+import {
+  coverage,
+  knowledgeInputs,
+  type KnowledgeMatrices,
+  knowledgeMatrices,
+} from "./knowledge_vectors.ts";
+import { type EpochAuc, trainingPool } from "./training_pool.ts";
 
-/** The conditions compared for every backbone. */
-export const CONDITIONS = ["base", "statistics", "reasoning", "r4"] as const;
-/** One condition. */
-export type Condition = typeof CONDITIONS[number];
-
-/** Human names of the conditions. */
-export const CONDITION_LABELS: Record<Condition, string> = {
-  base: "base (no knowledge)",
-  statistics: "statistics control",
-  reasoning: "reasoning-only knowledge",
-  r4: "R4 knowledge (reflected, refined)",
-};
+export { type Condition, CONDITION_LABELS, CONDITIONS } from "./conditions.ts";
 
 /** Where finished trainings are kept so a rerun skips them. */
 export interface TrainingCache {
@@ -61,15 +59,30 @@ export interface Described<T> {
   description: string;
 }
 
+/** User and item vectors brought in from outside (`--knowledge-vectors`). */
+export interface BroughtVectors {
+  /** What they are and where they came from (files, counts, dim, coverage). */
+  description: string;
+  /** Hash of the vectors, so a training on other vectors is never reused. */
+  fingerprint: string;
+  matrices: KnowledgeMatrices;
+}
+
 /** Options of {@linkcode runEval}. */
 export interface EvalOptions {
   dataset: CtrDataset;
   /** How the data was found (flag, env, folder, or the synthetic fallback and why). */
   dataOrigin: string;
-  actor: Described<Actor>;
-  reflector: Described<Reflector>;
-  /** Builds the encoder once the corpus of knowledge texts is known (hashing fits on it). */
+  /** Conditions to train (default: base, statistics, history, reasoning, r4; + vectors). */
+  conditions?: readonly Condition[];
+  /** Needed by `reasoning` and `r4`. */
+  actor?: Described<Actor>;
+  /** Needed by `reasoning` and `r4`. */
+  reflector?: Described<Reflector>;
+  /** Builds the encoder once the corpus of texts is known (hashing fits on it). */
   encoder: { description: string; create(corpus: string[]): Promise<Embedder> };
+  /** Needed by `vectors`. */
+  vectors?: BroughtVectors;
   store: EvalStore;
   trainings: TrainingCache;
   backbones: ModelName[];
@@ -79,6 +92,8 @@ export interface EvalOptions {
   patience: number;
   batchSize: number;
   lr: number;
+  /** Learning-rate schedule (default `constant`). */
+  schedule?: TrainOptions["schedule"];
   /** Tasks in flight during knowledge generation. */
   concurrency: number;
   /** Trainings run at once, each in its own worker (default: logical cores, at most 4). */
@@ -94,7 +109,7 @@ export interface EvalOptions {
     condition: Condition;
     seed: number;
     model: CtrModel;
-    embedder: Embedder;
+    embedder: Embedder | undefined;
     keyPrefix: string;
     trainingKey: string;
   }) => Promise<string | undefined>;
@@ -108,6 +123,8 @@ export interface TrainingResult {
   validAuc?: number;
   bestEpoch: number;
   epochs: number;
+  /** Validation AUC after every epoch. */
+  curve?: EpochAuc[];
   seconds: number;
   /** Where the trained model was saved, when it was. */
   modelDir?: string;
@@ -130,30 +147,50 @@ export interface ConditionResult {
   gainOverBase?: number;
   /** Relative AUC gain over the statistics control, in percent (knowledge conditions). */
   gainOverStatistics?: number;
+  /** Relative AUC gain over the plain-history control, in percent (generated knowledge). */
+  gainOverHistory?: number;
   /** True when the mean gain over base exceeds the larger of the two seed spreads. */
   beatsBaseBeyondSpread?: boolean;
   runs: TrainingResult[];
 }
 
+/** A difference of mean test AUC between two conditions of one backbone. */
+export interface Comparison {
+  backbone: ModelName;
+  deltaAuc: number;
+  /** Beyond the larger seed spread of the two (false with one seed). */
+  beyondSpread: boolean;
+}
+
 /** Everything the report shows. */
 export interface EvalReport {
   dataset: DatasetStats & { fingerprint: string; origin: string };
-  components: { actor: string; reflector: string; encoder: string; encoderId: string };
+  components: {
+    actor: string;
+    reflector: string;
+    encoder: string;
+    encoderId: string;
+    vectors?: string;
+  };
   settings: {
     backbones: ModelName[];
+    conditions: Condition[];
     rounds: number;
     seeds: number[];
     epochs: number;
     patience: number;
     batchSize: number;
     lr: number;
+    schedule: string;
     selection: string;
   };
   baselines: { name: string; auc: number; logloss: number }[];
   knowledge: { user: KnowledgeStats; item: KnowledgeStats; coverage: Record<string, unknown> };
   results: ConditionResult[];
   /** Whether R4 beat reasoning-only, per backbone (reported, never forced). */
-  r4VersusReasoning: { backbone: ModelName; deltaAuc: number; beyondSpread: boolean }[];
+  r4VersusReasoning: Comparison[];
+  /** Whether R4 beat the plain-history control, per backbone. */
+  r4VersusHistory: Comparison[];
   timings: Record<string, number>;
 }
 
@@ -165,7 +202,17 @@ function spread(values: number[]): Spread {
   return { mean, std, values };
 }
 
-/** SHA-256 (hex, 16 chars) over the dataset's samples: same data, same fingerprint. */
+/**
+ * SHA-256 (hex, 16 chars) over the dataset's samples: same data, same fingerprint.
+ *
+ * @example
+ * ```ts
+ * import { datasetFingerprint } from "./run_eval.ts";
+ * import type { CtrDataset } from "../datasets/types.ts";
+ * declare const dataset: CtrDataset;
+ * console.log(await datasetFingerprint(dataset));
+ * ```
+ */
 export async function datasetFingerprint(d: CtrDataset): Promise<string> {
   const parts: ArrayBufferView[] = [new TextEncoder().encode(`${d.name}|${d.historyLength}`)];
   for (const s of [d.train, d.valid, d.test]) {
@@ -181,40 +228,19 @@ export async function datasetFingerprint(d: CtrDataset): Promise<string> {
   return Array.from(hash.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/**
- * Runs the pipeline. Knowledge, vectors and finished trainings are reused from the store.
- *
- * @example
- * ```ts
- * import { runEval, type EvalOptions } from "./run_eval.ts";
- * declare const options: EvalOptions;
- * const report = await runEval(options);
- * console.log(report.results.length);
- * ```
- */
-export async function runEval(o: EvalOptions): Promise<EvalReport> {
-  const d = o.dataset;
-  const timings: Record<string, number> = {};
-  const t = () => performance.now();
-  const fingerprint = await datasetFingerprint(d);
-
-  // 1. Knowledge: R4 for every user window and item; keys carry the configuration, so another
-  // actor or reflector never reuses these records.
-  let t0 = t();
-  const allTasks = knowledgeTasks(d);
-  const keyPrefix = await runKeyPrefix(allTasks, {
-    actor: o.actor.value.id,
-    reflector: o.reflector.value.id,
-    rounds: o.rounds,
-  });
-  const tasks = withKeyPrefix(allTasks, keyPrefix);
+/** Phase 1: R4 knowledge of every task, generated or read back from the store. */
+async function generateKnowledge(
+  o: EvalOptions,
+  tasks: KnowledgeTask[],
+): Promise<KnowledgeRecord[]> {
+  const actor = o.actor!.value, reflector = o.reflector!.value;
   o.log(
-    `knowledge: ${tasks.length} tasks (actor ${o.actor.value.id}, reflector ${o.reflector.value.id}, rounds ${o.rounds})`,
+    `knowledge: ${tasks.length} tasks (actor ${actor.id}, reflector ${reflector.id}, rounds ${o.rounds})`,
   );
   let lastLog = 0;
   const summary = await runKnowledgeJob({
     tasks,
-    stage: r4({ actor: o.actor.value, reflector: o.reflector.value, rounds: o.rounds }),
+    stage: r4({ actor, reflector, rounds: o.rounds }),
     store: o.store,
     concurrency: o.concurrency,
     signal: o.signal,
@@ -222,7 +248,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     // error; everything finished before it is already stored.
     onTaskError: "stop",
     onProgress(p) {
-      const now = t();
+      const now = performance.now();
       if (now - lastLog < 2000 && p.done < p.total) return;
       lastLog = now;
       const eta = p.etaMs === undefined ? "?" : `${(p.etaMs / 1000).toFixed(0)}s`;
@@ -247,71 +273,110 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     );
   }
   if (summary.cancelled) throw new Error("knowledge generation was cancelled; rerun to resume");
-  const records = await o.store.listKnowledge({ keys: tasks.map((task) => task.key) });
-  const byKey = new Map(records.map((r) => [taskKeyOf(r.key), r]));
-  timings.knowledgeSeconds = (t() - t0) / 1000;
+  return await o.store.listKnowledge({ keys: tasks.map((task) => task.key) });
+}
 
-  // 2. Encoding of first drafts (reasoning-only) and final texts (R4). A draft that could not be
-  // parsed holds the raw model output: it counts as no knowledge (a zero vector), never as text.
-  t0 = t();
-  const usable = (draft: KnowledgeRecord["first"]) => draft.parseFailure ? undefined : draft.text;
-  const corpus = [
-    ...new Set(
-      records.flatMap((r) => [usable(r.first), usable(r.final)]).filter((x) => x !== undefined),
-    ),
-  ];
+/** Texts per task key of each text condition. */
+type TextsByCondition = Partial<Record<Condition, Map<string, string>>>;
+
+/** Phase 2: one encoder over every text, and each text condition's matrices. */
+async function encodeTexts(
+  o: EvalOptions,
+  texts: TextsByCondition,
+): Promise<{ embedder?: Embedder; matrices: Partial<Record<Condition, KnowledgeMatrices>> }> {
+  const corpus = [...new Set(Object.values(texts).flatMap((m) => [...m.values()]))];
+  if (!corpus.length) return { matrices: {} };
   const embedder = await o.encoder.create(corpus);
   o.log(`encoding: ${corpus.length} distinct texts with ${embedder.id}`);
   const vectors = await embedder.embed(corpus, o.signal);
   const vectorOfText = new Map(corpus.map((text, k) => [text, vectors[k]]));
-  const vectorOf = (which: "first" | "final") => (key: string) => {
-    const draft = byKey.get(key)?.[which];
-    const text = draft && usable(draft);
-    return text === undefined ? undefined : vectorOfText.get(text);
-  };
-  const matrices = {
-    reasoning: knowledgeMatrices(d, embedder.dim, vectorOf("first")),
-    r4: knowledgeMatrices(d, embedder.dim, vectorOf("final")),
-  };
-  timings.encodingSeconds = (t() - t0) / 1000;
+  const matrices: Partial<Record<Condition, KnowledgeMatrices>> = {};
+  for (const [c, byKey] of Object.entries(texts) as [Condition, Map<string, string>][]) {
+    matrices[c] = knowledgeMatrices(o.dataset, embedder.dim, (key) => {
+      const text = byKey.get(key);
+      return text === undefined ? undefined : vectorOfText.get(text);
+    });
+  }
+  return { embedder, matrices };
+}
 
-  // 3. Inputs per condition and split.
-  const baselines = fitRateBaselines(d);
+type Splits<T> = Record<"train" | "valid" | "test", T>;
+
+/** Phase 3: the inputs of a condition on every split. */
+function conditionInputs(
+  d: CtrDataset,
+  condition: Condition,
+  matrices: Partial<Record<Condition, KnowledgeMatrices>>,
+): Splits<CtrInputs> {
   const splits = { train: d.train, valid: d.valid, test: d.test };
-  const inputsFor = (c: Condition): Record<keyof typeof splits, CtrInputs> => {
-    const out = {} as Record<keyof typeof splits, CtrInputs>;
-    for (const [name, split] of Object.entries(splits) as [keyof typeof splits, typeof d.train][]) {
-      if (c === "base") out[name] = { split };
-      else if (c === "statistics") {
-        const f = statisticsFeatures(baselines, split);
-        out[name] = { split, userKnowledge: f.user, itemKnowledge: f.item };
-      } else out[name] = { split, ...knowledgeInputs(matrices[c], split) };
-    }
-    return out;
-  };
+  const baselines = condition === "statistics" ? fitRateBaselines(d) : undefined;
+  const out = {} as Splits<CtrInputs>;
+  for (const [name, split] of Object.entries(splits) as [keyof typeof splits, typeof d.train][]) {
+    if (condition === "base") out[name] = { split };
+    else if (baselines) {
+      const f = statisticsFeatures(baselines, split);
+      out[name] = { split, userKnowledge: f.user, itemKnowledge: f.item };
+    } else out[name] = { split, ...knowledgeInputs(matrices[condition]!, split) };
+  }
+  return out;
+}
 
-  // 4. Trainings: every backbone x condition x seed, same data, seeds and budget, run in parallel
-  // on a pool of workers (each training is single-threaded and seeded, so the order is free).
-  t0 = t();
+/**
+ * Version of what a finished training's result depends on beyond its key (model code, inference):
+ * raised when a change alters results, so the training cache never returns a stale result.
+ */
+const TRAINING_FORMAT = 2;
+
+/** What every training of one eval shares. */
+interface TrainingContext {
+  o: EvalOptions;
+  conditions: Condition[];
+  fingerprint: string;
+  matrices: Partial<Record<Condition, KnowledgeMatrices>>;
+  embedder: Embedder | undefined;
+  keyPrefix: string;
+  /** What identifies each condition's knowledge in a training's cache key. */
+  knowledgeId: Record<Condition, string>;
+}
+
+/** The model configuration of a backbone on a condition's inputs (HEA when there is knowledge). */
+function configFor(d: CtrDataset, inputs: CtrInputs, seed: number) {
+  const user = inputs.userKnowledge, item = inputs.itemKnowledge;
+  return modelConfigFor(d, {
+    seed,
+    ...(user && item
+      ? {
+        knowledge: {
+          userDim: user.dim,
+          itemDim: item.dim,
+          adaptor: "hea" as const,
+          sharedExperts: 2,
+          specificExperts: 6,
+          expertArch: [128, 32],
+        },
+      }
+      : {}),
+  });
+}
+
+/** Phase 4: every backbone x condition x seed (each training single-threaded and seeded). */
+async function trainAll(ctx: TrainingContext): Promise<ConditionResult[]> {
+  const { o } = ctx, d = o.dataset;
   const trainOptions = {
     epochs: o.epochs,
     patience: o.patience,
     batchSize: o.batchSize,
     lr: o.lr,
+    ...(o.schedule && o.schedule !== "constant" ? { schedule: o.schedule } : {}),
   };
-  const inputsByCondition = new Map<Condition, Record<keyof typeof splits, CtrInputs>>();
+  const inputsByCondition = new Map<Condition, Splits<CtrInputs>>();
   const pool = trainingPool({ size: o.workers, signal: o.signal });
-  const trainOne = async (
-    backbone: ModelName,
-    condition: Condition,
-    seed: number,
-  ): Promise<TrainingResult> => {
+  const trainOne = async (backbone: ModelName, condition: Condition, seed: number) => {
     const label = `train ${backbone}/${condition}/seed ${seed}`;
     const key = JSON.stringify({
-      fingerprint,
-      knowledge: condition === "reasoning" || condition === "r4"
-        ? `${keyPrefix}${embedder.id}`
-        : "",
+      format: TRAINING_FORMAT,
+      fingerprint: ctx.fingerprint,
+      knowledge: ctx.knowledgeId[condition],
       backbone,
       condition,
       seed,
@@ -322,27 +387,13 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       o.log(`${label}: reused (test AUC ${cached.auc.toFixed(4)})`);
       return cached;
     }
-    if (!inputsByCondition.has(condition)) inputsByCondition.set(condition, inputsFor(condition));
+    if (!inputsByCondition.has(condition)) {
+      inputsByCondition.set(condition, conditionInputs(d, condition, ctx.matrices));
+    }
     const inputs = inputsByCondition.get(condition)!;
-    const knowledgeDim = inputs.train.userKnowledge?.dim;
-    const config = modelConfigFor(d, {
-      seed,
-      ...(knowledgeDim
-        ? {
-          knowledge: {
-            userDim: knowledgeDim,
-            itemDim: knowledgeDim,
-            adaptor: "hea" as const,
-            sharedExperts: 2,
-            specificExperts: 6,
-            expertArch: [128, 32],
-          },
-        }
-        : {}),
-    });
     const trained = await pool.train({
       backbone,
-      config,
+      config: configFor(d, inputs.train, seed),
       train: inputs.train,
       valid: inputs.valid.split.size ? inputs.valid : undefined,
       test: inputs.test,
@@ -354,8 +405,8 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       condition,
       seed,
       model: modelFromSafetensors(trained.weights, label),
-      embedder,
-      keyPrefix,
+      embedder: ctx.embedder,
+      keyPrefix: ctx.keyPrefix,
       trainingKey: key,
     });
     if (modelDir) result.modelDir = modelDir;
@@ -367,97 +418,191 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     );
     return result;
   };
-  const cells = o.backbones.flatMap((backbone) =>
-    CONDITIONS.map((condition) => {
+  // The slowest trainings (knowledge through the adaptor) start first, so the pool ends together.
+  const started = new Map<string, Promise<TrainingResult[]>>();
+  for (const backbone of o.backbones) {
+    for (const condition of [...ctx.conditions].reverse()) {
       const runs = Promise.all(o.seeds.map((seed) => trainOne(backbone, condition, seed)));
       // Awaited below in order; this keeps a failure after the first one from going unhandled.
       runs.catch(() => {});
-      return { backbone, condition, runs };
-    })
-  );
+      started.set(`${backbone}/${condition}`, runs);
+    }
+  }
   const results: ConditionResult[] = [];
   try {
-    for (const cell of cells) {
-      const runs = await cell.runs;
-      results.push({
-        backbone: cell.backbone,
-        condition: cell.condition,
-        auc: spread(runs.map((r) => r.auc)),
-        logloss: spread(runs.map((r) => r.logloss)),
-        runs,
-      });
+    for (const backbone of o.backbones) {
+      for (const condition of ctx.conditions) {
+        const runs = await started.get(`${backbone}/${condition}`)!;
+        results.push({
+          backbone,
+          condition,
+          auc: spread(runs.map((r) => r.auc)),
+          logloss: spread(runs.map((r) => r.logloss)),
+          runs,
+        });
+      }
     }
   } finally {
     pool.close();
   }
-  timings.trainingSeconds = (t() - t0) / 1000;
+  return results;
+}
 
-  const r4VersusReasoning: EvalReport["r4VersusReasoning"] = [];
+/** Means over seeds and gains, per backbone. */
+function summarize(o: EvalOptions, results: ConditionResult[]) {
+  const compare = (a: ConditionResult, b: ConditionResult): Comparison => ({
+    backbone: a.backbone,
+    deltaAuc: a.auc.mean - b.auc.mean,
+    beyondSpread: o.seeds.length > 1 &&
+      Math.abs(a.auc.mean - b.auc.mean) > Math.max(a.auc.std, b.auc.std),
+  });
+  const gain = (a: ConditionResult, b: ConditionResult | undefined) =>
+    b ? 100 * (a.auc.mean - b.auc.mean) / b.auc.mean : undefined;
+  const r4VersusReasoning: Comparison[] = [], r4VersusHistory: Comparison[] = [];
   for (const backbone of o.backbones) {
-    const row = (c: Condition) =>
-      results.find((r) => r.backbone === backbone && r.condition === c)!;
-    const base = row("base"), stats = row("statistics");
-    for (const r of results.filter((r) => r.backbone === backbone)) {
-      if (r.condition !== "base") {
-        r.gainOverBase = 100 * (r.auc.mean - base.auc.mean) / base.auc.mean;
-        // With one seed there is no spread to beat: left undefined, and the report says so.
-        if (o.seeds.length > 1) {
-          r.beatsBaseBeyondSpread = r.auc.mean - base.auc.mean > Math.max(r.auc.std, base.auc.std);
-        }
+    const mine = results.filter((r) => r.backbone === backbone);
+    const row = (c: Condition) => mine.find((r) => r.condition === c);
+    const base = row("base"), stats = row("statistics"), history = row("history");
+    for (const r of mine) {
+      if (r.condition === "base") continue;
+      r.gainOverBase = gain(r, base);
+      // With one seed there is no spread to beat: left undefined, and the report says so.
+      if (base && o.seeds.length > 1) {
+        r.beatsBaseBeyondSpread = r.auc.mean - base.auc.mean > Math.max(r.auc.std, base.auc.std);
       }
+      if (r.condition !== "statistics") r.gainOverStatistics = gain(r, stats);
       if (r.condition === "reasoning" || r.condition === "r4") {
-        r.gainOverStatistics = 100 * (r.auc.mean - stats.auc.mean) / stats.auc.mean;
+        r.gainOverHistory = gain(r, history);
       }
     }
-    const a = row("r4"), b = row("reasoning");
-    r4VersusReasoning.push({
-      backbone,
-      deltaAuc: a.auc.mean - b.auc.mean,
-      beyondSpread: o.seeds.length > 1 &&
-        Math.abs(a.auc.mean - b.auc.mean) > Math.max(a.auc.std, b.auc.std),
-    });
+    const r4Row = row("r4"), reasoning = row("reasoning");
+    if (r4Row && reasoning) r4VersusReasoning.push(compare(r4Row, reasoning));
+    if (r4Row && history) r4VersusHistory.push(compare(r4Row, history));
   }
+  return { r4VersusReasoning, r4VersusHistory };
+}
 
-  const scores = baselineScores(baselines, d.test);
+/**
+ * Runs the pipeline. Knowledge, vectors and finished trainings are reused from the store.
+ *
+ * @example
+ * ```ts
+ * import { runEval, type EvalOptions } from "./run_eval.ts";
+ * declare const options: EvalOptions;
+ * const report = await runEval(options);
+ * console.log(report.results.length);
+ * ```
+ */
+export async function runEval(o: EvalOptions): Promise<EvalReport> {
+  const d = o.dataset;
+  const conditions = [
+    ...(o.conditions ?? [...DEFAULT_CONDITIONS, ...(o.vectors ? ["vectors" as const] : [])]),
+  ];
+  if (conditions.includes("vectors") && !o.vectors) {
+    throw new Error("the vectors condition needs vectors (--knowledge-vectors DIR)");
+  }
+  const generate = needsGeneration(conditions);
+  if (generate && (!o.actor || !o.reflector)) {
+    throw new Error("the reasoning and r4 conditions need an actor and a reflector");
+  }
+  const timings: Record<string, number> = {};
+  const clock = () => performance.now();
+  const fingerprint = await datasetFingerprint(d);
+
+  // 1. Knowledge: keys carry the configuration, so another actor or reflector never reuses them.
+  let t0 = clock();
+  const allTasks = knowledgeTasks(d);
+  const keyPrefix = generate
+    ? await runKeyPrefix(allTasks, {
+      actor: o.actor!.value.id,
+      reflector: o.reflector!.value.id,
+      rounds: o.rounds,
+    })
+    : "";
+  const records = generate ? await generateKnowledge(o, withKeyPrefix(allTasks, keyPrefix)) : [];
+  timings.knowledgeSeconds = (clock() - t0) / 1000;
+
+  // 2. Texts and encoding. A draft that could not be parsed holds the raw model output: it counts
+  // as no knowledge (a zero vector), never as text.
+  t0 = clock();
+  const texts: TextsByCondition = {};
+  if (conditions.includes("history")) {
+    texts.history = new Map(allTasks.map((task) => [task.key, historyText(task)]));
+  }
+  for (const [c, which] of [["reasoning", "first"], ["r4", "final"]] as const) {
+    if (!conditions.includes(c)) continue;
+    texts[c] = new Map(
+      records.filter((r) => !r[which].parseFailure).map((r) => [taskKeyOf(r.key), r[which].text]),
+    );
+  }
+  const { embedder, matrices } = await encodeTexts(o, texts);
+  if (o.vectors) matrices.vectors = o.vectors.matrices;
+  timings.encodingSeconds = (clock() - t0) / 1000;
+
+  // 3-4. Trainings: every backbone x condition x seed, on a pool of workers.
+  t0 = clock();
+  const historyPrefix = await runKeyPrefix(allTasks, {
+    actor: "history",
+    reflector: "",
+    rounds: 0,
+  });
+  const results = await trainAll({
+    o,
+    conditions,
+    fingerprint,
+    matrices,
+    embedder,
+    keyPrefix,
+    knowledgeId: {
+      base: "",
+      statistics: "",
+      history: `${historyPrefix}${embedder?.id}`,
+      reasoning: `${keyPrefix}${embedder?.id}`,
+      r4: `${keyPrefix}${embedder?.id}`,
+      vectors: o.vectors?.fingerprint ?? "",
+    },
+  });
+  timings.trainingSeconds = (clock() - t0) / 1000;
+
+  const comparisons = summarize(o, results);
+  const scores = baselineScores(fitRateBaselines(d), d.test);
   const baselineRows = [
     { name: "user positive rate", p: scores.userRate },
     { name: "item positive rate", p: scores.itemRate },
     { name: "naive Bayes (user + item)", p: scores.naiveBayes },
   ].map(({ name, p }) => ({ name, auc: auc(d.test.label, p), logloss: logLoss(d.test.label, p) }));
-
-  const userRecords = records.filter((r) => r.kind === "user");
-  const itemRecords = records.filter((r) => r.kind === "item");
+  const shown = matrices.r4 ?? matrices.vectors ?? matrices.history;
   return {
     dataset: { ...datasetStats(d), fingerprint, origin: o.dataOrigin },
     components: {
-      actor: o.actor.description,
-      reflector: o.reflector.description,
-      encoder: o.encoder.description,
-      encoderId: embedder.id,
+      actor: generate ? o.actor!.description : "none (no generated-knowledge condition)",
+      reflector: generate ? o.reflector!.description : "none",
+      encoder: embedder ? o.encoder.description : "none (no text condition)",
+      encoderId: embedder?.id ?? "",
+      ...(o.vectors ? { vectors: o.vectors.description } : {}),
     },
     settings: {
       backbones: o.backbones,
+      conditions,
       rounds: o.rounds,
       seeds: o.seeds,
       epochs: o.epochs,
       patience: o.patience,
       batchSize: o.batchSize,
       lr: o.lr,
+      schedule: o.schedule ?? "constant",
       selection: d.valid.size
-        ? "best validation AUC (early stopping)"
+        ? "best validation AUC (early stopping); validation = each user's latest training targets"
         : "last epoch (no validation split)",
     },
     baselines: baselineRows,
     knowledge: {
-      user: knowledgeStats(userRecords),
-      item: knowledgeStats(itemRecords),
-      coverage: {
-        train: coverage(matrices.r4, d.train),
-        test: coverage(matrices.r4, d.test),
-      },
+      user: knowledgeStats(records.filter((r) => r.kind === "user")),
+      item: knowledgeStats(records.filter((r) => r.kind === "item")),
+      coverage: shown ? { train: coverage(shown, d.train), test: coverage(shown, d.test) } : {},
     },
     results,
-    r4VersusReasoning,
+    ...comparisons,
     timings,
   };
 }

@@ -3,9 +3,25 @@
  *
  * @module
  */
-import { CONDITIONS, type EvalReport } from "./run_eval.ts";
+import type { Condition } from "./conditions.ts";
+import type { EvalReport } from "./run_eval.ts";
 
-const COLORS = { base: "#9e9e9e", statistics: "#6d8fb3", reasoning: "#f0a04b", r4: "#c0392b" };
+const COLORS: Record<Condition, string> = {
+  base: "#9e9e9e",
+  statistics: "#6d8fb3",
+  history: "#8e7cc3",
+  reasoning: "#f0a04b",
+  r4: "#c0392b",
+  vectors: "#2e8b57",
+};
+const SHORT: Record<Condition, string> = {
+  base: "base",
+  statistics: "stats",
+  history: "history",
+  reasoning: "reason",
+  r4: "r4",
+  vectors: "vectors",
+};
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -22,6 +38,8 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
  */
 export function svgChart(r: EvalReport): string {
   const backbones = r.settings.backbones;
+  const conditions = r.settings.conditions;
+  const block = conditions.length * 55 + 40;
   const lo = Math.min(
     ...r.results.map((x) => x.auc.mean - x.auc.std),
     ...r.baselines.map((b) => b.auc),
@@ -32,7 +50,7 @@ export function svgChart(r: EvalReport): string {
   );
   const pad = Math.max(0.002, (hi - lo) * 0.15);
   const y0 = lo - pad, y1 = hi + pad;
-  const W = 120 + backbones.length * 260, H = 360, top = 40, bottom = 300, left = 70;
+  const W = 120 + backbones.length * block, H = 360, top = 40, bottom = 300, left = 70;
   const y = (v: number) => bottom - ((v - y0) / (y1 - y0)) * (bottom - top);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
@@ -59,8 +77,8 @@ export function svgChart(r: EvalReport): string {
     );
   }
   backbones.forEach((b, bi) => {
-    const x0 = left + 30 + bi * 260;
-    CONDITIONS.forEach((c, ci) => {
+    const x0 = left + 30 + bi * block;
+    conditions.forEach((c, ci) => {
       const row = r.results.find((x) => x.backbone === b && x.condition === c);
       if (!row) return;
       const x = x0 + ci * 55;
@@ -72,15 +90,13 @@ export function svgChart(r: EvalReport): string {
         `<line x1="${x + 20}" x2="${x + 20}" y1="${y(m - s)}" y2="${y(m + s)}" stroke="#000"/>`,
         `<line x1="${x + 14}" x2="${x + 26}" y1="${y(m + s)}" y2="${y(m + s)}" stroke="#000"/>`,
         `<line x1="${x + 14}" x2="${x + 26}" y1="${y(m - s)}" y2="${y(m - s)}" stroke="#000"/>`,
-        `<text x="${x + 20}" y="${bottom + 14}" text-anchor="middle">${
-          c === "statistics" ? "stats" : c
-        }</text>`,
+        `<text x="${x + 20}" y="${bottom + 14}" text-anchor="middle">${SHORT[c]}</text>`,
       );
     });
     parts.push(
-      `<text x="${x0 + 100}" y="${bottom + 34}" text-anchor="middle" font-weight="bold">${
-        esc(b)
-      }</text>`,
+      `<text x="${x0 + (block - 40) / 2}" y="${
+        bottom + 34
+      }" text-anchor="middle" font-weight="bold">${esc(b)}</text>`,
     );
   });
   parts.push("</svg>");

@@ -14,8 +14,19 @@ export interface TrainingJob {
   train: CtrInputs;
   valid?: CtrInputs;
   test: CtrInputs;
-  /** Plain-data options (no callbacks or signals cross into a worker). */
-  options: Omit<TrainOptions, "log" | "onEpoch" | "signal">;
+  /**
+   * Plain-data options (no callbacks or signals cross into a worker); `trackTest` also measures
+   * test AUC after every epoch (for learning curves; selection never reads it).
+   */
+  options: Omit<TrainOptions, "log" | "onEpoch" | "signal"> & { trackTest?: boolean };
+}
+
+/** AUCs after one epoch. */
+export interface EpochAuc {
+  epoch: number;
+  validAuc?: number;
+  /** Only with `trackTest`. */
+  testAuc?: number;
 }
 
 /** What a training returns. */
@@ -26,6 +37,8 @@ export interface TrainedModel {
     validAuc?: number;
     bestEpoch: number;
     epochs: number;
+    /** Per-epoch AUCs. */
+    curve: EpochAuc[];
     seconds: number;
   };
   /** The trained weights as safetensors bytes (`modelFromSafetensors` rebuilds the model). */

@@ -18,10 +18,12 @@ self.onmessage = (e) => {
   try {
     const started = performance.now();
     const model = createModel(job.backbone, job.config);
-    const fitted = fit(model, { train: job.train, valid: job.valid }, {
-      ...job.options,
-      log: (line) => self.postMessage({ kind: "log", id: job.id, line }),
-    });
+    const { trackTest, ...options } = job.options;
+    const fitted = fit(model, {
+      train: job.train,
+      valid: job.valid,
+      test: trackTest ? job.test : undefined,
+    }, { ...options, log: (line) => self.postMessage({ kind: "log", id: job.id, line }) });
     const test = evaluate(model, job.test, { batchSize: job.options.batchSize });
     const weights = encodeSafetensors(model);
     self.postMessage({
@@ -33,6 +35,11 @@ self.onmessage = (e) => {
         validAuc: fitted.best?.auc,
         bestEpoch: fitted.bestEpoch,
         epochs: fitted.epochs.length,
+        curve: fitted.epochs.map((r) => ({
+          epoch: r.epoch,
+          ...(r.valid ? { validAuc: r.valid.auc } : {}),
+          ...(r.test ? { testAuc: r.test.auc } : {}),
+        })),
         seconds: (performance.now() - started) / 1000,
       },
       weights,

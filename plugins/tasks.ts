@@ -1,8 +1,8 @@
 /**
- * Turns a prepared dataset's LLM-side inputs into {@link KnowledgeTask}s (METHOD.md §2): one user
- * task per (user, period) window and one item task per item with training-period ratings. Every
- * history pair is checked against the user's split point, so a test-period interaction can never
- * reach a task (the leakage rule).
+ * Turns a prepared dataset's LLM-side inputs into {@link KnowledgeTask}s: one user task per user
+ * and one item task per item with training-period ratings. Every history pair is checked against
+ * the dataset's first CTR target position, so no target's rating, train or test, can reach a task
+ * (the leakage rule).
  *
  * @module
  */
@@ -20,14 +20,12 @@ import type { Domain, KnowledgeKind, KnowledgeTask, RatedTitle } from "./types.t
  * @example
  * ```ts
  * import type { KnowledgeTaskOptions } from "./tasks.ts";
- * const testWindowsOnly: KnowledgeTaskOptions = { kinds: ["user"], periods: [1] };
+ * const usersOnly: KnowledgeTaskOptions = { kinds: ["user"] };
  * ```
  */
 export interface KnowledgeTaskOptions {
   /** Knowledge kinds to emit; default both. */
   kinds?: KnowledgeKind[];
-  /** User periods to emit (0 = training-period window, 1 = test-period window); default both. */
-  periods?: (0 | 1)[];
   /** Keep item tasks whose liker and disliker histories are both empty; default true. */
   includeItemsWithoutRaters?: boolean;
 }
@@ -45,20 +43,20 @@ export interface KnowledgeTaskOptions {
  */
 export type TaskSource = Pick<
   CtrDataset,
-  "name" | "domain" | "users" | "items" | "itemInfo" | "userSplit" | "userInputs" | "itemInputs"
+  "name" | "domain" | "users" | "items" | "itemInfo" | "firstTarget" | "userInputs" | "itemInputs"
 >;
 
 /**
- * Store key of a user task: `<dataset>:user:<rawId>:train|test`.
+ * Store key of a user task: `<dataset>:user:<rawId>`.
  *
  * @example
  * ```ts
  * import { userTaskKey } from "./tasks.ts";
- * console.assert(userTaskKey("ml-1m", "42", 0) === "ml-1m:user:42:train");
+ * console.assert(userTaskKey("ml-1m", "42") === "ml-1m:user:42");
  * ```
  */
-export function userTaskKey(dataset: string, rawUserId: string, period: 0 | 1): string {
-  return `${dataset}:user:${rawUserId}:${period === 0 ? "train" : "test"}`;
+export function userTaskKey(dataset: string, rawUserId: string): string {
+  return `${dataset}:user:${rawUserId}`;
 }
 
 /**
@@ -84,19 +82,19 @@ function domainOf(dataset: TaskSource): Domain {
 }
 
 /**
- * Converts one window to rated titles, refusing any pair at or after the rater's test period.
- * `limit` is the last training-period position of the rater (its split point s).
+ * Converts one window to rated titles, refusing any pair at or after `firstTarget`: such a pair
+ * may be a CTR target, whose rating knowledge must never hold.
  */
 function toRatedTitles(
   pairs: HistoryPair[],
-  limit: number,
+  firstTarget: number,
   where: string,
 ): RatedTitle[] {
   return pairs.map((p, i) => {
-    if (!(p.position <= limit)) {
+    if (!(p.position < firstTarget)) {
       throw new Error(
-        `${where}: history pair ${i} ('${p.title}', position ${p.position}) lies in the test ` +
-          `period (split position ${limit}); knowledge may use training-period interactions only`,
+        `${where}: history pair ${i} ('${p.title}', position ${p.position}) may be a CTR target ` +
+          `(targets start at position ${firstTarget}); knowledge may use only earlier interactions`,
       );
     }
     if (!Number.isInteger(p.rating)) {
@@ -113,13 +111,16 @@ function userTask(dataset: TaskSource, input: UserKnowledgeInput, domain: Domain
   if (raw === undefined || input.user <= 0) {
     throw new Error(`${dataset.name}: userInputs names unknown dense user ${input.user}`);
   }
-  const key = userTaskKey(dataset.name, raw, input.period);
-  const split = dataset.userSplit.split[input.user];
+  const key = userTaskKey(dataset.name, raw);
   return {
     kind: "user",
     key,
     domain,
-    history: toRatedTitles(input.history, split, `${key} (userInputs, user ${input.user})`),
+    history: toRatedTitles(
+      input.history,
+      dataset.firstTarget,
+      `${key} (userInputs, user ${input.user})`,
+    ),
   };
 }
 
@@ -135,7 +136,7 @@ function itemTask(dataset: TaskSource, input: ItemKnowledgeInput, domain: Domain
     if (user <= 0 || user >= dataset.users.raw.length) {
       throw new Error(`${key} (itemInputs): ${role} history given for unknown dense user ${user}`);
     }
-    return toRatedTitles(pairs, dataset.userSplit.split[user], `${key} (${role} ${user})`);
+    return toRatedTitles(pairs, dataset.firstTarget, `${key} (${role} ${user})`);
   };
   // Attributes and genres overlap (ML: first genre); keep each name once, field order first.
   const attributes = [...new Set([...info.attributes, ...info.genres].filter((a) => a !== ""))];
@@ -152,25 +153,19 @@ function itemTask(dataset: TaskSource, input: ItemKnowledgeInput, domain: Domain
 }
 
 /**
- * User tasks: one per entry of `dataset.userInputs` in the requested periods, in input order.
+ * User tasks: one per entry of `dataset.userInputs`, in input order.
  *
  * @example
  * ```ts
  * import { userTasks } from "./tasks.ts";
  * import type { CtrDataset } from "../datasets/types.ts";
  * declare const dataset: CtrDataset;
- * const trainWindows = userTasks(dataset, { periods: [0] });
+ * const tasks = userTasks(dataset);
  * ```
  */
-export function userTasks(
-  dataset: TaskSource,
-  options: { periods?: (0 | 1)[] } = {},
-): KnowledgeTask[] {
-  const periods = new Set(options.periods ?? [0, 1]);
+export function userTasks(dataset: TaskSource): KnowledgeTask[] {
   const domain = domainOf(dataset);
-  return dataset.userInputs
-    .filter((u) => periods.has(u.period))
-    .map((u) => userTask(dataset, u, domain));
+  return dataset.userInputs.map((u) => userTask(dataset, u, domain));
 }
 
 /**
@@ -196,14 +191,14 @@ export function itemTasks(
 }
 
 /**
- * All knowledge tasks of a dataset: user tasks (per period) then item tasks.
+ * All knowledge tasks of a dataset: user tasks then item tasks.
  *
  * @example
  * ```ts
  * import { knowledgeTasks } from "./tasks.ts";
  * import type { CtrDataset } from "../datasets/types.ts";
  * declare const dataset: CtrDataset;
- * const tasks = knowledgeTasks(dataset, { kinds: ["user"], periods: [0] });
+ * const tasks = knowledgeTasks(dataset, { kinds: ["user"] });
  * ```
  */
 export function knowledgeTasks(
@@ -212,7 +207,7 @@ export function knowledgeTasks(
 ): KnowledgeTask[] {
   const kinds = new Set(options.kinds ?? ["user", "item"]);
   return [
-    ...(kinds.has("user") ? userTasks(dataset, options) : []),
+    ...(kinds.has("user") ? userTasks(dataset) : []),
     ...(kinds.has("item") ? itemTasks(dataset, options) : []),
   ];
 }

@@ -20,6 +20,11 @@ import { exportOnnx, ONNX_FILE } from "../onnx/export.ts";
 import type { CtrModel } from "../../backbone/model.ts";
 import type { CtrDataset, HistoryPair, SampleSplit } from "../../datasets/types.ts";
 import type { Embedder } from "../../plugins/types.ts";
+import {
+  type KnowledgeVectors,
+  readKnowledgeVectors,
+  writeKnowledgeVectors,
+} from "../../eval/vector_files/mod.ts";
 
 /**
  * File name of the bundle's description.
@@ -136,12 +141,21 @@ export const ServingManifestSchema = z.object({
     historyItem: z.array(Id),
     /** Ratings of `historyItem` (0 = padding). */
     historyRating: z.array(z.number().int().nonnegative()),
-    /** Latest (test-period) knowledge window per dense user, `[item, rating]` pairs. */
+    /** The knowledge window per dense user, `[item, rating]` pairs. */
     window: z.array(z.array(PairSchema)),
   }),
   /** Prefix the knowledge keys carry in the store (`<tag>|`, or `""`). */
   knowledgePrefix: z.string(),
   encoder: BundleEncoderSchema,
+  /**
+   * Vectors brought in from outside that the model was trained with, kept in the bundle's folder
+   * `dir` (a knowledge-vectors folder); scoring reads them instead of encoding knowledge texts.
+   */
+  vectors: z.object({
+    dir: z.string().min(1),
+    fingerprint: z.string(),
+    summary: z.string(),
+  }).optional(),
 });
 /**
  * `serving.json`.
@@ -182,6 +196,8 @@ export interface ServingBundle {
    * kinds: from the spec), or `undefined` when the bundle records neither.
    */
   encoder(): Promise<Embedder | undefined>;
+  /** Brought-in vectors by raw id, when the model was trained on them. */
+  vectors?: { user: Map<string, Float32Array>; item: Map<string, Float32Array> };
 }
 
 /**
@@ -204,9 +220,11 @@ export interface SaveServingBundleOptions {
   dataset: CtrDataset;
   /**
    * The encoder of the knowledge vectors the model was trained with (a `cachedEmbedder` around
-   * it is fine: the hashing state is taken from the wrapped encoder).
+   * it is fine: the hashing state is taken from the wrapped encoder). Not needed with `vectors`.
    */
-  encoder: Embedder;
+  encoder?: Embedder;
+  /** Vectors brought in from outside the model was trained with (copied into the bundle). */
+  vectors?: { vectors: KnowledgeVectors; fingerprint: string };
   /** Spec that rebuilds the encoder (not needed for the hashing encoder, whose state is saved). */
   encoderSpec?: string;
   /** Prefix of the knowledge keys in the store (the eval's `<tag>|`); default `""`. */
@@ -252,9 +270,66 @@ function latestHistories(d: CtrDataset): { item: number[]; rating: number[] } {
   return { item, rating };
 }
 
+/** Folder of brought-in vectors inside a bundle. */
+const VECTORS_DIR = "vectors";
+
+/**
+ * The manifest's `encoder` (and `vectors`) entries, checked against the model's knowledge widths.
+ * A bundle of brought-in vectors records a pseudo-encoder `vectors:<fingerprint>` that cannot
+ * embed new texts.
+ */
+function knowledgeEntries(
+  o: SaveServingBundleOptions,
+): Pick<ServingManifest, "encoder" | "vectors"> {
+  const k = o.model.config.knowledge;
+  if (o.vectors) {
+    const { vectors: v, fingerprint } = o.vectors;
+    if (k && (k.userDim !== v.users.dim || k.itemDim !== v.items.dim)) {
+      throw new Error(
+        `saveServingBundle: the vectors are user ${v.users.dim}-d and item ${v.items.dim}-d but ` +
+          `the model expects user ${k.userDim}-d and item ${k.itemDim}-d knowledge`,
+      );
+    }
+    return {
+      encoder: { id: `vectors:${fingerprint}`, dim: v.users.dim },
+      vectors: { dir: VECTORS_DIR, fingerprint, summary: v.report.summary },
+    };
+  }
+  const encoder = o.encoder;
+  if (!encoder) throw new Error("saveServingBundle: needs an encoder or brought-in vectors");
+  if (k && (k.userDim !== encoder.dim || k.itemDim !== encoder.dim)) {
+    throw new Error(
+      `saveServingBundle: encoder ${encoder.id} gives ${encoder.dim}-d vectors but the model ` +
+        `expects user ${k.userDim}-d and item ${k.itemDim}-d knowledge`,
+    );
+  }
+  // The eval wraps its encoder in a vector cache (`cachedEmbedder`): save the state underneath.
+  let hashing: HashingEmbedder | undefined;
+  for (let e: Embedder | undefined = encoder; e; e = (e as { inner?: Embedder }).inner) {
+    if (e instanceof HashingEmbedder) {
+      hashing = e;
+      break;
+    }
+  }
+  if (hashing && hashing.id !== encoder.id) {
+    throw new Error(
+      `saveServingBundle: encoder ${encoder.id} wraps hashing encoder ${hashing.id}; the ids ` +
+        `must match for the stored vectors to be found`,
+    );
+  }
+  return {
+    encoder: {
+      id: encoder.id,
+      dim: encoder.dim,
+      ...(o.encoderSpec !== undefined ? { spec: o.encoderSpec } : {}),
+      ...(hashing ? { hashingState: hashing.toJSON() } : {}),
+    },
+  };
+}
+
 /**
  * Writes a serving bundle into `dir` (created if missing): `model.safetensors`, `model.json`,
- * `model.onnx` (unless `onnx: false`) and `serving.json`.
+ * `model.onnx` (unless `onnx: false`), `serving.json`, and `vectors/` with brought-in vectors.
  *
  * @example
  * ```ts
@@ -270,7 +345,7 @@ export async function saveServingBundle(
   dir: string,
   options: SaveServingBundleOptions,
 ): Promise<void> {
-  const { model, dataset: d, encoder } = options;
+  const { model, dataset: d } = options;
   const c = model.config;
   const mismatch = (what: string, model: number, data: number) => {
     if (model !== data) {
@@ -283,16 +358,9 @@ export async function saveServingBundle(
   mismatch("attributes", c.attributes, d.attributes.raw.length);
   mismatch("attrFields", c.attrFields, d.attrFields);
   mismatch("historyLength", c.historyLength, d.historyLength);
-  if (c.knowledge && (c.knowledge.userDim !== encoder.dim || c.knowledge.itemDim !== encoder.dim)) {
-    throw new Error(
-      `saveServingBundle: encoder ${encoder.id} gives ${encoder.dim}-d vectors but the model ` +
-        `expects user ${c.knowledge.userDim}-d and item ${c.knowledge.itemDim}-d knowledge`,
-    );
-  }
+  const knowledge = knowledgeEntries(options);
   const window: [number, number][][] = d.users.raw.map(() => []);
-  for (const input of d.userInputs) {
-    if (input.period === 1) window[input.user] = pairs(input.history);
-  }
+  for (const input of d.userInputs) window[input.user] = pairs(input.history);
   const raters: ServingManifest["items"]["raters"] = d.items.raw.map(() => null);
   for (const input of d.itemInputs) {
     raters[input.item] = {
@@ -301,20 +369,6 @@ export async function saveServingBundle(
     };
   }
   const history = latestHistories(d);
-  // The eval wraps its encoder in a vector cache (`cachedEmbedder`): save the state underneath.
-  let hashing: HashingEmbedder | undefined;
-  for (let e: Embedder | undefined = encoder; e; e = (e as { inner?: Embedder }).inner) {
-    if (e instanceof HashingEmbedder) {
-      hashing = e;
-      break;
-    }
-  }
-  if (hashing && hashing.id !== encoder.id) {
-    throw new Error(
-      `saveServingBundle: encoder ${encoder.id} wraps hashing encoder ${hashing.id}; the ids ` +
-        `must match for the stored vectors to be found`,
-    );
-  }
   const manifest: ServingManifest = {
     format: "r4ec.serving-bundle",
     version: 1,
@@ -349,14 +403,13 @@ export async function saveServingBundle(
       window,
     },
     knowledgePrefix: options.knowledgePrefix ?? "",
-    encoder: {
-      id: encoder.id,
-      dim: encoder.dim,
-      ...(options.encoderSpec !== undefined ? { spec: options.encoderSpec } : {}),
-      ...(hashing ? { hashingState: hashing.toJSON() } : {}),
-    },
+    ...knowledge,
   };
   await Deno.mkdir(dir, { recursive: true });
+  if (options.vectors) {
+    const { users, items } = options.vectors.vectors;
+    await writeKnowledgeVectors(join(dir, VECTORS_DIR), { users, items });
+  }
   await saveModel(model, join(dir, MODEL_BASENAME));
   if (options.onnx !== false) await Deno.writeFile(join(dir, ONNX_FILE), exportOnnx(model));
   await Deno.writeTextFile(join(dir, SERVING_FILE), JSON.stringify(manifest) + "\n");
@@ -384,6 +437,20 @@ export interface LoadServingBundleOptions {
   memoizeAdaptor?: boolean;
   /** Rows per side the memo keeps (default 50,000). */
   memoCapacity?: number;
+}
+
+/** The brought-in vectors a bundle holds, read against its own vocabularies. */
+function bundledVectors(dir: string, m: ServingManifest): Promise<KnowledgeVectors> {
+  const vocabulary = (raw: string[]) => ({ raw, index: new Map(raw.map((id, i) => [id, i])) });
+  return readKnowledgeVectors(join(dir, m.vectors!.dir), {
+    users: vocabulary(m.users.raw),
+    items: vocabulary(m.items.raw),
+  });
+}
+
+/** Raw id -> vector of one kind. */
+function byRawId(v: KnowledgeVectors["users"]): Map<string, Float32Array> {
+  return new Map(v.ids.map((id, k) => [id, v.rows.subarray(k * v.dim, (k + 1) * v.dim)]));
 }
 
 /**
@@ -448,7 +515,13 @@ export async function loadServingBundle(
     m.users.historyRating.every((r) => r < c.ratingValues),
     `users.historyRating holds a rating >= ${c.ratingValues}`,
   );
-  if (c.knowledge) {
+  const vectors = m.vectors ? await bundledVectors(dir, m) : undefined;
+  if (c.knowledge && vectors) {
+    check(
+      c.knowledge.userDim === vectors.users.dim && c.knowledge.itemDim === vectors.items.dim,
+      `the vectors in ${m.vectors!.dir} do not match the model's knowledge widths`,
+    );
+  } else if (c.knowledge) {
     check(
       c.knowledge.userDim === m.encoder.dim && c.knowledge.itemDim === m.encoder.dim,
       `encoder.dim ${m.encoder.dim} does not match the model's knowledge widths`,
@@ -476,6 +549,7 @@ export async function loadServingBundle(
     itemIndex: index(m.items.raw),
     userIndex: index(m.users.raw),
     itemAttrs: Int32Array.from(m.items.attrs),
+    ...(vectors ? { vectors: { user: byRawId(vectors.users), item: byRawId(vectors.items) } } : {}),
     adaptorMemo: options.memoizeAdaptor === false
       ? undefined
       : memoizeKnowledgeAdaptor(model, { capacity: options.memoCapacity }),

@@ -48,8 +48,11 @@ export interface KnowledgeVector {
   /** SHA-256 of the final knowledge text. */
   textHash: string;
   vector: Float32Array;
-  /** `store`: read from the vector cache; `embedded`: embedded by this server. */
-  source: "store" | "embedded";
+  /**
+   * `store`: read from the vector cache; `embedded`: embedded by this server; `bundle`: a
+   * brought-in vector the serving bundle holds.
+   */
+  source: "store" | "embedded" | "bundle";
   /** Whether the store holds the vector (false when an embedded vector could not be written). */
   stored: boolean;
 }

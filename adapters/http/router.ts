@@ -132,11 +132,6 @@ type Ctx = Context<{ Variables: { requestId: string } }>;
 
 const JSON_TYPE = { "content-type": "application/json" };
 
-const USER_KEYS = (dataset: string, raw: string) => [
-  userTaskKey(dataset, raw, 1),
-  userTaskKey(dataset, raw, 0),
-];
-
 function counted<T extends object>(
   target: T,
   component: string,
@@ -348,12 +343,20 @@ export function r4ecRouter(options: R4ecRouterOptions): R4ecRouter {
       historySource = historyItem.some((i) => i !== 0) ? "bundle" : "none";
     }
     let userVector: KnowledgeVector | null = null,
-      userKnowledge: "test" | "train" | "none" = "none";
+      userKnowledge: "stored" | "none" = "none";
     let itemVectors: (KnowledgeVector | null)[] = [];
-    if (model.config.knowledge) {
-      const [test, train] = await cache.lookup(USER_KEYS(m.dataset, user), "user");
-      userVector = test ?? train;
-      userKnowledge = test ? "test" : train ? "train" : "none";
+    if (model.config.knowledge && bundle.vectors) {
+      // Brought-in vectors: looked up by raw id, nothing to encode.
+      const own = (v: Float32Array | undefined, key: string) =>
+        v ? { key, textHash: "", vector: v, source: "bundle" as const, stored: true } : null;
+      userVector = own(bundle.vectors.user.get(user), userTaskKey(m.dataset, user));
+      itemVectors = body.items.map((raw) =>
+        own(bundle.vectors!.item.get(String(raw)), itemTaskKey(m.dataset, String(raw)))
+      );
+      userKnowledge = userVector ? "stored" : "none";
+    } else if (model.config.knowledge) {
+      [userVector] = await cache.lookup([userTaskKey(m.dataset, user)], "user");
+      userKnowledge = userVector ? "stored" : "none";
       itemVectors = await cache.lookup(
         body.items.map((raw) => itemTaskKey(m.dataset, String(raw))),
         "item",
@@ -429,21 +432,15 @@ export function r4ecRouter(options: R4ecRouterOptions): R4ecRouter {
     return keys.map((k) => records.get(k) ?? null);
   }
 
-  async function entries(
-    kind: "user" | "item",
-    keys: string[],
-    period: (key: string) => "train" | "test" | undefined,
-  ) {
+  async function entries(kind: "user" | "item", keys: string[]) {
     const found = await recordsOf(keys);
     const present = keys.filter((_, i) => found[i] !== null);
     const vectors = await cache.lookup(present, kind);
     return present.map((key, j) => {
       const r = found[keys.indexOf(key)]!, v = vectors[j];
-      const p = period(key);
       return {
         key,
         storeKey: r.key,
-        ...(p ? { period: p } : {}),
         text: r.final.text,
         firstText: r.first.text,
         ...(r.runId !== undefined ? { runId: r.runId } : {}),
@@ -469,9 +466,7 @@ export function r4ecRouter(options: R4ecRouterOptions): R4ecRouter {
       timeouts.knowledgeRead,
       "knowledge lookup",
       () =>
-        kind === "user"
-          ? entries("user", USER_KEYS(m.dataset, id), (k) => k.endsWith(":test") ? "test" : "train")
-          : entries("item", [itemTaskKey(m.dataset, id)], () => undefined),
+        entries(kind, [kind === "user" ? userTaskKey(m.dataset, id) : itemTaskKey(m.dataset, id)]),
     );
     const inVocabulary = (kind === "user" ? bundle.userIndex : bundle.itemIndex).has(id);
     if (!inVocabulary && list.length === 0) {
@@ -602,7 +597,7 @@ export function r4ecRouter(options: R4ecRouterOptions): R4ecRouter {
         },
       );
     }
-    const key = userTaskKey(m.dataset, id, 1);
+    const key = userTaskKey(m.dataset, id);
     return await runKnowledge(
       c,
       { kind: "user", key: m.knowledgePrefix + key, domain, history },

@@ -105,12 +105,12 @@ export type RankRequest = z.infer<typeof RankRequestSchema>;
  * @example
  * ```ts
  * import { ScoreContextSchema } from "./schemas.ts";
- * ScoreContextSchema.parse({ userKnowledge: "test", itemsWithKnowledge: 2, history: "bundle" });
+ * ScoreContextSchema.parse({ userKnowledge: "stored", itemsWithKnowledge: 2, history: "bundle" });
  * ```
  */
 export const ScoreContextSchema = z.object({
-  /** `test`: latest (test-period) knowledge; `train`: training-period fallback; `none`: zeros. */
-  userKnowledge: z.enum(["test", "train", "none"]),
+  /** `stored`: the user's stored knowledge; `none`: zeros (as in training for a user without). */
+  userKnowledge: z.enum(["stored", "none"]),
   /** Candidates that had item knowledge (the rest used zero vectors, as in training). */
   itemsWithKnowledge: z.number().int().nonnegative(),
   /** Where the history came from. */
@@ -187,11 +187,10 @@ export const VectorInfoSchema = z.object({
  * ```
  */
 export const KnowledgeEntrySchema = z.object({
-  /** Task key (`<dataset>:user:<id>:test`). */
+  /** Task key (`<dataset>:user:<id>` or `<dataset>:item:<id>`). */
   key: z.string(),
   /** Key in the store (with the bundle's prefix). */
   storeKey: z.string(),
-  period: z.enum(["train", "test"]).optional(),
   /** The knowledge kept (the final version). */
   text: z.string(),
   /** The reasoning-only first draft. */

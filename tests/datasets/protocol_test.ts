@@ -72,21 +72,19 @@ Deno.test("protocol: split positions, labels and targets follow the reference", 
   }
 });
 
-Deno.test("protocol: LLM-side windows come from the training period", async () => {
+Deno.test("protocol: one user window before the first target; raters from those positions", async () => {
   const d = await prepare();
+  assert.equal(d.firstTarget, 11);
+  assert.equal(d.userInputs.length, 3);
   for (const input of d.userInputs) {
     const u = d.users.raw[input.user];
-    const s = Math.floor(0.8 * LENGTHS[u]);
-    const positions = input.history.map((p) => p.position);
-    const expected = input.period === 0
-      ? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-      : Array.from({ length: 10 }, (_, k) => s - 9 + k);
-    assert.deepEqual(positions, expected);
+    assert.deepEqual(input.history.map((p) => p.position), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (const p of input.history) {
       assert.equal(p.rating, ratingOf(u, p.position));
       assert.equal(p.title, `Item ${itemOf(u, p.position)} (2000)`);
     }
   }
+  let raters = 0;
   for (const input of d.itemInputs) {
     for (
       const [rater, history, rating] of [
@@ -94,52 +92,69 @@ Deno.test("protocol: LLM-side windows come from the training period", async () =
         [input.disliker, input.dislikerHistory, input.dislikerRating],
       ] as const
     ) {
-      if (rater === 0) continue;
+      if (rater === 0 || history.length === 0) continue;
+      raters++;
       const u = d.users.raw[rater];
-      const s = Math.floor(0.8 * LENGTHS[u]);
-      assert.equal(history.length, 10);
-      const ratedAt = history[9].position + 1;
-      assert.ok(ratedAt <= s, "the liking/disliking rating is in the training period");
+      const ratedAt = history.at(-1)!.position + 1;
+      assert.ok(ratedAt < d.firstTarget, "the rating is no CTR target");
+      assert.equal(history.length, Math.min(10, ratedAt));
+      assert.deepEqual(
+        history.map((p) => p.position),
+        Array.from({ length: history.length }, (_, k) => ratedAt - history.length + k),
+      );
       assert.equal(d.items.raw[input.item], String(itemOf(u, ratedAt)));
       assert.equal(rating, ratingOf(u, ratedAt));
       assert.equal(rater === input.liker, rating > 3);
     }
   }
+  assert.ok(raters > 5);
 });
 
-Deno.test("protocol: validation users are a seeded fraction and leave train", async () => {
+Deno.test("protocol: validation holds each user's latest training targets, before the test period", async () => {
   const a = await prepare(0.34);
-  const b = await prepare(0.34);
-  assert.deepEqual(a.valid.user, b.valid.user);
-  const validUsers = new Set(a.valid.user);
-  assert.equal(validUsers.size, 1);
-  for (const u of a.train.user) assert.ok(!validUsers.has(u));
-  assert.equal(a.train.size + a.valid.size, 9);
+  // Targets 11..s: a (s 12) 2 -> 1 held out, b (s 16) 6 -> 2, c (s 11) 1 -> 0.
+  assert.equal(a.valid.size, 3);
+  assert.equal(a.train.size, 6);
   assert.equal(a.test.size, 7);
+  const testUsers = new Set(a.test.user);
+  for (let r = 0; r < a.valid.size; r++) {
+    const u = a.valid.user[r], pos = a.valid.position[r];
+    assert.ok(testUsers.has(u), "validation users are test users");
+    assert.ok(pos <= a.userSplit.split[u], "no validation target lies in the test period");
+    assert.equal(a.valid.period[r], 0);
+    for (let t = 0; t < a.train.size; t++) {
+      if (a.train.user[t] === u) assert.ok(a.train.position[t] < pos, "train precedes validation");
+    }
+  }
+  assert.deepEqual(
+    [...a.valid.position].sort((x, y) => x - y),
+    [12, 15, 16],
+  );
 });
 
-Deno.test("leakage guard: no test-period interaction appears in any LLM-side input", async () => {
+Deno.test("leakage guard: no CTR target of any split appears in any LLM-side input", async () => {
   const { dataset: d } = await prepareDataset({
     dataset: "synthetic",
     synthetic: { users: 120, items: 150, seed: 11 },
   });
-  const testKeys = new Set<string>();
-  for (let r = 0; r < d.test.size; r++) testKeys.add(`${d.test.user[r]}:${d.test.position[r]}`);
+  const targets = new Set<string>();
+  for (const s of [d.train, d.valid, d.test]) {
+    for (let r = 0; r < s.size; r++) targets.add(`${s.user[r]}:${s.position[r]}`);
+  }
+  assert.ok(d.valid.size > 0 && d.test.size > 0);
   let checked = 0;
   const check = (user: number, position: number) => {
     checked++;
-    assert.ok(!testKeys.has(`${user}:${position}`), `test interaction ${user}:${position} leaked`);
-    assert.ok(position <= d.userSplit.split[user]);
+    assert.ok(!targets.has(`${user}:${position}`), `target ${user}:${position} leaked`);
   };
   for (const input of d.userInputs) for (const p of input.history) check(input.user, p.position);
   for (const input of d.itemInputs) {
     for (const p of input.likerHistory) check(input.liker, p.position);
     for (const p of input.dislikerHistory) check(input.disliker, p.position);
-    if (input.liker) check(input.liker, input.likerHistory.at(-1)!.position + 1);
-    if (input.disliker) check(input.disliker, input.dislikerHistory.at(-1)!.position + 1);
-  }
-  for (let r = 0; r < d.trainPeriod.size; r++) {
-    check(d.trainPeriod.user[r], d.trainPeriod.position[r]);
+    if (input.likerHistory.length) check(input.liker, input.likerHistory.at(-1)!.position + 1);
+    if (input.dislikerHistory.length) {
+      check(input.disliker, input.dislikerHistory.at(-1)!.position + 1);
+    }
   }
   assert.ok(checked > 1000);
 });

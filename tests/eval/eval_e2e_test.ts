@@ -73,7 +73,8 @@ Deno.test("eval end to end: LLM actor and reflector over the real HF client on 1
 
   const report = JSON.parse(await Deno.readTextFile(join(out, "report.json")));
   const users = report.dataset.users, items = report.dataset.items;
-  const userTasks = users * 2;
+  // One user task per user (its window before the first target), one per rated item.
+  const userTasks = users;
   // Every task: reason, reflect (not reasonable), refine. Every call went over HTTP.
   const chats = server.requests.filter((r) => r.path === "/v1/chat/completions");
   assert.equal(chats.length, 3 * (userTasks + report.knowledge.item.records));
@@ -91,6 +92,7 @@ Deno.test("eval end to end: LLM actor and reflector over the real HF client on 1
   assert.deepEqual(report.results.map((r: { condition: string }) => r.condition), [
     "base",
     "statistics",
+    "history",
     "reasoning",
     "r4",
   ]);

@@ -7,7 +7,7 @@ import {
   groundedReflector,
   heldBackIndices,
 } from "../../plugins/grounded_reflector.ts";
-import { profileActor } from "../../plugins/profile_actor.ts";
+import { profileActor } from "../../plugins/profile/mod.ts";
 import { knowledgeTasks } from "../../plugins/tasks.ts";
 import type { Actor, Draft, KnowledgeTask, Verdict } from "../../plugins/types.ts";
 

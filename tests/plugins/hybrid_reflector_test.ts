@@ -7,7 +7,7 @@ import {
 } from "../../plugins/grounded_reflector.ts";
 import { evidenceText, hybridReflector } from "../../plugins/hybrid_reflector.ts";
 import { llmReflector } from "../../plugins/llm_reflector.ts";
-import { profileActor } from "../../plugins/profile_actor.ts";
+import { profileActor } from "../../plugins/profile/mod.ts";
 import { knowledgeTasks } from "../../plugins/tasks.ts";
 import type { KnowledgeTask } from "../../plugins/types.ts";
 import { promptText, startOpenAIServer } from "../fixtures/openai_server.ts";

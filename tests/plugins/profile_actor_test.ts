@@ -3,7 +3,7 @@ import { prepareDataset } from "../../datasets/prepare.ts";
 import type { ItemInfo } from "../../datasets/types.ts";
 import { movieDomain } from "../../plugins/domain.ts";
 import { type GroundedEvidence, groundedReflector } from "../../plugins/grounded_reflector.ts";
-import { profileActor } from "../../plugins/profile_actor.ts";
+import { profileActor } from "../../plugins/profile/mod.ts";
 import { r4 } from "../../plugins/r4.ts";
 import { knowledgeTasks } from "../../plugins/tasks.ts";
 import type { Critique, Draft, KnowledgeTask } from "../../plugins/types.ts";
@@ -77,29 +77,34 @@ function handMade(): { itemInfo: ItemInfo[]; task: Extract<KnowledgeTask, { kind
   };
 }
 
-Deno.test("user profile: genres with counts and mean ratings, eras, themes, tendency; labelled", async () => {
+Deno.test("user profile: the rater, every rated title and the tastes, in words; labelled", async () => {
   const { itemInfo, task } = handMade();
   const actor = profileActor({ dataset: { itemInfo, domain: movieDomain } });
   assert.equal(actor.kind, "deterministic");
   const draft = await actor.reason(task);
   const text = draft.text;
-  assert.ok(text.startsWith("Statistical profile (no LLM)"));
-  assert.match(text, /not written by a language model/);
+  assert.ok(text.startsWith("Statistical profile (no LLM): "));
   assert.ok(words(text) <= 200);
   assert.equal(draft.author, "profile");
-  // Comedy: items 1 (5), 2 (4), 5 (2) -> 3 rated, mean 3.7; Horror: 4 (1), 5 (2) -> mean 1.5.
-  assert.match(text, /Liked genres: [^\n]*Comedy \(\+\d\.\d\d, 3 rated, mean 3\.7\)/);
-  assert.match(text, /Disliked genres: [^\n]*Horror \(-\d\.\d\d, 2 rated, mean 1\.5\)/);
-  assert.match(text, /Rating tendency: mean 3\.4 on 1-5, liked 3 of 5/);
-  assert.match(text, /Eras: [^\n]*1990s \(\+/);
-  assert.match(text, /Eras: [^\n]*1970s \(-/);
+  // 3 likes of 5: baseline (3 - 2) / 7 = 0.14, nearest level "balanced".
+  assert.match(text, /^Statistical profile \(no LLM\): a balanced viewer\.$/m);
+  // Every pair of the window, oldest first, with how it was rated.
+  assert.match(
+    text,
+    /^History: loved 'Vault One \(1994\)'; liked 'Vault Two \(1996\)'; loved 'Vault Three \(1998\)'; hated 'Swamp One \(1971\)'; disliked 'Swamp Two \(1975\)'\.$/m,
+  );
+  // Horror: items 4 (1) and 5 (2), both dislikes: (-2 - 2 * 0.14) / 3 = -0.76 -> "hates".
+  // Crime: items 2 (4) and 3 (5): (2 - 2 * 0.14) / 3 = +0.57 -> "loves". Comedy: 1, 2 liked, 5 not.
+  const tastes = text.match(/^Tastes: (.*)\.$/m)![1].split("; ");
+  assert.ok(tastes.includes("hates Horror"), tastes.join("; "));
+  assert.ok(tastes.includes("loves Crime"), tastes.join("; "));
+  assert.ok(tastes.includes("loves 1990s") && tastes.includes("hates 1970s"), tastes.join("; "));
   // "vault" describes two liked items, "swamp" both disliked ones; "diamonds" is on more than half
   // of all descriptions, so it says nothing about any one movie and is no theme.
-  assert.match(text, /Liked themes: [^\n]*vault \(\+\d\.\d\d, 2 rated, mean 4\.5\)/);
+  assert.ok(tastes.includes("loves vault") && tastes.includes("hates swamp"), tastes.join("; "));
   assert.doesNotMatch(text, /diamonds/);
-  assert.match(text, /Disliked themes: [^\n]*swamp \(-\d\.\d\d, 2 rated, mean 1\.5\)/);
-  assert.match(text, /Representative likes: 'Vault One \(1994\)' 5/);
-  assert.match(text, /Representative dislikes: 'Swamp One \(1971\)' 1/);
+  // No digits but the titles' years: an encoder reads words.
+  assert.doesNotMatch(text.replace(/'[^']*'/g, "").replace(/\d{4}s/g, ""), /\d/);
   assert.equal((await actor.reason(task)).text, text);
   assert.equal(
     (await profileActor({ dataset: { itemInfo, domain: movieDomain } }).reason(task)).text,
@@ -113,14 +118,19 @@ Deno.test("verdict reads the weights written in the draft, not the history", asy
   const draft = await actor.reason(task);
   assert.equal(await actor.verdict(task, draft, { itemTitle: "Vault Four (1997)" }), "like");
   assert.equal(await actor.verdict(task, draft, { itemTitle: "Swamp Three (1979)" }), "dislike");
-  // Flip every weight in the text: the verdicts follow the text.
+  // Flip every stated taste in the text: the verdicts follow the text.
+  const swap: Record<string, string> = {
+    loves: "hates",
+    hates: "loves",
+    likes: "dislikes",
+    dislikes: "likes",
+  };
   const flipped: Draft = {
     ...draft,
     text: draft.text.replace(
-      /\(([+-])(\d\.\d\d)/g,
-      (_, s: string, n: string) => `(${s === "+" ? "-" : "+"}${n}`,
-    )
-      .replace(/baseline ([+-])/, (_, s: string) => `baseline ${s === "+" ? "-" : "+"}`),
+      /^Tastes: .*$/m,
+      (line) => line.replace(/\b(loves|hates|likes|dislikes)\b/g, (w) => swap[w]),
+    ),
   };
   assert.equal(await actor.verdict(task, flipped, { itemTitle: "Vault Four (1997)" }), "dislike");
   assert.equal(await actor.verdict(task, flipped, { itemTitle: "Swamp Three (1979)" }), "like");
@@ -167,7 +177,7 @@ Deno.test("refine accounts for the cases a critique cites (grounded evidence or 
   };
   const refined = await actor.refine(twisted, draft, critique);
   assert.ok(refined.text.startsWith("Statistical profile (no LLM)"));
-  assert.match(refined.text, /Revised for: 'Swamp Two \(1975\)' rated 5 \(was predicted dislike\)/);
+  assert.match(refined.text, /Revised after: 'Swamp Two \(1975\)' loved, predicted disliked/);
   assert.equal(await actor.verdict(twisted, refined, { itemTitle: "Swamp Two (1975)" }), "like");
   assert.ok(words(refined.text) <= 200);
   // An LLM-style critique without evidence: the quoted history title is the case.
@@ -181,30 +191,48 @@ Deno.test("refine accounts for the cases a critique cites (grounded evidence or 
     await actor.verdict(twisted, refinedPlain, { itemTitle: "Swamp Two (1975)" }),
     "like",
   );
-  assert.match(refinedPlain.text, /cited by the critique/);
+  assert.match(refinedPlain.text, /'Swamp Two \(1975\)' loved, cited/);
 });
 
-Deno.test("item profile: three parts, audience counts from the training period, raters' contrast", async () => {
+Deno.test("item profile: three parts, reception from interactions before any target, raters' contrast", async () => {
   const { dataset } = buildFixture();
   const actor = profileActor({ dataset });
   const tasks = knowledgeTasks(dataset, { kinds: ["item"] });
+  const early = (r: number) => dataset.trainPeriod.position[r] < dataset.firstTarget;
+  let audienced = 0;
   for (const [i, task] of tasks.entries()) {
     if (task.kind !== "item") continue;
     const draft = await actor.reason(task);
-    assert.ok(draft.text.startsWith("Statistical item profile (no LLM)"), draft.text);
-    assert.match(draft.text, /\(1\) Basic attributes: /);
-    assert.match(draft.text, /\(2\) Users who like it: /);
-    assert.match(draft.text, /\(3\) Users who dislike it: /);
+    assert.ok(draft.text.startsWith("Statistical item profile (no LLM): "), draft.text);
+    assert.match(draft.text, /^\(1\) Basics: /m);
+    assert.match(draft.text, /^\(2\) Fans: /m);
+    assert.match(draft.text, /^\(3\) Critics: /m);
     assert.ok(words(draft.text) <= 200, `${words(draft.text)} words`);
     const item = dataset.itemInputs[i].item;
-    let n = 0, likes = 0;
+    let n = 0;
     for (let r = 0; r < dataset.trainPeriod.size; r++) {
-      if (dataset.trainPeriod.item[r] !== item) continue;
-      n++;
-      if (dataset.trainPeriod.rating[r] > 3) likes++;
+      if (dataset.trainPeriod.item[r] === item && early(r)) n++;
     }
-    assert.match(draft.text, new RegExp(`${likes} of ${n} raters`));
+    // Reception in words when interactions before the first target rated it, else none.
+    const reception = draft.text.match(/^\(2\) Fans: ([^;.]+)/m)![1];
+    if (n > 0) {
+      assert.ok(["acclaimed", "popular", "divisive", "unpopular", "panned"].includes(reception));
+      audienced++;
+    } else assert.equal(reception, "no early audience");
     for (const g of dataset.itemInfo[item].genres) assert.ok(draft.text.includes(g));
+  }
+  assert.ok(audienced > 10);
+  // Targets never reach the text: changing every target rating changes no item profile.
+  const flipped = {
+    ...dataset,
+    trainPeriod: {
+      ...dataset.trainPeriod,
+      rating: dataset.trainPeriod.rating.map((x, r) => early(r) ? x : 6 - x),
+    },
+  };
+  const other = profileActor({ dataset: flipped });
+  for (const task of tasks) {
+    assert.equal((await other.reason(task)).text, (await actor.reason(task)).text, task.key);
   }
   // Without audience statistics the task's own liker and disliker are contrasted.
   const bare = profileActor({ dataset: { itemInfo: dataset.itemInfo, domain: dataset.domain } });
@@ -212,8 +240,8 @@ Deno.test("item profile: three parts, audience counts from the training period, 
     t.kind === "item" && t.likerHistory.length && t.dislikerHistory.length
   )!;
   const text = (await bare.reason(task)).text;
-  assert.match(text, /two raters' histories/);
-  assert.match(text, /They favour: /);
+  assert.match(text, /\(2\) Fans: no early audience; /);
+  assert.match(text, /(loved|liked|disliked|hated) by \S+ fans/);
 });
 
 Deno.test("every fixture task gives a labelled profile within 200 words, before and after refine", async () => {
@@ -290,14 +318,14 @@ Deno.test("the text is the knowledge: refining on a critique with no cases rewri
   }
 });
 
-Deno.test("non-movie domains speak of categories, and the text still reads back", async () => {
+Deno.test("non-movie domains speak of readers and categories, and the text still reads back", async () => {
   const { itemInfo, task } = handMade();
   const books = { itemNoun: "book", ratingScale: [1, 5] as [number, number], likeThreshold: 3 };
   const actor = profileActor({ dataset: { itemInfo, domain: books } });
   const bookTask = { ...task, domain: books };
   const draft = await actor.reason(bookTask);
-  assert.match(draft.text, /Liked categories: [^\n]*Crime/);
-  assert.match(draft.text, /rated books/);
+  assert.match(draft.text, /a balanced reader/);
+  assert.match(draft.text, /^Tastes: [^\n]*loves Crime/m);
   assert.equal(await actor.verdict(bookTask, draft, { itemTitle: "Vault Four (1997)" }), "like");
   const item: KnowledgeTask = {
     kind: "item",
@@ -309,15 +337,21 @@ Deno.test("non-movie domains speak of categories, and the text still reads back"
     dislikerHistory: task.history.slice(3),
   };
   const itemDraft = await actor.reason(item);
-  assert.match(itemDraft.text, /\(1\) Basic attributes: categories Drama/);
-  assert.match(itemDraft.text, /They favour: [^\n]*category /);
+  assert.match(itemDraft.text, /^\(1\) Basics: Drama; 1990s/m);
+  assert.match(itemDraft.text, /(loved|liked) by \S+ fans/);
   const liker = { userHistory: task.history.slice(0, 3) };
   const before = await actor.verdict(item, itemDraft, liker);
-  // Negating every weight in the text flips the verdict on the same user: the categories are read.
+  // Reversing every stated appeal flips the verdict on the same user: the categories are read.
+  const swap: Record<string, string> = {
+    loved: "hated",
+    hated: "loved",
+    liked: "disliked",
+    disliked: "liked",
+  };
   const flipped = itemDraft.text.replace(
-    /\(([+-])(\d\.\d\d)\)/g,
-    (_, s: string, n: string) => `(${s === "+" ? "-" : "+"}${n})`,
-  ).replace(/tendency: \+/, "tendency: -");
+    /\b(loved|hated|liked|disliked) by/g,
+    (_, w: string) => `${swap[w]} by`,
+  );
   assert.notEqual(await actor.verdict(item, { ...itemDraft, text: flipped }, liker), before);
 });
 

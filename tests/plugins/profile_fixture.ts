@@ -1,8 +1,9 @@
 /**
  * A small hand-built prepared dataset for the profile-actor, grounded-reflector and task tests:
  * users with latent tastes over description keywords and genres, per-user temporal splits at 80%,
- * training- and test-period windows and one liker/disliker per item, following METHOD.md §2/§5.5.
- * Test-period interactions are returned separately so leakage tests can look for them.
+ * one knowledge window per user (positions 0..10, before any CTR target) and one liker/disliker per
+ * item from those positions, as the protocol builds them. The interactions at target positions are
+ * returned separately so leakage tests can look for them.
  *
  * @module
  */
@@ -26,10 +27,14 @@ export type FixtureDataset = Pick<
   | "items"
   | "itemInfo"
   | "userSplit"
+  | "firstTarget"
   | "userInputs"
   | "itemInputs"
   | "trainPeriod"
 >;
+
+/** First position that can be a CTR target, as in the reference protocol. */
+export const FIRST_TARGET = 11;
 
 /** One interaction of the fixture. */
 export interface FixtureInteraction {
@@ -39,10 +44,10 @@ export interface FixtureInteraction {
   position: number;
 }
 
-/** The fixture dataset plus every test-period interaction. */
+/** The fixture dataset plus every interaction at a CTR target position (train or test). */
 export interface Fixture {
   dataset: FixtureDataset;
-  testPeriod: FixtureInteraction[];
+  targets: FixtureInteraction[];
 }
 
 const KEYWORDS = [
@@ -137,23 +142,22 @@ export function buildFixture(
   const userInputs: UserKnowledgeInput[] = [];
   for (let u = 1; u <= nUsers; u++) {
     const seq = sequences[u];
-    userInputs.push({ user: u, period: 0, history: seq.slice(1, 11).map(pair) });
-    userInputs.push({
-      user: u,
-      period: 1,
-      history: seq.slice(split[u] - 9, split[u] + 1).map(pair),
-    });
+    userInputs.push({ user: u, history: seq.slice(0, FIRST_TARGET).map(pair) });
   }
   const train: FixtureInteraction[] = [];
-  const testPeriod: FixtureInteraction[] = [];
+  const targets: FixtureInteraction[] = [];
   for (let u = 1; u <= nUsers; u++) {
-    for (const x of sequences[u]) (x.position <= split[u] ? train : testPeriod).push(x);
+    for (const x of sequences[u]) {
+      if (x.position <= split[u]) train.push(x);
+      if (x.position >= FIRST_TARGET) targets.push(x);
+    }
   }
   const itemInputs: ItemKnowledgeInput[] = [];
   for (let i = 1; i <= nItems; i++) {
     const raters = train.filter((x) => x.item === i);
     if (raters.length === 0) continue;
-    const eligible = raters.filter((x) => x.position >= 10);
+    // Raters before their first CTR target, with at least half a window of history.
+    const eligible = raters.filter((x) => x.position < FIRST_TARGET && x.position >= 5);
     const likers = eligible.filter((x) => x.rating > 3);
     const dislikers = eligible.filter((x) => x.rating <= 3);
     const liker = likers.length ? likers[Math.floor(rand() * likers.length)] : undefined;
@@ -161,7 +165,7 @@ export function buildFixture(
       ? dislikers[Math.floor(rand() * dislikers.length)]
       : undefined;
     const before = (x?: FixtureInteraction) =>
-      x ? sequences[x.user].slice(x.position - 10, x.position).map(pair) : [];
+      x ? sequences[x.user].slice(Math.max(0, x.position - 10), x.position).map(pair) : [];
     itemInputs.push({
       item: i,
       liker: liker?.user ?? 0,
@@ -187,10 +191,11 @@ export function buildFixture(
       items,
       itemInfo,
       userSplit: { length, split },
+      firstTarget: FIRST_TARGET,
       userInputs,
       itemInputs,
       trainPeriod,
     },
-    testPeriod,
+    targets,
   };
 }

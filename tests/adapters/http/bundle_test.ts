@@ -30,8 +30,8 @@ Deno.test("serving bundle: round trip, rebuilt encoder, checked loading, and `de
       assert.equal(encoder!.id, fx.embedder.id);
       const texts = ["Enjoys tense heist thrillers.", "Dislikes slow courtroom dramas."];
       assert.deepEqual(await encoder!.embed(texts), await fx.embedder.embed(texts));
-      // The test-period window of a user is the one knowledge generation used.
-      const input = d.userInputs.find((u) => u.period === 1 && u.user === 2)!;
+      // The window of a user is the one knowledge generation used.
+      const input = d.userInputs.find((u) => u.user === 2)!;
       assert.deepEqual(m.users.window[2], input.history.map((p) => [p.item, p.rating]));
     });
 

@@ -5,7 +5,7 @@
  * knowledge adaptor trained for a couple hundred steps, and the serving bundle written and loaded
  * back.
  *
- * Deliberate gaps, so tests see each path: item `missingItem` and user `missingUser` (test period)
+ * Deliberate gaps, so tests see each path: item `missingItem` and user `missingUser`
  * have no knowledge (zero vectors), and item `unvectoredItem` has knowledge but no stored vector
  * (the server must embed it with the bundle's rebuilt encoder).
  *
@@ -32,7 +32,7 @@ import {
 } from "../../../eval/knowledge_vectors.ts";
 import { groundedReflector } from "../../../plugins/grounded_reflector.ts";
 import { runKnowledgeJob } from "../../../plugins/knowledge_job.ts";
-import { profileActor } from "../../../plugins/profile_actor.ts";
+import { profileActor } from "../../../plugins/profile/mod.ts";
 import { r4 } from "../../../plugins/r4.ts";
 import { itemTaskKey, knowledgeTasks, userTaskKey } from "../../../plugins/tasks.ts";
 
@@ -74,7 +74,7 @@ export async function servingData(): Promise<ServingData> {
   const store = await openStore(join(dir, "store.duckdb"));
   const prefix = "t3st|";
   const missingItem = d.items.raw[5], unvectoredItem = d.items.raw[7], missingUser = d.users.raw[3];
-  const skip = new Set([itemTaskKey(d.name, missingItem), userTaskKey(d.name, missingUser, 1)]);
+  const skip = new Set([itemTaskKey(d.name, missingItem), userTaskKey(d.name, missingUser)]);
   const actor = profileActor({ dataset: d });
   const tasks = knowledgeTasks(d).filter((t) => !skip.has(t.key))
     .map((t) => ({ ...t, key: prefix + t.key }));
