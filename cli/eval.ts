@@ -12,15 +12,17 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { cachedEmbedder } from "../adapters/embed/cached.ts";
 import { embedderFromSpec } from "../adapters/embed/spec.ts";
-import { openStore } from "../adapters/store/duckdb_store.ts";
+import type { openStore } from "../adapters/store/duckdb_store.ts";
 import { MODEL_NAMES, type ModelName } from "../backbone/types.ts";
-import { DATASET_NAMES, prepareDataset } from "../datasets/mod.ts";
+import { DATASET_NAMES, prepareDataset, withHistoryWindow } from "../datasets/mod.ts";
 import { baselinesTable, markdownReport, resultsTable } from "../eval/report.ts";
 import { resolveData } from "../eval/resolve_data.ts";
 import { downloadDataset, DOWNLOADS } from "../eval/download.ts";
 import { runEval, type TrainingCache, type TrainingResult } from "../eval/run_eval.ts";
 import { svgChart } from "../eval/svg.ts";
-import { buildComponents } from "./components.ts";
+import { checkEncoderSpec, openStoreFlag } from "./checks.ts";
+import { buildComponents, checkComponentSpecs, profileSourceOf } from "./components.ts";
+import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
 
 const DEFAULTS = {
@@ -53,8 +55,9 @@ conditions base / statistics control / reasoning-only / R4 — and writes a repo
   --backbones LIST    comma-separated: ${
   MODEL_NAMES.join(", ")
 }, or all (default ${DEFAULTS.backbones})
-  --actor SPEC        profile | hf:MODEL[@provider] | endpoint:URL#MODEL | local:PATH_OR_ID
-                      (default ${DEFAULTS.actor}: a deterministic statistical profile, no LLM)
+  --actor SPEC        profile | hf:MODEL[@provider] | endpoint:URL#MODEL | local:PATH_OR_NAME
+                      (default ${DEFAULTS.actor}: a deterministic statistical profile, no LLM;
+                      a local: name is looked up under $R4EC_MODELS_DIR)
   --reflector SPEC    grounded | hybrid:<LLM spec> | <LLM spec> (default ${DEFAULTS.reflector})
   --encoder SPEC      hashing | transformers:ID_OR_PATH | hf:MODEL (default ${DEFAULTS.encoder})
   --rounds N          R4 reflection rounds, 0 = reasoning only (default ${DEFAULTS.rounds})
@@ -68,11 +71,15 @@ conditions base / statistics control / reasoning-only / R4 — and writes a repo
   --out DIR           report folder (default ./runs/<timestamp>)
   --concurrency N     knowledge tasks and LLM requests in flight (default ${DEFAULTS.concurrency})
   --workers N         trainings run at once, one per worker (default: logical cores, at most 4)
-  --retries N         LLM retries on 408/429/5xx/network errors/timeouts (default 5)
+  --limit N           knowledge for the first N tasks only, the rest get none (smoke runs)
   --quick             a small run: 2 seeds, 4 epochs, and a smaller synthetic dataset
   --synthetic-users N, --synthetic-items N
                       size of the synthetic dataset (default 600 x 900; --quick 300 x 450)
   -h, --help          this text
+
+${LLM_FLAGS_HELP}
+
+Every spec, path and flag, and the store's lock, are checked before any work.
 `;
 
 const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
@@ -111,7 +118,8 @@ const Flags = z.object({
   store: z.string().default(DEFAULTS.store),
   out: z.string().optional(),
   concurrency: z.coerce.number().int().min(1).default(DEFAULTS.concurrency),
-  retries: z.coerce.number().int().min(0).default(5),
+  limit: z.coerce.number().int().min(1).optional(),
+  ...LLM_FLAGS,
   workers: z.coerce.number().int().min(1).max(64).optional(),
   quick: z.boolean().default(false),
   "synthetic-users": z.coerce.number().int().min(20).optional(),
@@ -145,40 +153,52 @@ await runCli(HELP, async (args) => {
   });
   const flags = Flags.parse(values);
   const log = (line: string) => console.error(line);
-  const resolved = await resolveData({
-    dataset: flags.dataset ?? DEFAULTS.dataset,
-    explicit: flags.dataset !== undefined || flags.data !== undefined,
-    dataDir: flags.data,
-    download: DOWNLOADS[flags.dataset ?? DEFAULTS.dataset]
-      ? (name) => downloadDataset(name, { log })
-      : undefined,
-  });
-  // The first line says what data runs (and why, when it is the synthetic fallback).
-  console.log(`data: ${resolved.origin}`);
-  const started = performance.now();
-  const { dataset } = await prepareDataset({
-    dataset: resolved.dataset as typeof DATASET_NAMES[number],
-    dataDir: resolved.dataDir,
-    synthetic: {
-      users: flags["synthetic-users"] ?? (flags.quick ? 300 : undefined),
-      items: flags["synthetic-items"] ?? (flags.quick ? 450 : undefined),
-    },
-  });
-  const prepareSeconds = (performance.now() - started) / 1000;
-  const large = dataset.train.size > LARGE.samples;
-  await Deno.mkdir(dirname(flags.store), { recursive: true });
-  const store = await openStore(flags.store);
+  // Everything that can be wrong is checked before data is looked for.
+  checkComponentSpecs(flags);
+  checkEncoderSpec(flags.encoder);
+  const llm = llmComponentOptions(flags, [flags.actor, flags.reflector]);
+  const store = await openStoreFlag(flags.store);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSignal);
   try {
+    // A model encoder loads now: a bad one fails before the knowledge stage, not after it.
+    const encoderContext = { accessToken: Deno.env.get("HF_TOKEN") };
+    const modelEncoder = flags.encoder.startsWith("hashing")
+      ? undefined
+      : await embedderFromSpec(flags.encoder, encoderContext).catch((e: Error) => {
+        throw new Error(`--encoder ${flags.encoder}: ${e.message}`);
+      });
+    const resolved = await resolveData({
+      dataset: flags.dataset ?? DEFAULTS.dataset,
+      explicit: flags.dataset !== undefined || flags.data !== undefined,
+      dataDir: flags.data,
+      download: DOWNLOADS[flags.dataset ?? DEFAULTS.dataset]
+        ? (name) => downloadDataset(name, { log })
+        : undefined,
+    });
+    // The first line says what data runs (and why, when it is the synthetic fallback).
+    console.log(`data: ${resolved.origin}`);
+    const started = performance.now();
+    const prepared = (await prepareDataset({
+      dataset: resolved.dataset as typeof DATASET_NAMES[number],
+      dataDir: resolved.dataDir,
+      synthetic: {
+        users: flags["synthetic-users"] ?? (flags.quick ? 300 : undefined),
+        items: flags["synthetic-items"] ?? (flags.quick ? 450 : undefined),
+      },
+    })).dataset;
+    const window = flags["history-window"];
+    const dataset = window ? withHistoryWindow(prepared, window) : prepared;
+    const prepareSeconds = (performance.now() - started) / 1000;
+    const large = dataset.train.size > LARGE.samples;
     const components = await buildComponents({
       actor: flags.actor,
       reflector: flags.reflector,
-      dataset,
+      profile: flags.actor === "profile" ? profileSourceOf(dataset) : undefined,
       store,
       concurrency: flags.concurrency,
-      retries: flags.retries,
+      ...llm,
       signal: controller.signal,
     });
     const report = await runEval({
@@ -190,13 +210,11 @@ await runCli(HELP, async (args) => {
         description: flags.encoder.startsWith("hashing")
           ? "hashing — TF-IDF weighted word uni/bigram feature hashing with a seeded random projection (no model weights)"
           : flags.encoder,
-        create: async (corpus) => {
-          const inner = await embedderFromSpec(flags.encoder, {
-            corpus,
-            accessToken: Deno.env.get("HF_TOKEN"),
-          });
-          return cachedEmbedder(inner, store);
-        },
+        create: async (corpus) =>
+          cachedEmbedder(
+            modelEncoder ?? await embedderFromSpec(flags.encoder, { ...encoderContext, corpus }),
+            store,
+          ),
       },
       store,
       trainings: await storeTrainingCache(store),
@@ -209,6 +227,7 @@ await runCli(HELP, async (args) => {
       batchSize: flags["batch-size"],
       lr: flags.lr,
       concurrency: flags.concurrency,
+      taskLimit: flags.limit,
       workers: flags.workers,
       log,
       signal: controller.signal,

@@ -42,6 +42,9 @@ await runCli(HELP, async (args) => {
     strict: true,
   });
   const flags = Flags.parse(values);
+  if (flags.dataset !== "synthetic" && !flags.data) {
+    throw new Error(`--data: required for --dataset ${flags.dataset} (the folder of its files)`);
+  }
   const t0 = performance.now();
   const { dataset, report } = await prepareDataset({
     dataset: flags.dataset,

@@ -81,6 +81,8 @@ export interface EvalOptions {
   lr: number;
   /** Tasks in flight during knowledge generation. */
   concurrency: number;
+  /** Knowledge for the first N tasks only; the others get none (smoke runs). Default: all. */
+  taskLimit?: number;
   /** Trainings run at once, each in its own worker (default: logical cores, at most 4). */
   workers?: number;
   /** Progress lines (stderr). */
@@ -207,7 +209,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     reflector: o.reflector.value.id,
     rounds: o.rounds,
   });
-  const tasks = withKeyPrefix(allTasks, keyPrefix);
+  const tasks = withKeyPrefix(allTasks, keyPrefix).slice(0, o.taskLimit);
   o.log(
     `knowledge: ${tasks.length} tasks (actor ${o.actor.value.id}, reflector ${o.reflector.value.id}, rounds ${o.rounds})`,
   );
@@ -233,11 +235,13 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       );
     },
   }).catch((e: unknown) => {
-    const why = (e instanceof Error && e.cause instanceof Error ? e.cause.message : String(e))
-      .split("\n")[0];
-    throw new Error(
-      `knowledge generation stopped: ${why} — check the actor/reflector specs and that the LLM is reachable; finished knowledge is stored, rerun to resume`,
-    );
+    const cause = e instanceof Error ? e.cause : undefined;
+    const why = (cause instanceof Error ? cause.message : String(e)).split("\n")[0];
+    // A permanent failure (prompt over the context, a 4xx) fails the same way on every rerun.
+    const next = (cause as { permanent?: unknown } | undefined)?.permanent === true
+      ? "this failure is permanent, so a rerun fails the same way: change the settings it names"
+      : "check the actor/reflector specs and that the LLM is reachable; finished knowledge is stored, rerun to resume";
+    throw new Error(`knowledge generation stopped: ${why} — ${next}`);
   });
   if (summary.failed > 0) {
     throw new Error(

@@ -1,0 +1,82 @@
+/**
+ * Checks every CLI runs before any work, each failing in one line that names the flag and the
+ * problem: the encoder spec (and its model folder), and the store, opened with its lock.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { parseEmbedderSpec } from "../adapters/embed/spec.ts";
+import { resolveLocalModel } from "../adapters/local_model.ts";
+import { type DuckDbStore, openStore } from "../adapters/store/duckdb_store.ts";
+
+/**
+ * Checks an encoder spec: its syntax and, for `transformers:`, that the model is a folder with the
+ * files transformers.js needs (or a name under `R4EC_MODELS_DIR`, or a Hub id).
+ *
+ * @example
+ * ```ts
+ * import { checkEncoderSpec } from "./checks.ts";
+ * checkEncoderSpec("hashing#dim=64");
+ * ```
+ */
+export function checkEncoderSpec(spec: string, flag = "encoder"): void {
+  try {
+    const parsed = parseEmbedderSpec(spec);
+    if (parsed.kind === "transformers") resolveLocalModel(parsed.model);
+  } catch (error) {
+    throw new Error(
+      `--${flag} ${spec}: ${(error as Error).message.replace(/^embedder spec ".*?": /, "")}`,
+    );
+  }
+}
+
+/** Options of {@link openStoreFlag}. */
+export interface OpenStoreFlagOptions {
+  /** The flag that named the file. @default "store" */
+  flag?: string;
+  /** Refuse a file that does not exist instead of creating it (and its folder). @default false */
+  mustExist?: boolean;
+  /** Open without write access. @default false */
+  readOnly?: boolean;
+}
+
+/**
+ * Opens the store a flag names, before any other work, so a typo or a store locked by another
+ * process fails at once: `--store x.duckdb: in use by another process (PID 123); ...`.
+ *
+ * @example
+ * ```ts
+ * import { openStoreFlag } from "./checks.ts";
+ * const store = await openStoreFlag(".r4ec-cache/store.duckdb");
+ * await store.close();
+ * ```
+ */
+export async function openStoreFlag(
+  path: string,
+  options: OpenStoreFlagOptions = {},
+): Promise<DuckDbStore> {
+  const fail = (problem: string): never => {
+    throw new Error(`--${options.flag ?? "store"} ${path}: ${problem}`);
+  };
+  if (options.mustExist) {
+    try {
+      if (!Deno.statSync(path).isFile) fail("not a file");
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        fail("no such store (give the file that deno task eval or knowledge wrote)");
+      }
+      throw error;
+    }
+  } else if (path !== ":memory:") {
+    await Deno.mkdir(dirname(path), { recursive: true });
+  }
+  try {
+    return await openStore(path, { readOnly: options.readOnly });
+  } catch (error) {
+    const message = (error as Error).message;
+    return fail(
+      message.replace(`cannot open store ${path}: `, "").replace(`store ${path} is `, "")
+        .replace("or use another store", `or use another --${options.flag ?? "store"}`),
+    );
+  }
+}
