@@ -19,21 +19,34 @@ import { type DuckDbStore, openStore } from "../adapters/store/duckdb_store.ts";
  * checkEncoderSpec("hashing#dim=64");
  * ```
  */
-export function checkEncoderSpec(spec: string, flag = "encoder"): void {
+export function checkEncoderSpec(spec: string): void {
   try {
     const parsed = parseEmbedderSpec(spec);
     if (parsed.kind === "transformers") resolveLocalModel(parsed.model);
   } catch (error) {
     throw new Error(
-      `--${flag} ${spec}: ${(error as Error).message.replace(/^embedder spec ".*?": /, "")}`,
+      `--encoder ${spec}: ${(error as Error).message.replace(/^embedder spec ".*?": /, "")}`,
     );
+  }
+}
+
+/**
+ * Every dataset but `synthetic` is read from files: `--data` must name their folder.
+ *
+ * @example
+ * ```ts
+ * import { checkDataFlag } from "./checks.ts";
+ * checkDataFlag("synthetic", undefined);
+ * ```
+ */
+export function checkDataFlag(dataset: string, data: string | undefined): void {
+  if (dataset !== "synthetic" && !data) {
+    throw new Error(`--data: required for --dataset ${dataset} (the folder of its files)`);
   }
 }
 
 /** Options of {@link openStoreFlag}. */
 export interface OpenStoreFlagOptions {
-  /** The flag that named the file. @default "store" */
-  flag?: string;
   /** Refuse a file that does not exist instead of creating it (and its folder). @default false */
   mustExist?: boolean;
   /** Open without write access. @default false */
@@ -41,7 +54,7 @@ export interface OpenStoreFlagOptions {
 }
 
 /**
- * Opens the store a flag names, before any other work, so a typo or a store locked by another
+ * Opens the store `--store` names, before any other work, so a typo or a store locked by another
  * process fails at once: `--store x.duckdb: in use by another process (PID 123); ...`.
  *
  * @example
@@ -56,7 +69,7 @@ export async function openStoreFlag(
   options: OpenStoreFlagOptions = {},
 ): Promise<DuckDbStore> {
   const fail = (problem: string): never => {
-    throw new Error(`--${options.flag ?? "store"} ${path}: ${problem}`);
+    throw new Error(`--store ${path}: ${problem}`);
   };
   if (options.mustExist) {
     try {
@@ -76,7 +89,7 @@ export async function openStoreFlag(
     const message = (error as Error).message;
     return fail(
       message.replace(`cannot open store ${path}: `, "").replace(`store ${path} is `, "")
-        .replace("or use another store", `or use another --${options.flag ?? "store"}`),
+        .replace("or use another store", "or use another --store"),
     );
   }
 }

@@ -146,7 +146,7 @@ function reflectorLlm(spec: string): string | undefined {
 /**
  * Checks actor and reflector specs before any work: their syntax, and that a `local:` model names
  * a model folder (or a name under `R4EC_MODELS_DIR`, or a Hub id). Errors are one line naming the
- * flag, e.g. `--actor: no model folder at /nonexistent`.
+ * flag, e.g. `--actor local:/nonexistent: no model folder at /nonexistent`.
  *
  * @example
  * ```ts
@@ -179,8 +179,8 @@ export function checkComponentSpecs(specs: { actor?: string; reflector?: string 
  * import { buildComponents } from "./components.ts";
  * import { openStore } from "../adapters/store/duckdb_store.ts";
  * import { prepareDataset } from "../datasets/mod.ts";
- * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 30, items: 40 } });
  * import { profileSourceOf } from "./components.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 30, items: 40 } });
  * const store = await openStore(":memory:");
  * const profile = profileSourceOf(dataset);
  * const c = await buildComponents({ actor: "profile", reflector: "grounded", profile, store });

@@ -14,7 +14,7 @@ import { DATASET_NAMES, prepareDataset, withHistoryWindow } from "../datasets/mo
 import { constructAll } from "../plugins/construction_run.ts";
 import { constructionTasks } from "../plugins/construction_tasks.ts";
 import { writeSftSets } from "../plugins/sft_export.ts";
-import { openStoreFlag } from "./checks.ts";
+import { checkDataFlag, openStoreFlag } from "./checks.ts";
 import { buildComponents, checkComponentSpecs } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
@@ -89,9 +89,7 @@ await runCli(HELP, async (args) => {
     throw new Error((error as Error).message.replace(/^--actor /, "--teacher "));
   }
   const llm = llmComponentOptions(flags, [flags.teacher, reflector]);
-  if (flags.dataset !== "synthetic" && !flags.data) {
-    throw new Error(`--data: required for --dataset ${flags.dataset} (the folder of its files)`);
-  }
+  checkDataFlag(flags.dataset, flags.data);
   const store = await openStoreFlag(flags.store);
   const run = new AbortController();
   const onSignal = () => run.abort(new Error("interrupted"));

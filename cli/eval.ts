@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { cachedEmbedder } from "../adapters/embed/cached.ts";
 import { embedderFromSpec } from "../adapters/embed/spec.ts";
-import type { openStore } from "../adapters/store/duckdb_store.ts";
+import type { DuckDbStore } from "../adapters/store/duckdb_store.ts";
 import { MODEL_NAMES, type ModelName } from "../backbone/types.ts";
 import { DATASET_NAMES, prepareDataset, withHistoryWindow } from "../datasets/mod.ts";
 import { baselinesTable, markdownReport, resultsTable } from "../eval/report.ts";
@@ -127,9 +127,7 @@ const Flags = z.object({
 });
 
 /** Finished trainings kept in the store's run table, so a rerun skips them. */
-async function storeTrainingCache(
-  store: Awaited<ReturnType<typeof openStore>>,
-): Promise<TrainingCache> {
+async function storeTrainingCache(store: DuckDbStore): Promise<TrainingCache> {
   const done = new Map<string, TrainingResult>();
   for (const run of await store.listRuns("training")) {
     const key = (run.config as { key?: string } | null)?.key;

@@ -16,7 +16,7 @@ import {
 } from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
 import { knowledgeTasks, runKeyPrefix, withKeyPrefix } from "../plugins/tasks.ts";
-import { openStoreFlag } from "./checks.ts";
+import { checkDataFlag, openStoreFlag } from "./checks.ts";
 import { buildComponents, checkComponentSpecs, profileSourceOf } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
@@ -137,9 +137,7 @@ await runCli(HELP, async (args) => {
   // Everything that can be wrong is checked before the data is prepared.
   checkComponentSpecs(flags);
   const llm = llmComponentOptions(flags, [flags.actor, flags.reflector]);
-  if (flags.dataset !== "synthetic" && !flags.data) {
-    throw new Error(`--data: required for --dataset ${flags.dataset} (the folder of its files)`);
-  }
+  checkDataFlag(flags.dataset, flags.data);
   const store = await openStoreFlag(flags.store);
   const run = new AbortController();
   const onSignal = () => {
