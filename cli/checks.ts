@@ -45,6 +45,34 @@ export function checkDataFlag(dataset: string, data: string | undefined): void {
   }
 }
 
+/**
+ * Creates the output folder a flag names now, so a path that cannot be written fails before the
+ * work whose results it would hold. Returns a function that removes the folder again if this call
+ * created it and it is still empty (for a run that failed).
+ *
+ * @example
+ * ```ts
+ * import { makeOutDir } from "./checks.ts";
+ * const undo = await makeOutDir("--out", `${await Deno.makeTempDir()}/report`);
+ * await undo();
+ * ```
+ */
+export async function makeOutDir(flag: string, dir: string): Promise<() => Promise<void>> {
+  let existed = true;
+  try {
+    await Deno.stat(dir);
+  } catch {
+    existed = false;
+  }
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new Error(`${flag} ${dir}: cannot create the folder (${(error as Error).message})`);
+  }
+  // Deno.remove without `recursive` only removes an empty folder.
+  return existed ? () => Promise.resolve() : () => Deno.remove(dir).catch(() => {});
+}
+
 /** Options of {@link openStoreFlag}. */
 export interface OpenStoreFlagOptions {
   /** Refuse a file that does not exist instead of creating it (and its folder). @default false */

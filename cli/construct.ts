@@ -14,7 +14,7 @@ import { DATASET_NAMES, prepareDataset, withHistoryWindow } from "../datasets/mo
 import { constructAll } from "../plugins/construction_run.ts";
 import { constructionTasks } from "../plugins/construction_tasks.ts";
 import { writeSftSets } from "../plugins/sft_export.ts";
-import { checkDataFlag, openStoreFlag } from "./checks.ts";
+import { checkDataFlag, makeOutDir, openStoreFlag } from "./checks.ts";
 import { buildComponents, checkComponentSpecs } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
@@ -91,10 +91,12 @@ await runCli(HELP, async (args) => {
   const llm = llmComponentOptions(flags, [flags.teacher, reflector]);
   checkDataFlag(flags.dataset, flags.data);
   const store = await openStoreFlag(flags.store);
+  let removeEmptyOut = () => Promise.resolve();
   const run = new AbortController();
   const onSignal = () => run.abort(new Error("interrupted"));
   Deno.addSignalListener("SIGINT", onSignal);
   try {
+    removeEmptyOut = await makeOutDir("--out", flags.out);
     const t0 = performance.now();
     const synthetic = flags["synthetic-users"] !== undefined ||
         flags["synthetic-items"] !== undefined
@@ -165,6 +167,9 @@ await runCli(HELP, async (args) => {
     };
     await store.finishRun(runId, { status: "done", summary: result });
     console.log(JSON.stringify(result));
+  } catch (error) {
+    await removeEmptyOut();
+    throw error;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     await store.close();

@@ -20,7 +20,7 @@ import { resolveData } from "../eval/resolve_data.ts";
 import { downloadDataset, DOWNLOADS } from "../eval/download.ts";
 import { runEval, type TrainingCache, type TrainingResult } from "../eval/run_eval.ts";
 import { svgChart } from "../eval/svg.ts";
-import { checkEncoderSpec, openStoreFlag } from "./checks.ts";
+import { checkEncoderSpec, makeOutDir, openStoreFlag } from "./checks.ts";
 import { buildComponents, checkComponentSpecs, profileSourceOf } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
@@ -155,11 +155,14 @@ await runCli(HELP, async (args) => {
   checkComponentSpecs(flags);
   checkEncoderSpec(flags.encoder);
   const llm = llmComponentOptions(flags, [flags.actor, flags.reflector]);
+  const out = flags.out ?? join("runs", new Date().toISOString().replace(/[:.]/g, "-"));
   const store = await openStoreFlag(flags.store);
+  let removeEmptyOut = () => Promise.resolve();
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSignal);
   try {
+    removeEmptyOut = await makeOutDir("--out", out);
     // A model encoder loads now: a bad one fails before the knowledge stage, not after it.
     const encoderContext = { accessToken: Deno.env.get("HF_TOKEN") };
     const modelEncoder = flags.encoder.startsWith("hashing")
@@ -246,8 +249,6 @@ await runCli(HELP, async (args) => {
     });
     report.timings.prepareSeconds = prepareSeconds;
     report.timings.totalSeconds = (performance.now() - started) / 1000;
-    const out = flags.out ?? join("runs", new Date().toISOString().replace(/[:.]/g, "-"));
-    await Deno.mkdir(out, { recursive: true });
     const versions = { r4ec: "0.1.0", deno: Deno.version.deno, v8: Deno.version.v8 };
     await Deno.writeTextFile(
       join(out, "report.json"),
@@ -262,6 +263,9 @@ await runCli(HELP, async (args) => {
     console.log();
     console.log(baselinesTable(report));
     console.log(`\nreport: ${join(out, "report.md")} (also report.json, report.svg)`);
+  } catch (error) {
+    await removeEmptyOut();
+    throw error;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     await store.close();

@@ -30,6 +30,11 @@ Deno.test("CLIs: a bad spec, path or flag fails in one line naming the flag, bef
       /^error: --actor endpoint:nowhere#m: "nowhere" is not a URL/,
     ],
     ["eval", ["--max-prompt-tokens", "400"], /^error: --max-prompt-tokens: needs a local: model/],
+    [
+      "eval",
+      ["--out", "/proc/r4ec-out"],
+      /^error: --out \/proc\/r4ec-out: cannot create the folder/,
+    ],
     ["knowledge", ["--dataset", "ml-1m"], /^error: --data: required for --dataset ml-1m/],
     ["prep", ["--dataset", "ml-100k"], /^error: --data: required for --dataset ml-100k/],
     [
