@@ -8,6 +8,7 @@
  *   ratings, no LLM), `hybrid:<LLM spec>` (that evidence given to an LLM judge), or an LLM spec.
  * Every LLM goes through the calling discipline (limits, retries, timeouts) and the store (reruns
  * reuse generations); one generator per spec is shared by every role that names it.
+ * {@linkcode checkComponentSpecs} validates the specs (and local model folders) before any work.
  *
  * @module
  */
@@ -20,19 +21,24 @@ import {
   cachedGenerator,
   type GenerationStore,
 } from "../adapters/store/cached_generator.ts";
+import { resolveLocalModel } from "../adapters/local_model.ts";
 import type { CtrDataset } from "../datasets/types.ts";
 import { groundedReflector } from "../plugins/grounded_reflector.ts";
 import { hybridReflector } from "../plugins/hybrid_reflector.ts";
 import { llmActor } from "../plugins/llm_actor.ts";
 import { llmReflector } from "../plugins/llm_reflector.ts";
-import { profileActor } from "../plugins/profile/mod.ts";
+import { profileActor, type ProfileSource } from "../plugins/profile/mod.ts";
 import type { Actor, Reflector, TextGenerator } from "../plugins/types.ts";
 
 /** Options of {@linkcode buildComponents}. */
 export interface ComponentOptions {
   actor: string;
   reflector: string;
-  dataset: CtrDataset;
+  /**
+   * What the `profile` actor reads: {@linkcode profileSourceOf} a prepared dataset, or a serving
+   * bundle's item info and domain. Required for `--actor profile` only.
+   */
+  profile?: ProfileSource;
   store: GenerationStore;
   /** LLM calls in flight per model (default 8). */
   concurrency?: number;
@@ -46,6 +52,8 @@ export interface ComponentOptions {
   stream?: boolean;
   /** New tokens per call (default 512). */
   maxTokens?: number;
+  /** `local:` models keep only the last this many prompt tokens (default: no cut). */
+  maxPromptTokens?: number;
   /** Actor temperature (default 0); the reflector is always greedy. */
   temperature?: number;
   /** Grounded check: held-back pairs and the accuracy it needs. */
@@ -81,7 +89,7 @@ export function parseLlmSpec(
     throw new Error(
       `LLM spec ${
         JSON.stringify(spec)
-      }: ${why}; expected hf:MODEL[@provider], endpoint:URL#MODEL or local:PATH_OR_ID`,
+      }: ${why}; expected hf:MODEL[@provider], endpoint:URL#MODEL or local:PATH_OR_NAME`,
     );
   };
   if (spec.startsWith("hf:")) {
@@ -113,6 +121,57 @@ export function parseLlmSpec(
 }
 
 /**
+ * What the profile actor of a prepared dataset reads: its items and domain, and its interactions
+ * with the first CTR target position, so the actor reads only the interactions before it and no
+ * sample's own label reaches any knowledge.
+ *
+ * @example
+ * ```ts
+ * import { profileSourceOf } from "./components.ts";
+ * import { prepareDataset } from "../datasets/mod.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 30, items: 40 } });
+ * console.log(profileSourceOf(dataset).firstTarget); // 11
+ * ```
+ */
+export function profileSourceOf(dataset: CtrDataset): ProfileSource {
+  const { itemInfo, domain, trainPeriod, firstTarget } = dataset;
+  return { itemInfo, domain, trainPeriod, firstTarget };
+}
+
+/** The LLM spec of a reflector spec, if it has one (`grounded` has none). */
+function reflectorLlm(spec: string): string | undefined {
+  return spec === "grounded" ? undefined : spec.replace(/^hybrid:/, "");
+}
+
+/**
+ * Checks actor and reflector specs before any work: their syntax, and that a `local:` model names
+ * a model folder (or a name under `R4EC_MODELS_DIR`, or a Hub id). Errors are one line naming the
+ * flag, e.g. `--actor local:/nonexistent: no model folder at /nonexistent`.
+ *
+ * @example
+ * ```ts
+ * import { checkComponentSpecs } from "./components.ts";
+ * checkComponentSpecs({ actor: "endpoint:http://127.0.0.1:8080/v1#qwen", reflector: "grounded" });
+ * ```
+ */
+export function checkComponentSpecs(specs: { actor?: string; reflector?: string }): void {
+  const check = (flag: string, spec: string | undefined, llm: string | undefined) => {
+    if (llm === undefined) return;
+    try {
+      const p = parseLlmSpec(llm);
+      if (p.kind === "local") resolveLocalModel(p.model);
+    } catch (error) {
+      const message = (error as Error).message.replace(/^LLM spec ".*?": /, "");
+      throw new Error(`--${flag} ${spec}: ${message}`);
+    }
+  };
+  if (specs.actor !== "profile") check("actor", specs.actor, specs.actor);
+  if (specs.reflector !== undefined) {
+    check("reflector", specs.reflector, reflectorLlm(specs.reflector));
+  }
+}
+
+/**
  * Builds the actor and reflector of two specs.
  *
  * @example
@@ -120,16 +179,16 @@ export function parseLlmSpec(
  * import { buildComponents } from "./components.ts";
  * import { openStore } from "../adapters/store/duckdb_store.ts";
  * import { prepareDataset } from "../datasets/mod.ts";
+ * import { profileSourceOf } from "./components.ts";
  * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 30, items: 40 } });
  * const store = await openStore(":memory:");
- * const c = await buildComponents({ actor: "profile", reflector: "grounded", dataset, store });
+ * const profile = profileSourceOf(dataset);
+ * const c = await buildComponents({ actor: "profile", reflector: "grounded", profile, store });
  * console.log(c.actorDescription);
  * ```
  */
 export async function buildComponents(o: ComponentOptions): Promise<Components> {
-  // Validate every spec before loading anything.
-  if (o.actor !== "profile") parseLlmSpec(o.actor);
-  if (o.reflector !== "grounded") parseLlmSpec(o.reflector.replace(/^hybrid:/, ""));
+  checkComponentSpecs(o);
 
   const generators = new Map<
     string,
@@ -141,8 +200,9 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
     const p = parseLlmSpec(spec);
     let base: TextGenerator, description: string;
     if (p.kind === "local") {
-      base = await transformersGenerator({ model: p.model });
-      description = `local transformers.js model ${p.model}`;
+      base = await transformersGenerator({ model: p.model, maxPromptTokens: o.maxPromptTokens });
+      description = `local transformers.js model ${p.model}` +
+        (o.maxPromptTokens ? ` (prompts cut to their last ${o.maxPromptTokens} tokens)` : "");
     } else {
       base = hfGenerator({
         model: p.model,
@@ -171,9 +231,10 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
 
   let actor: Actor, actorDescription: string;
   if (o.actor === "profile") {
-    // The actor reads only interactions before the first CTR target (the dataset's firstTarget),
+    if (!o.profile) throw new Error("buildComponents: the profile actor needs `profile`");
+    // The actor reads only interactions before the first CTR target (the source's firstTarget),
     // so no sample's own label reaches any knowledge.
-    actor = profileActor({ dataset: o.dataset });
+    actor = profileActor({ dataset: o.profile });
     actorDescription = "profile — a deterministic statistical profile of interaction data (no LLM)";
   } else {
     const g = await generatorFor(o.actor);

@@ -12,9 +12,9 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { cachedEmbedder } from "../adapters/embed/cached.ts";
 import { embedderFromSpec } from "../adapters/embed/spec.ts";
-import { openStore } from "../adapters/store/duckdb_store.ts";
+import type { DuckDbStore } from "../adapters/store/duckdb_store.ts";
 import { MODEL_NAMES, type ModelName } from "../backbone/types.ts";
-import { DATASET_NAMES, prepareDataset } from "../datasets/mod.ts";
+import { DATASET_NAMES, prepareDataset, withHistoryWindow } from "../datasets/mod.ts";
 import { baselinesTable, markdownReport, resultsTable } from "../eval/report.ts";
 import { resolveData } from "../eval/resolve_data.ts";
 import { downloadDataset, DOWNLOADS } from "../eval/download.ts";
@@ -34,7 +34,9 @@ import {
   parseConditions,
 } from "../eval/conditions.ts";
 import { svgChart } from "../eval/svg.ts";
-import { buildComponents } from "./components.ts";
+import { checkEncoderSpec, makeOutDir, openStoreFlag } from "./checks.ts";
+import { buildComponents, checkComponentSpecs, profileSourceOf } from "./components.ts";
+import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
 
 const DEFAULTS = {
@@ -68,8 +70,9 @@ conditions base / statistics control / reasoning-only / R4 — and writes a repo
   --backbones LIST    comma-separated: ${
   MODEL_NAMES.join(", ")
 }, or all (default ${DEFAULTS.backbones})
-  --actor SPEC        profile | hf:MODEL[@provider] | endpoint:URL#MODEL | local:PATH_OR_ID
-                      (default ${DEFAULTS.actor}: a deterministic statistical profile, no LLM)
+  --actor SPEC        profile | hf:MODEL[@provider] | endpoint:URL#MODEL | local:PATH_OR_NAME
+                      (default ${DEFAULTS.actor}: a deterministic statistical profile, no LLM;
+                      a local: name is looked up under $R4EC_MODELS_DIR)
   --reflector SPEC    grounded | hybrid:<LLM spec> | <LLM spec> (default ${DEFAULTS.reflector})
   --encoder SPEC      hashing | transformers:ID_OR_PATH | hf:MODEL (default ${DEFAULTS.encoder})
   --knowledge-vectors DIR
@@ -92,11 +95,15 @@ conditions base / statistics control / reasoning-only / R4 — and writes a repo
   --out DIR           report folder (default ./runs/<timestamp>)
   --concurrency N     knowledge tasks and LLM requests in flight (default ${DEFAULTS.concurrency})
   --workers N         trainings run at once, one per worker (default: logical cores, at most 4)
-  --retries N         LLM retries on 408/429/5xx/network errors/timeouts (default 5)
+  --limit N           knowledge for the first N tasks only, the rest get none (smoke runs)
   --quick             a small run: 2 seeds, 4 epochs, and a smaller synthetic dataset
   --synthetic-users N, --synthetic-items N
                       size of the synthetic dataset (default 600 x 900; --quick 300 x 450)
   -h, --help          this text
+
+${LLM_FLAGS_HELP}
+
+Every spec, path and flag, and the store's lock, are checked before any work.
 `;
 
 const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
@@ -146,7 +153,8 @@ const Flags = z.object({
   store: z.string().default(DEFAULTS.store),
   out: z.string().optional(),
   concurrency: z.coerce.number().int().min(1).default(DEFAULTS.concurrency),
-  retries: z.coerce.number().int().min(0).default(5),
+  limit: z.coerce.number().int().min(1).optional(),
+  ...LLM_FLAGS,
   workers: z.coerce.number().int().min(1).max(64).optional(),
   quick: z.boolean().default(false),
   "synthetic-users": z.coerce.number().int().min(20).optional(),
@@ -170,9 +178,7 @@ async function broughtVectors(
 }
 
 /** Finished trainings kept in the store's run table, so a rerun skips them. */
-async function storeTrainingCache(
-  store: Awaited<ReturnType<typeof openStore>>,
-): Promise<TrainingCache> {
+async function storeTrainingCache(store: DuckDbStore): Promise<TrainingCache> {
   const done = new Map<string, TrainingResult>();
   for (const run of await store.listRuns("training")) {
     const key = (run.config as { key?: string } | null)?.key;
@@ -196,47 +202,62 @@ await runCli(HELP, async (args) => {
   });
   const flags = Flags.parse(values);
   const log = (line: string) => console.error(line);
-  const resolved = await resolveData({
-    dataset: flags.dataset ?? DEFAULTS.dataset,
-    explicit: flags.dataset !== undefined || flags.data !== undefined,
-    dataDir: flags.data,
-    download: DOWNLOADS[flags.dataset ?? DEFAULTS.dataset]
-      ? (name) => downloadDataset(name, { log })
-      : undefined,
-  });
-  // The first line says what data runs (and why, when it is the synthetic fallback).
-  console.log(`data: ${resolved.origin}`);
-  const started = performance.now();
-  const { dataset } = await prepareDataset({
-    dataset: resolved.dataset as typeof DATASET_NAMES[number],
-    dataDir: resolved.dataDir,
-    synthetic: {
-      users: flags["synthetic-users"] ?? (flags.quick ? 300 : undefined),
-      items: flags["synthetic-items"] ?? (flags.quick ? 450 : undefined),
-    },
-  });
-  // Brought-in vectors are checked against the dataset's ids before any other work.
-  const vectors = flags["knowledge-vectors"]
-    ? await broughtVectors(flags["knowledge-vectors"], dataset)
-    : undefined;
-  const prepareSeconds = (performance.now() - started) / 1000;
-  const large = dataset.train.size > LARGE.samples;
-  await Deno.mkdir(dirname(flags.store), { recursive: true });
-  const store = await openStore(flags.store);
+  // Everything that can be wrong is checked before data is looked for.
+  checkComponentSpecs(flags);
+  checkEncoderSpec(flags.encoder);
+  const llm = llmComponentOptions(flags, [flags.actor, flags.reflector]);
+  const out = flags.out ?? join("runs", new Date().toISOString().replace(/[:.]/g, "-"));
+  const store = await openStoreFlag(flags.store);
+  let removeEmptyOut = () => Promise.resolve();
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSignal);
   try {
+    removeEmptyOut = await makeOutDir("--out", out);
+    // A model encoder loads now: a bad one fails before the knowledge stage, not after it.
+    const encoderContext = { accessToken: Deno.env.get("HF_TOKEN") };
+    const modelEncoder = flags.encoder.startsWith("hashing")
+      ? undefined
+      : await embedderFromSpec(flags.encoder, encoderContext).catch((e: Error) => {
+        throw new Error(`--encoder ${flags.encoder}: ${e.message}`);
+      });
+    const resolved = await resolveData({
+      dataset: flags.dataset ?? DEFAULTS.dataset,
+      explicit: flags.dataset !== undefined || flags.data !== undefined,
+      dataDir: flags.data,
+      download: DOWNLOADS[flags.dataset ?? DEFAULTS.dataset]
+        ? (name) => downloadDataset(name, { log })
+        : undefined,
+    });
+    // The first line says what data runs (and why, when it is the synthetic fallback).
+    console.log(`data: ${resolved.origin}`);
+    const started = performance.now();
+    const prepared = (await prepareDataset({
+      dataset: resolved.dataset as typeof DATASET_NAMES[number],
+      dataDir: resolved.dataDir,
+      synthetic: {
+        users: flags["synthetic-users"] ?? (flags.quick ? 300 : undefined),
+        items: flags["synthetic-items"] ?? (flags.quick ? 450 : undefined),
+      },
+    })).dataset;
+    const window = flags["history-window"];
+    const dataset = window ? withHistoryWindow(prepared, window) : prepared;
+    // Brought-in vectors are checked against the dataset's ids before any knowledge or training.
+    const vectors = flags["knowledge-vectors"]
+      ? await broughtVectors(flags["knowledge-vectors"], dataset)
+      : undefined;
+    const prepareSeconds = (performance.now() - started) / 1000;
+    const large = dataset.train.size > LARGE.samples;
     const conditions = flags.conditions ??
       [...DEFAULT_CONDITIONS, ...(vectors ? ["vectors" as const] : [])];
     const components = needsGeneration(conditions)
       ? await buildComponents({
         actor: flags.actor,
         reflector: flags.reflector,
-        dataset,
+        profile: flags.actor === "profile" ? profileSourceOf(dataset) : undefined,
         store,
         concurrency: flags.concurrency,
-        retries: flags.retries,
+        ...llm,
         signal: controller.signal,
       })
       : undefined;
@@ -258,13 +279,11 @@ await runCli(HELP, async (args) => {
         description: flags.encoder.startsWith("hashing")
           ? "hashing — TF-IDF weighted word uni/bigram feature hashing with a seeded random projection (no model weights)"
           : flags.encoder,
-        create: async (corpus) => {
-          const inner = await embedderFromSpec(flags.encoder, {
-            corpus,
-            accessToken: Deno.env.get("HF_TOKEN"),
-          });
-          return cachedEmbedder(inner, store);
-        },
+        create: async (corpus) =>
+          cachedEmbedder(
+            modelEncoder ?? await embedderFromSpec(flags.encoder, { ...encoderContext, corpus }),
+            store,
+          ),
       },
       store,
       trainings: await storeTrainingCache(store),
@@ -278,6 +297,7 @@ await runCli(HELP, async (args) => {
       lr: flags.lr,
       schedule: flags.schedule,
       concurrency: flags.concurrency,
+      taskLimit: flags.limit,
       workers: flags.workers,
       log,
       signal: controller.signal,
@@ -305,8 +325,6 @@ await runCli(HELP, async (args) => {
     });
     report.timings.prepareSeconds = prepareSeconds;
     report.timings.totalSeconds = (performance.now() - started) / 1000;
-    const out = flags.out ?? join("runs", new Date().toISOString().replace(/[:.]/g, "-"));
-    await Deno.mkdir(out, { recursive: true });
     const versions = { r4ec: "0.1.0", deno: Deno.version.deno, v8: Deno.version.v8 };
     await Deno.writeTextFile(
       join(out, "report.json"),
@@ -321,6 +339,9 @@ await runCli(HELP, async (args) => {
     console.log();
     console.log(baselinesTable(report));
     console.log(`\nreport: ${join(out, "report.md")} (also report.json, report.svg)`);
+  } catch (error) {
+    await removeEmptyOut();
+    throw error;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     await store.close();

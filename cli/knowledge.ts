@@ -8,19 +8,25 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { DATASET_NAMES, prepareDataset } from "../datasets/mod.ts";
-import { openStore } from "../adapters/store/mod.ts";
-import { type KnowledgeJobProgress, runKnowledgeJob } from "../plugins/knowledge_job.ts";
+import { DATASET_NAMES, prepareDataset, withHistoryWindow } from "../datasets/mod.ts";
+import {
+  type KnowledgeJobProgress,
+  type KnowledgeJobSummary,
+  runKnowledgeJob,
+} from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
 import { knowledgeTasks, runKeyPrefix, withKeyPrefix } from "../plugins/tasks.ts";
-import { buildComponents } from "./components.ts";
+import { checkDataFlag, openStoreFlag } from "./checks.ts";
+import { buildComponents, checkComponentSpecs, profileSourceOf } from "./components.ts";
+import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
 
 const HELP = `deno task knowledge --dataset NAME --store FILE [options]
 
 Generates R4 knowledge (reason -> reflect -> refine, up to --rounds times) for the users and items
 of a dataset into a DuckDB store. Progress goes to stderr, a JSON summary to stdout. Rerunning with
-the same store resumes: stored entities are skipped, stored generations are reused.
+the same store resumes: stored entities are skipped, stored generations are reused. Every spec,
+path and flag, and the store's lock, are checked before any work.
 
 Dataset (same preparation as deno task prep):
   --dataset NAME        ${DATASET_NAMES.join(" | ")} (required)
@@ -41,19 +47,12 @@ Knowledge:
   --store FILE          DuckDB store file (required; created if missing)
   --grounded-k N        held-back pairs per grounded check (default 4)
   --grounded-threshold F  accuracy a grounded check needs (default 0.75)
+  --concurrency N       entities in flight, and LLM calls in flight per model (default 8)
 
 LLM specs: hf:MODEL[@provider] (Hugging Face Inference Providers, token from HF_TOKEN),
   endpoint:URL#MODEL (TGI, vLLM, llama.cpp or any OpenAI-compatible server),
-  local:PATH_OR_ID (transformers.js).
-LLM calls:
-  --stream              use streaming responses
-  --max-tokens N        new tokens per call (default 512)
-  --temperature T       actor temperature (default 0; the reflector is always greedy)
-  --concurrency N       entities in flight, and LLM calls in flight per model (default 8)
-  --rpm N               requests per minute per model (default unlimited)
-  --tpm N               tokens per minute per model (default unlimited)
-  --timeout-ms N        per-request timeout (default 120000)
-  --retries N           retries on 408/429/5xx/network errors/timeouts (default 5)
+  local:PATH_OR_NAME (transformers.js; a name is looked up under $R4EC_MODELS_DIR).
+${LLM_FLAGS_HELP}
 `;
 
 const list = <T extends string>(values: readonly [T, ...T[]]) =>
@@ -77,14 +76,8 @@ const Flags = z.object({
   store: z.string().min(1),
   "grounded-k": z.coerce.number().int().min(1).default(4),
   "grounded-threshold": z.coerce.number().min(0).max(1).default(0.75),
-  stream: z.boolean().default(false),
-  "max-tokens": z.coerce.number().int().min(1).default(512),
-  temperature: z.coerce.number().min(0).max(2).default(0),
   concurrency: z.coerce.number().int().min(1).default(8),
-  rpm: z.coerce.number().positive().optional(),
-  tpm: z.coerce.number().positive().optional(),
-  "timeout-ms": z.coerce.number().int().positive().default(120_000),
-  retries: z.coerce.number().int().min(0).default(5),
+  ...LLM_FLAGS,
 });
 type Flags = z.infer<typeof Flags>;
 
@@ -107,6 +100,31 @@ function progressLine(p: KnowledgeJobProgress): string {
     `skipped ${p.skipped} failed ${p.failed}`;
 }
 
+/**
+ * Stderr lines of a job's failures: counts, and each distinct cause once; permanent failures say
+ * that a rerun cannot help, the others invite one.
+ */
+function failureLines(summary: KnowledgeJobSummary): string[] {
+  const transient = summary.failed - summary.permanentFailures;
+  const causes = (permanent: boolean) =>
+    [
+      ...new Set(summary.failures.filter((f) => f.permanent === permanent).map((f) => f.error)),
+    ].slice(0, 3);
+  const lines: string[] = [];
+  if (summary.permanentFailures > 0) {
+    lines.push(
+      `knowledge: ${summary.permanentFailures} task(s) failed permanently (a rerun fails the ` +
+        `same way; change the settings): ${causes(true).join(" | ")}`,
+    );
+  }
+  if (transient > 0) {
+    lines.push(
+      `knowledge: ${transient} task(s) failed; rerun to retry them: ${causes(false).join(" | ")}`,
+    );
+  }
+  return lines;
+}
+
 await runCli(HELP, async (args) => {
   const { values } = parseArgs({
     args,
@@ -114,24 +132,11 @@ await runCli(HELP, async (args) => {
     strict: true,
   });
   const flags: Flags = Flags.parse(values);
-  const t0 = performance.now();
-  const synthetic = flags.dataset === "synthetic" &&
-      (flags["synthetic-users"] !== undefined || flags["synthetic-items"] !== undefined)
-    ? { users: flags["synthetic-users"], items: flags["synthetic-items"] }
-    : undefined;
-  const { dataset } = await prepareDataset({
-    dataset: flags.dataset,
-    dataDir: flags.data,
-    historyLength: flags.history,
-    validationFraction: flags.valid,
-    seed: flags.seed,
-    ...(synthetic ? { synthetic } : {}),
-  });
-  let tasks = knowledgeTasks(dataset, { kinds: flags.kinds });
-  if (flags.limit !== undefined) tasks = tasks.slice(0, flags.limit);
-  const prepareMs = performance.now() - t0;
-
-  const store = await openStore(flags.store);
+  // Everything that can be wrong is checked before the data is prepared.
+  checkComponentSpecs(flags);
+  const llm = llmComponentOptions(flags, [flags.actor, flags.reflector]);
+  checkDataFlag(flags.dataset, flags.data);
+  const store = await openStoreFlag(flags.store);
   const run = new AbortController();
   const onSignal = () => {
     console.error("knowledge: interrupted; finishing the writes in flight (again to force quit)");
@@ -141,19 +146,32 @@ await runCli(HELP, async (args) => {
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   try {
+    const t0 = performance.now();
+    const synthetic = flags.dataset === "synthetic" &&
+        (flags["synthetic-users"] !== undefined || flags["synthetic-items"] !== undefined)
+      ? { users: flags["synthetic-users"], items: flags["synthetic-items"] }
+      : undefined;
+    const prepared = (await prepareDataset({
+      dataset: flags.dataset,
+      dataDir: flags.data,
+      historyLength: flags.history,
+      validationFraction: flags.valid,
+      seed: flags.seed,
+      ...(synthetic ? { synthetic } : {}),
+    })).dataset;
+    const window = flags["history-window"];
+    const dataset = window ? withHistoryWindow(prepared, window) : prepared;
+    let tasks = knowledgeTasks(dataset, { kinds: flags.kinds });
+    if (flags.limit !== undefined) tasks = tasks.slice(0, flags.limit);
+    const prepareMs = performance.now() - t0;
+
     const components = await buildComponents({
       actor: flags.actor,
       reflector: flags.reflector,
-      dataset,
+      profile: flags.actor === "profile" ? profileSourceOf(dataset) : undefined,
       store,
       concurrency: flags.concurrency,
-      requestsPerMinute: flags.rpm,
-      tokensPerMinute: flags.tpm,
-      timeoutMs: flags["timeout-ms"],
-      retries: flags.retries,
-      stream: flags.stream,
-      maxTokens: flags["max-tokens"],
-      temperature: flags.temperature,
+      ...llm,
       groundedK: flags["grounded-k"],
       groundedThreshold: flags["grounded-threshold"],
       seed: flags.seed,
@@ -198,7 +216,6 @@ await runCli(HELP, async (args) => {
       throw error;
     }
     const jobMs = performance.now() - t1;
-    const llm = components.llmStats();
     const result = {
       dataset: dataset.name,
       actor: { id: actor.id, kind: actor.kind, description: components.actorDescription },
@@ -211,7 +228,7 @@ await runCli(HELP, async (args) => {
       store: flags.store,
       runId,
       ...summary,
-      llm,
+      llm: components.llmStats(),
       timings: { prepareMs: Math.round(prepareMs), jobMs: Math.round(jobMs) },
     };
     await store.finishRun(runId, {
@@ -222,7 +239,7 @@ await runCli(HELP, async (args) => {
     console.log(JSON.stringify(result));
     if (summary.cancelled) Deno.exitCode = 130;
     else if (summary.failed) {
-      console.error(`knowledge: ${summary.failed} task(s) failed; rerun to retry them`);
+      for (const line of failureLines(summary)) console.error(line);
       Deno.exitCode = 1;
     }
   } finally {

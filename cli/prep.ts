@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DATASET_NAMES, datasetStats, prepareDataset } from "../datasets/mod.ts";
 import { exportParquet } from "../datasets/parquet.ts";
+import { checkDataFlag } from "./checks.ts";
 import { flagOptions, runCli } from "./run.ts";
 
 const HELP = `deno task prep --dataset NAME [options]
@@ -42,6 +43,7 @@ await runCli(HELP, async (args) => {
     strict: true,
   });
   const flags = Flags.parse(values);
+  checkDataFlag(flags.dataset, flags.data);
   const t0 = performance.now();
   const { dataset, report } = await prepareDataset({
     dataset: flags.dataset,

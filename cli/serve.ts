@@ -13,11 +13,9 @@ import { z } from "zod";
 import { loadServingBundle } from "../adapters/http/bundle.ts";
 import { serveHttp } from "../adapters/http/deno_server.ts";
 import { r4ecRouter } from "../adapters/http/router.ts";
-import { openStore } from "../adapters/store/duckdb_store.ts";
-import type { CtrDataset } from "../datasets/types.ts";
-import type { ProfileSource } from "../plugins/profile/mod.ts";
 import type { Actor, Reflector } from "../plugins/types.ts";
-import { buildComponents } from "./components.ts";
+import { openStoreFlag } from "./checks.ts";
+import { buildComponents, checkComponentSpecs } from "./components.ts";
 import { flagOptions, runCli } from "./run.ts";
 
 const HELP = `deno task serve --store FILE --model DIR [options]
@@ -27,14 +25,14 @@ and (with --actor) on-demand R4 knowledge generation. Routes: GET /healthz, GET 
 GET /openapi.json, GET /v1/users/:id/knowledge, GET /v1/items/:id/knowledge, POST /v1/score,
 POST /v1/rank, POST /v1/knowledge/users/:id, POST /v1/knowledge/items/:id.
 
-  --store FILE          DuckDB store with the knowledge and vectors (required)
+  --store FILE          DuckDB store with the knowledge and vectors (required; must exist)
   --model DIR           serving bundle folder written by saveServingBundle (required)
   --port N              port (default 8787; 0 = any free port)
   --host ADDR           interface (default 127.0.0.1)
   --token T             bearer token required on /v1/* and /metrics (default: R4EC_TOKEN, else none)
   --cors ORIGINS        comma-separated allowed origins, or * (default: no CORS)
   --actor SPEC          enables on-demand knowledge: profile (statistical, no LLM) | hf:MODEL[@provider]
-                        | endpoint:URL#MODEL | local:PATH_OR_ID
+                        | endpoint:URL#MODEL | local:PATH_OR_NAME
   --reflector SPEC      grounded (default with --actor) | hybrid:<llm spec> | <llm spec>
   --rounds N            reflection rounds of on-demand runs (default 1)
   --max-body BYTES      largest request body (default 262144)
@@ -122,27 +120,36 @@ await runCli(HELP, async (args) => {
         "(--actor) needs a single worker",
     );
   }
+  checkComponentSpecs({ actor: flags.actor, reflector: flags.reflector });
+  const started = performance.now();
+  // A typo must not serve an empty store: serve refuses a store that does not exist.
+  const store = await openStoreFlag(flags.store, {
+    mustExist: true,
+    readOnly: flags["read-only"] || multi,
+  });
+  const bundle = await loadServingBundle(flags.model, {
+    embedderContext: { accessToken: Deno.env.get("HF_TOKEN") },
+  }).catch(async (e: Error) => {
+    await store.close();
+    throw new Error(`--model ${flags.model}: ${e.message.replace(/^loadServingBundle: /, "")}`);
+  });
   if (flags.workers > 1 && !flags.worker) {
+    // Checked here once; every worker opens the store read-only itself.
+    await store.close();
     await supervise(args, flags.workers);
     return;
   }
   const workerName = flags.worker ? `worker ${Deno.env.get("R4EC_WORKER") ?? "?"}` : "main";
   const log = (line: string) => console.error(line);
-  const started = performance.now();
-  const bundle = await loadServingBundle(flags.model, {
-    embedderContext: { accessToken: Deno.env.get("HF_TOKEN") },
-  });
-  const store = await openStore(flags.store, { readOnly: flags["read-only"] || multi });
   let actor: Actor | undefined, reflector: Reflector | undefined;
   if (flags.actor) {
     const m = bundle.manifest;
-    // buildComponents reads only the profile actor's source (item info and domain) of the
-    // dataset; the bundle holds exactly that.
-    const source: ProfileSource = { itemInfo: m.items.info, domain: m.domain };
+    // A bundle holds what the profile actor reads: item info and the domain (no interactions, so
+    // item knowledge uses only each task's two raters).
     const built = await buildComponents({
       actor: flags.actor,
       reflector: flags.reflector ?? "grounded",
-      dataset: source as CtrDataset,
+      profile: { itemInfo: m.items.info, domain: m.domain },
       store,
       concurrency: 4,
       timeoutMs: flags["knowledge-timeout"],

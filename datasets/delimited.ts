@@ -33,7 +33,8 @@ export interface DelimitedOptions {
 }
 
 /**
- * Creates `table(fields..., line BIGINT)` from a delimited file. Blank lines are skipped.
+ * Creates `table(fields..., line BIGINT)` from a delimited file. Blank lines are skipped; a missing
+ * or empty file, or one with blank lines only, is an error naming it.
  *
  * @example
  * ```ts
@@ -107,6 +108,9 @@ export async function loadDelimited(
     });
   }
   await db.run(`alter table ${table} drop column nf`);
-  const rows = await readRows(db, `select count(*)::INTEGER as n from ${table}`);
-  return Number(rows[0].n);
+  const rows = Number((await readRows(db, `select count(*)::INTEGER as n from ${table}`))[0].n);
+  if (rows === 0) {
+    throw new DatasetError(`${options.what ?? "input file"} has no data lines`, { file });
+  }
+  return rows;
 }

@@ -63,15 +63,24 @@ export function linesOf(file: string, encoding: "utf-8" | "latin-1" = "utf-8"): 
   }, delim=chr(31), header=false, quote='', escape='', columns={'line':'VARCHAR'}, encoding='${encoding}', strict_mode=false, auto_detect=false))`;
 }
 
-/** Checks that a file exists, naming it when it does not. */
+/**
+ * Checks that a file exists and is not empty, naming it when it is not so.
+ *
+ * @example
+ * ```ts
+ * import { requireFile } from "./duckdb.ts";
+ * await requireFile("../shared/data/ml-1m/users.dat", "users file");
+ * ```
+ */
 export async function requireFile(file: string, what: string): Promise<void> {
+  let st: Deno.FileInfo;
   try {
-    const st = await Deno.stat(file);
-    if (!st.isFile) throw new DatasetError(`${what} is not a file`, { file });
-  } catch (e) {
-    if (e instanceof DatasetError) throw e;
+    st = await Deno.stat(file);
+  } catch {
     throw new DatasetError(`${what} not found`, { file });
   }
+  if (!st.isFile) throw new DatasetError(`${what} is not a file`, { file });
+  if (st.size === 0) throw new DatasetError(`${what} is empty`, { file });
 }
 
 /**

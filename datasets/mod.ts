@@ -35,4 +35,5 @@ export {
   type SplitStats,
 } from "./prepare.ts";
 export { exportParquet } from "./parquet.ts";
+export { withHistoryWindow } from "./history_window.ts";
 export * from "./baselines.ts";

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { loadDelimited } from "./delimited.ts";
-import { type DuckDBConnection, readRows, sqlString } from "./duckdb.ts";
+import { type DuckDBConnection, readRows, requireFile, sqlString } from "./duckdb.ts";
 import { DatasetError } from "./errors.ts";
 import { CREATE_SOURCE_TABLES, type DatasetSource, type SourceReport } from "./source.ts";
 import type { DatasetDomain } from "./types.ts";
@@ -121,8 +121,8 @@ async function finishItems(db: DuckDBConnection, report: SourceReport): Promise<
 
 /**
  * MovieLens-1M: `ratings.dat` or `ratings.dat.gz` (`UserID::MovieID::Rating::Timestamp`),
- * `movies.dat` (latin-1, `MovieID::Title::Genres`), `users.dat` (checked for presence; unused by the
- * protocol). Item attribute: the first listed genre.
+ * `movies.dat` (latin-1, `MovieID::Title::Genres`), `users.dat` (checked, like every file, before
+ * anything loads; unused by the protocol). Item attribute: the first listed genre.
  *
  * @example
  * ```ts
@@ -151,6 +151,9 @@ export function movieLens1m(options: MovieLensOptions): DatasetSource {
         }
       }
       const moviesFile = join(options.dataDir, "movies.dat");
+      await requireFile(ratingsFile, "ratings file");
+      await requireFile(moviesFile, "movies file");
+      await requireFile(join(options.dataDir, "users.dat"), "users file");
       await db.run(CREATE_SOURCE_TABLES);
       const rowsRead = await loadRatings(db, ratingsFile, "::");
       await loadDelimited(db, {
@@ -183,7 +186,8 @@ export function movieLens1m(options: MovieLensOptions): DatasetSource {
 
 /**
  * MovieLens-100K: `u.data` (tab-separated `user item rating timestamp`), `u.item` (latin-1,
- * `|`-separated, 19 genre flags in `u.genre` order). Item attribute: the first flagged genre.
+ * `|`-separated, 19 genre flags in `u.genre` order), `u.user` (checked, like every file, before
+ * anything loads; unused by the protocol). Item attribute: the first flagged genre.
  *
  * @example
  * ```ts
@@ -201,6 +205,10 @@ export function movieLens100k(options: MovieLensOptions): DatasetSource {
       const dataFile = join(options.dataDir, "u.data");
       const itemFile = join(options.dataDir, "u.item");
       const genreFile = join(options.dataDir, "u.genre");
+      await requireFile(dataFile, "ratings file");
+      await requireFile(itemFile, "item file");
+      await requireFile(genreFile, "genre file");
+      await requireFile(join(options.dataDir, "u.user"), "users file");
       await db.run(CREATE_SOURCE_TABLES);
       const rowsRead = await loadRatings(db, dataFile, "\t");
       await loadDelimited(db, {

@@ -11,8 +11,8 @@ import { join } from "node:path";
 
 /** Files whose presence marks a usable dataset folder. */
 const MARKERS: Record<string, string[][]> = {
-  "ml-1m": [["ratings.dat", "ratings.dat.gz"], ["movies.dat"]],
-  "ml-100k": [["u.data"], ["u.item"], ["u.genre"]],
+  "ml-1m": [["ratings.dat", "ratings.dat.gz"], ["movies.dat"], ["users.dat"]],
+  "ml-100k": [["u.data"], ["u.item"], ["u.genre"], ["u.user"]],
   "amazon-book": [["Books_5.json.gz"], ["meta_Books.json.gz"]],
 };
 

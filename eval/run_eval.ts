@@ -96,6 +96,8 @@ export interface EvalOptions {
   schedule?: TrainOptions["schedule"];
   /** Tasks in flight during knowledge generation. */
   concurrency: number;
+  /** Knowledge for the first N tasks only; the others get none (smoke runs). Default: all. */
+  taskLimit?: number;
   /** Trainings run at once, each in its own worker (default: logical cores, at most 4). */
   workers?: number;
   /** Progress lines (stderr). */
@@ -259,11 +261,13 @@ async function generateKnowledge(
       );
     },
   }).catch((e: unknown) => {
-    const why = (e instanceof Error && e.cause instanceof Error ? e.cause.message : String(e))
-      .split("\n")[0];
-    throw new Error(
-      `knowledge generation stopped: ${why} — check the actor/reflector specs and that the LLM is reachable; finished knowledge is stored, rerun to resume`,
-    );
+    const cause = e instanceof Error ? e.cause : undefined;
+    const why = (cause instanceof Error ? cause.message : String(e)).split("\n")[0];
+    // A permanent failure (prompt over the context, a 4xx) fails the same way on every rerun.
+    const next = (cause as { permanent?: unknown } | undefined)?.permanent === true
+      ? "this failure is permanent, so a rerun fails the same way: change the settings it names"
+      : "check the actor/reflector specs and that the LLM is reachable; finished knowledge is stored, rerun to resume";
+    throw new Error(`knowledge generation stopped: ${why} — ${next}`);
   });
   if (summary.failed > 0) {
     throw new Error(
@@ -519,7 +523,9 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       rounds: o.rounds,
     })
     : "";
-  const records = generate ? await generateKnowledge(o, withKeyPrefix(allTasks, keyPrefix)) : [];
+  const records = generate
+    ? await generateKnowledge(o, withKeyPrefix(allTasks, keyPrefix).slice(0, o.taskLimit))
+    : [];
   timings.knowledgeSeconds = (clock() - t0) / 1000;
 
   // 2. Texts and encoding. A draft that could not be parsed holds the raw model output: it counts

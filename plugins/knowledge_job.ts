@@ -40,6 +40,19 @@ export interface RoundSummary {
   unparsable: number;
 }
 
+/** One failed task. */
+export interface KnowledgeJobFailure {
+  /** The task's key. */
+  key: string;
+  /** The error's message. */
+  error: string;
+  /**
+   * The error says so (`permanent: true`, as an LLM adapter's context-length or 4xx error does):
+   * rerunning cannot help, so nobody should be invited to.
+   */
+  permanent: boolean;
+}
+
 /** What a knowledge job did. */
 export interface KnowledgeJobSummary {
   /** Tasks given. */
@@ -51,7 +64,9 @@ export interface KnowledgeJobSummary {
   /** Failed (not written; a rerun tries them again). */
   failed: number;
   /** Up to 20 failures with their error messages. */
-  failures: { key: string; error: string }[];
+  failures: KnowledgeJobFailure[];
+  /** Failed tasks whose error is permanent (a rerun fails the same way). */
+  permanentFailures: number;
   /** True when the run was cancelled before every task finished. */
   cancelled: boolean;
   rounds: RoundSummary[];
@@ -160,7 +175,8 @@ export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<Kno
   const tokens: TokenUsage = { prompt: 0, completion: 0 };
   const rounds: RoundSummary[] = [];
   const stopReasons: Record<string, number> = {};
-  const failures: { key: string; error: string }[] = [];
+  const failures: KnowledgeJobFailure[] = [];
+  let permanentFailures = 0;
   let written = 0, failed = 0, parseFailures = 0, done = 0, next = 0;
   let fatal: unknown;
 
@@ -222,7 +238,9 @@ export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<Kno
         if (run.signal.aborted) return; // cancelled: the task is simply not done
         failed++;
         const message = error instanceof Error ? error.message : String(error);
-        if (failures.length < 20) failures.push({ key: task.key, error: message });
+        const permanent = (error as { permanent?: unknown } | null)?.permanent === true;
+        if (permanent) permanentFailures++;
+        if (failures.length < 20) failures.push({ key: task.key, error: message, permanent });
         if (onTaskError === "stop") {
           fatal ??= new Error(`runKnowledgeJob: task "${task.key}" failed: ${message}`, {
             cause: error,
@@ -248,6 +266,7 @@ export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<Kno
     written,
     failed,
     failures,
+    permanentFailures,
     cancelled: written + failed < todo.length,
     rounds,
     stopReasons,

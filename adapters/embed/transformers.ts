@@ -10,8 +10,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import * as path from "node:path";
 import {
   type DataType,
   type DeviceType,
@@ -21,6 +19,7 @@ import {
   type Tensor,
 } from "@huggingface/transformers";
 import type { Embedder } from "../../plugins/types.ts";
+import { localModelKey, resolveLocalModel } from "../local_model.ts";
 import { checkBatchSize, type ProgressCallback } from "./progress.ts";
 
 /** How token states become one vector. */
@@ -106,7 +105,14 @@ export async function transformersEmbedder(
   }
   if (options.allowRemoteModels !== undefined) env.allowRemoteModels = options.allowRemoteModels;
 
-  const local = await localFolder(model);
+  let local: string | undefined;
+  try {
+    // An explicit localModelPath keeps transformers.js's own lookup by id under it.
+    const found = resolveLocalModel(model, options.localModelPath ? { modelsDir: "" } : {});
+    local = "folder" in found ? found.folder : undefined;
+  } catch (error) {
+    throw new Error(`transformersEmbedder: ${(error as Error).message}`);
+  }
   const source = local ?? model;
   let extractor: FeatureExtractionPipeline;
   try {
@@ -239,30 +245,6 @@ function pool(
     out.push(Float32Array.from(vector));
   }
   return out;
-}
-
-/** The absolute path when `model` names an existing folder, else undefined (a Hub/local id). */
-async function localFolder(model: string): Promise<string | undefined> {
-  try {
-    const info = await Deno.stat(model);
-    return info.isDirectory ? path.resolve(model) : undefined;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-/** `local/<name>@<hash>`: a location-independent key for a model folder. */
-async function localModelKey(folder: string): Promise<string> {
-  const hash = createHash("sha256");
-  for (const file of ["config.json", "tokenizer.json", "tokenizer_config.json"]) {
-    try {
-      hash.update(file).update(await Deno.readFile(path.join(folder, file)));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
-  return `local/${path.basename(folder)}@${hash.digest("hex").slice(0, 12)}`;
 }
 
 function withTrailingSlash(folder: string): string {

@@ -159,11 +159,13 @@ export class KnowledgeVectorCache {
   }
 
   /**
-   * Vectors of the final texts of `records` (keyed by unprefixed task key): stored vectors first,
-   * the rest embedded and written back.
+   * Vectors of the final texts of `all` records (keyed by unprefixed task key): stored vectors
+   * first, the rest embedded and written back. Records whose final draft is unparsable get none.
    */
-  async vectorsOf(records: KnowledgeRecord[]): Promise<Map<string, KnowledgeVector>> {
+  async vectorsOf(all: KnowledgeRecord[]): Promise<Map<string, KnowledgeVector>> {
     const o = this.#o, result = new Map<string, KnowledgeVector>();
+    // A record holding only an unparsable answer is no knowledge (as in the eval): no vector.
+    const records = all.filter((r) => r.final.parseFailure === undefined);
     if (records.length === 0) return result;
     const hashes = records.map((r) => textHash(r.final.text));
     const stored = await o.store.getVectors(o.encoderId, [...new Set(hashes)]);

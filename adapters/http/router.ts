@@ -543,6 +543,15 @@ export function r4ecRouter(options: R4ecRouterOptions): R4ecRouter {
     } finally {
       running.delete(task.key);
     }
+    if (result.final.parseFailure !== undefined) {
+      // No knowledge came of it (garbage, an untagged answer): nothing to store or score with.
+      metrics.knowledgeRuns.inc({ kind: task.kind, outcome: "error" });
+      throw new HttpProblem(
+        502,
+        `the actor's answer could not be parsed (${result.final.parseFailure}); nothing was stored`,
+        { type: "urn:r4ec:problem:unparsable-knowledge" },
+      );
+    }
     const record: KnowledgeRecord = recordFromResult(result, `serve:${c.get("requestId")}`);
     await store.putKnowledge(record);
     records.set(key, record);

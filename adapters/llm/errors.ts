@@ -6,14 +6,33 @@
  * @module
  */
 
-/** Base class: every adapter error names the generator and what failed. */
+/**
+ * Base class: every adapter error names the generator and what failed.
+ *
+ * @example
+ * ```ts
+ * import { LlmError } from "./errors.ts";
+ * const e = new LlmError("prompt too long", { retryable: false });
+ * console.log(e.permanent); // true: no rerun can succeed
+ * ```
+ */
 export class LlmError extends Error {
   /** True when the same request may succeed if sent again. */
   readonly retryable: boolean;
-  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
+  /**
+   * True when no later attempt or rerun can succeed (other 4xx, a prompt longer than the model's
+   * context, bad configuration), so callers must not invite a retry.
+   * @default !retryable
+   */
+  readonly permanent: boolean;
+  constructor(
+    message: string,
+    options: { retryable: boolean; permanent?: boolean; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.name = "LlmError";
     this.retryable = options.retryable;
+    this.permanent = options.permanent ?? !options.retryable;
   }
 }
 
@@ -91,7 +110,8 @@ export class LlmRequestError extends LlmError {
 }
 
 /**
- * Retries are used up (or the error was not retryable); `cause` is the last attempt's error.
+ * Retries are used up (or the error was not retryable); `cause` is the last attempt's error, and
+ * `permanent` is the cause's (a transient failure that ran out of retries may pass on a rerun).
  *
  * @example
  * ```ts
@@ -103,7 +123,11 @@ export class LlmRequestError extends LlmError {
 export class LlmGaveUpError extends LlmError {
   readonly attempts: number;
   constructor(message: string, options: { attempts: number; cause: unknown }) {
-    super(message, { retryable: false, cause: options.cause });
+    super(message, {
+      retryable: false,
+      permanent: options.cause instanceof LlmError && options.cause.permanent,
+      cause: options.cause,
+    });
     this.name = "LlmGaveUpError";
     this.attempts = options.attempts;
   }

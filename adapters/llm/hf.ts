@@ -37,7 +37,10 @@ export interface HfGeneratorOptions {
   accessToken?: string;
   /** Use the streaming endpoint (server-sent events) and assemble the text. Default false. */
   stream?: boolean;
-  /** Generator id (part of every generation's content hash). Default `hf:<model>`. */
+  /**
+   * Generator id (part of every generation's content hash, so it names what decides the answer):
+   * default `endpoint:<endpointUrl>#<model>` for a server, else `hf:<model>[@<provider>]`.
+   */
   id?: string;
   /** Custom fetch (proxies, instrumentation). */
   fetch?: typeof fetch;
@@ -108,7 +111,10 @@ export function hfGenerator(options: HfGeneratorOptions): TextGenerator {
   const client = new InferenceClient(options.accessToken ?? envToken() ?? "", {
     retry_on_error: false,
   });
-  const id = options.id ?? `hf:${options.model}`;
+  const id = options.id ??
+    (options.endpointUrl
+      ? `endpoint:${options.endpointUrl}#${options.model}`
+      : `hf:${options.model}${options.provider ? `@${options.provider}` : ""}`);
   const where = options.endpointUrl ?? `provider ${options.provider ?? "auto"}`;
   const baseFetch = options.fetch ?? fetch;
 

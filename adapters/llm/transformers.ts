@@ -3,9 +3,11 @@
  * (`@huggingface/transformers`, ONNX Runtime). Chat messages go through the tokenizer's chat template
  * when it has one; otherwise their contents are joined into a plain prompt (base models).
  *
- * The model is a local directory (loaded with `local_files_only`, no network) or a Hub id (downloaded
- * into the transformers.js cache). Calls run one at a time per generator: ONNX inference is
- * CPU-bound, so running them side by side only adds contention.
+ * The model is a local directory (loaded with `local_files_only`, no network; a bare name is looked
+ * up under `R4EC_MODELS_DIR`) or a Hub id (downloaded into the transformers.js cache). Calls run one
+ * at a time per generator: ONNX inference is CPU-bound, so running them side by side only adds
+ * contention. `maxPromptTokens` keeps only the end of longer prompts, so a small model (the 512-token
+ * stories260K) can run the whole R4 loop.
  *
  * @module
  */
@@ -15,9 +17,9 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
   random,
-  type Tensor,
+  Tensor,
 } from "@huggingface/transformers";
-import { resolve } from "node:path";
+import { localModelKey, type LocalModelSource, resolveLocalModel } from "../local_model.ts";
 import type { ChatMessage, ChatRequest, ChatResult, TextGenerator } from "../../plugins/types.ts";
 import { LlmRequestError } from "./errors.ts";
 
@@ -29,13 +31,22 @@ export interface TransformersGeneratorOptions {
   dtype?: "auto" | "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "bnb4" | "q4f16";
   /** ONNX Runtime device. Default `cpu`. */
   device?: "cpu" | "cuda" | "webgpu" | "dml" | "auto";
-  /** Generator id (part of generation hashes). Default `transformers:<model>`. */
+  /**
+   * Generator id (part of generation hashes). Default `transformers:<model>` for a Hub id,
+   * `transformers:local/<folder>@<hash of config and tokenizer>` for a folder, plus
+   * `#maxPromptTokens=N` when set (it changes what the model sees).
+   */
   id?: string;
   /**
    * Longest prompt + new tokens the model may see. Default: the config's `max_position_embeddings`
    * (when present). Longer requests are rejected with a clear error instead of failing in ONNX.
    */
   maxContext?: number;
+  /**
+   * Longest prompt in tokens: a longer one keeps its first token when that is BOS, then its last
+   * tokens (the instruction and the most recent history). Default: no cut.
+   */
+  maxPromptTokens?: number;
 }
 
 /** What a loaded local generator exposes besides `generate`. */
@@ -44,14 +55,6 @@ export interface TransformersGenerator extends TextGenerator {
   readonly usesChatTemplate: boolean;
   /** Releases the ONNX session. */
   dispose(): Promise<void>;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -66,6 +69,26 @@ function isDirectory(path: string): boolean {
  */
 export function plainPrompt(messages: ChatMessage[]): string {
   return messages.map((m) => m.content).join("\n\n");
+}
+
+/** Tokenizer output cut to `cap` tokens: BOS (when first) and the last ones. */
+function keepLastTokens<T extends { input_ids: Tensor }>(
+  inputs: T,
+  cap: number,
+  bos: number | null | undefined,
+): T {
+  const ids = inputs.input_ids.data as BigInt64Array;
+  if (ids.length <= cap) return inputs;
+  const keepFirst = bos !== null && bos !== undefined && ids[0] === BigInt(bos) ? 1 : 0;
+  const cut = (t: Tensor) => {
+    const data = t.data as BigInt64Array;
+    const kept = new BigInt64Array(cap);
+    if (keepFirst) kept[0] = data[0];
+    kept.set(data.subarray(data.length - (cap - keepFirst)), keepFirst);
+    return new Tensor("int64", kept, [1, cap]);
+  };
+  const entries = Object.entries(inputs).map(([name, t]) => [name, cut(t as Tensor)]);
+  return Object.fromEntries(entries) as T;
 }
 
 /**
@@ -91,8 +114,18 @@ export async function transformersGenerator(
   options: TransformersGeneratorOptions,
 ): Promise<TransformersGenerator> {
   if (!options.model) throw new LlmRequestError("transformersGenerator: `model` is required");
-  const local = isDirectory(options.model);
-  const source = local ? resolve(options.model) : options.model;
+  const cap = options.maxPromptTokens;
+  if (cap !== undefined && !(Number.isInteger(cap) && cap > 1)) {
+    throw new LlmRequestError(`transformersGenerator: maxPromptTokens must be an integer > 1`);
+  }
+  let found: LocalModelSource;
+  try {
+    found = resolveLocalModel(options.model);
+  } catch (error) {
+    throw new LlmRequestError(`transformersGenerator: ${(error as Error).message}`);
+  }
+  const local = "folder" in found;
+  const source = "folder" in found ? found.folder : found.hubId;
   const loadOptions = {
     ...(local ? { local_files_only: true } : {}),
     ...(options.dtype ? { dtype: options.dtype } : {}),
@@ -116,7 +149,9 @@ export async function transformersGenerator(
   // Same rule as the text-generation pipeline: add BOS/EOS only when the tokenizer asks for them.
   const tok = tokenizer as unknown as { add_bos_token?: boolean; add_eos_token?: boolean };
   const addSpecialTokens = Boolean(tok.add_bos_token || tok.add_eos_token);
-  const id = options.id ?? `transformers:${options.model}`;
+  const id = options.id ??
+    `transformers:${"folder" in found ? await localModelKey(found.folder) : found.hubId}` +
+      (cap ? `#maxPromptTokens=${cap}` : "");
   let queue: Promise<unknown> = Promise.resolve();
 
   async function run(req: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
@@ -129,15 +164,17 @@ export async function transformersGenerator(
         add_generation_prompt: true,
       }) as unknown as string
       : plainPrompt(req.messages);
-    const inputs = tokenizer(prompt, {
+    let inputs = tokenizer(prompt, {
       add_special_tokens: usesChatTemplate ? false : addSpecialTokens,
     });
+    if (cap !== undefined) inputs = keepLastTokens(inputs, cap, tokenizer.bos_token_id);
     const promptLength = (inputs.input_ids as Tensor).dims.at(-1)!;
     const maxNew = p.maxTokens ?? 512;
     if (maxContext !== undefined && promptLength + maxNew > maxContext) {
       throw new LlmRequestError(
         `${id}: prompt of ${promptLength} tokens + maxTokens ${maxNew} exceeds the model's ` +
-          `context of ${maxContext} tokens`,
+          `context of ${maxContext} tokens (lower maxTokens / --max-tokens, or cap prompts with ` +
+          `maxPromptTokens / --max-prompt-tokens)`,
       );
     }
     const temperature = p.temperature ?? 0;

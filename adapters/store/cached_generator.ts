@@ -1,13 +1,15 @@
 /**
  * A `TextGenerator` that answers from the store when it has seen the exact request before
  * (same generator id, parameters and messages) and stores every new answer, so a rerun or a resumed
- * run never pays for a generation twice.
+ * run never pays for a generation twice. An answer that is not text (NUL or mostly unprintable
+ * characters) is returned but never stored, so a rerun asks again instead of replaying garbage.
  *
  * @module
  */
 import type { ChatRequest, ChatResult, TextGenerator } from "../../plugins/types.ts";
 import type { GenerationRecord } from "./duckdb_store.ts";
 import { effectiveParams, generationKey } from "./generation_key.ts";
+import { textProblem } from "../../plugins/parse/text.ts";
 
 /** The part of the store a cached generator needs. */
 export interface GenerationStore {
@@ -31,8 +33,8 @@ export interface CachedGenerator extends TextGenerator {
 }
 
 /**
- * Wraps `generator` with the store. Identical concurrent requests share one call. Failed calls are
- * not stored. The wrapper keeps the wrapped id, so cached and uncached runs hash identically.
+ * Wraps `generator` with the store. Identical concurrent requests share one call. Failed calls and
+ * answers that are not text are not stored. The wrapper keeps the wrapped id, so cached and uncached runs hash identically.
  *
  * @example
  * ```ts
@@ -70,6 +72,7 @@ export function cachedGenerator(generator: TextGenerator, store: GenerationStore
     }
     stats.misses++;
     const result = await generator.generate(req, signal);
+    if (textProblem(result.text) !== undefined) return { ...result, cached: false };
     await store.putGeneration({
       key,
       generator: generator.id,

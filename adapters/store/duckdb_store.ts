@@ -57,8 +57,11 @@ export interface GenerationRecord {
   createdAt: Date;
 }
 
-/** Status of a run. */
-export type RunStatus = "running" | "done" | "failed" | "cancelled";
+/**
+ * Status of a run. `interrupted`: it was still `running` when another process next opened the store
+ * for writing, so its process died without finishing it (killed, crashed).
+ */
+export type RunStatus = "running" | "done" | "failed" | "cancelled" | "interrupted";
 
 /** Metadata of one run (a knowledge job, an evaluation, ...). */
 export interface RunRecord {
@@ -151,6 +154,7 @@ CREATE TABLE IF NOT EXISTS runs (
   timings VARCHAR,
   summary VARCHAR
 );
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS pid INTEGER;
 `;
 
 /** Tables of the store, for `exportParquet`. */
@@ -245,6 +249,33 @@ export class DuckDbStore implements KnowledgeStore, VectorCache {
   /** Creates the tables when missing. Called by {@link openStore}. */
   async init(): Promise<void> {
     await this.#exclusive((c) => c.run(SCHEMA));
+  }
+
+  /**
+   * Marks as `interrupted` the runs still `running` that another process started: a writer holds
+   * the file's lock, so such a process is gone. Called by {@link openStore}; returns how many.
+   *
+   * @example
+   * ```ts
+   * import { openStore } from "./duckdb_store.ts";
+   * const store = await openStore(":memory:");
+   * console.log(await store.markInterruptedRuns()); // 0
+   * ```
+   */
+  async markInterruptedRuns(): Promise<number> {
+    const note = JSON.stringify({
+      error: `interrupted: its process ended without finishing it (killed?); marked when the ` +
+        `store was next opened for writing (${new Date().toISOString()})`,
+    });
+    return await this.#exclusive(async (c) => {
+      const reader = await c.runAndReadAll(
+        `UPDATE runs SET status = 'interrupted', summary = coalesce(summary, $1)
+         WHERE status = 'running' AND (pid IS NULL OR pid <> $2)`,
+        [note, Deno.pid],
+        [VARCHAR, INTEGER],
+      );
+      return toNumber(reader.getRowsJS()[0]?.[0] ?? 0);
+    });
   }
 
   // ---- generations ----
@@ -420,7 +451,8 @@ export class DuckDbStore implements KnowledgeStore, VectorCache {
   // ---- knowledge ----
 
   /**
-   * The keys among `keys` that already have a knowledge record.
+   * The keys among `keys` that already have a usable knowledge record: one whose final draft was
+   * parsed (a record holding only an unparsable answer is done again by the next run).
    *
    * @example
    * ```ts
@@ -432,7 +464,8 @@ export class DuckDbStore implements KnowledgeStore, VectorCache {
   async completedKeys(keys: string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
     const rows = await this.#rows(
-      "SELECT key FROM knowledge WHERE key IN (SELECT unnest($1))",
+      `SELECT key FROM knowledge WHERE key IN (SELECT unnest($1))
+         AND json_extract_string(final_draft, '$.parseFailure') IS NULL`,
       [listValue(keys)],
       [LIST(VARCHAR)],
     );
@@ -853,9 +886,16 @@ export class DuckDbStore implements KnowledgeStore, VectorCache {
     const runId = options.runId ?? crypto.randomUUID();
     await this.#exclusive((c) =>
       c.run(
-        `INSERT INTO runs VALUES ($1, $2, 'running', to_timestamp($3), NULL, $4, NULL, NULL)`,
-        [runId, options.kind, seconds(new Date()), JSON.stringify(options.config ?? null)],
-        [VARCHAR, VARCHAR, DOUBLE, VARCHAR],
+        `INSERT INTO runs (run_id, kind, status, started_at, config, pid)
+         VALUES ($1, $2, 'running', to_timestamp($3), $4, $5)`,
+        [
+          runId,
+          options.kind,
+          seconds(new Date()),
+          JSON.stringify(options.config ?? null),
+          Deno.pid,
+        ],
+        [VARCHAR, VARCHAR, DOUBLE, VARCHAR, INTEGER],
       )
     );
     return runId;
@@ -1012,6 +1052,8 @@ function roundFromRow(row: Row): KnowledgeRound {
 
 /**
  * Opens (creating if needed) the store in one DuckDB file; `":memory:"` gives a throw-away store.
+ * A writer holds the file's lock: a second process fails at once, naming the holder's PID. Opening
+ * for writing marks runs that an earlier, dead process left `running` as `interrupted`.
  *
  * @example
  * ```ts
@@ -1032,12 +1074,21 @@ export async function openStore(
       options.readOnly ? { access_mode: "READ_ONLY" } : undefined,
     );
   } catch (error) {
-    throw new Error(`openStore: cannot open DuckDB file "${path}": ${(error as Error).message}`, {
-      cause: error,
-    });
+    const message = (error as Error).message;
+    const pid = /Conflicting lock is held in .* \(PID (\d+)\)/.exec(message)?.[1];
+    throw new Error(
+      pid
+        ? `store ${path} is in use by another process (PID ${pid}); wait for it to finish, or ` +
+          `use another store`
+        : `cannot open store ${path}: ${message.replace(/^IO Error: /, "").split("\n")[0]}`,
+      { cause: error },
+    );
   }
   const connection = await instance.connect();
   const store = new DuckDbStore(path, instance, connection);
-  if (!options.readOnly) await store.init();
+  if (!options.readOnly) {
+    await store.init();
+    await store.markInterruptedRuns();
+  }
   return store;
 }

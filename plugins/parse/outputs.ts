@@ -1,7 +1,8 @@
 /**
  * Parsers for every output kind of the prompt contract: plain-text knowledge (inference), tagged
  * knowledge with a verdict (construction), judgement with reflection, and probe verdicts. Tolerant of
- * layout, strict about the fixed strings; they never throw.
+ * layout, strict about the fixed strings and about text itself (an answer with NUL or mostly
+ * unprintable characters, or knowledge under 8 characters, is a failure); they never throw.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import { stripChatter, stripThinking, unwrapFences } from "./clean.ts";
 import { matchFixed, normaliseAnswer } from "./fixed.ts";
 import { type Parsed, parseError, type ParseFailureCode } from "./result.ts";
 import { findTags, removeTags } from "./tags.ts";
+import { MIN_KNOWLEDGE_CHARS, textProblem } from "./text.ts";
 
 /** Knowledge from a reason or refine answer. */
 export interface KnowledgeAnswer {
@@ -52,6 +54,8 @@ type Prepared = { ok: true; text: string; warnings: string[] } | {
 };
 
 function prepare(raw: string): Prepared {
+  const problem = textProblem(raw);
+  if (problem) return { ok: false, code: "not_text", message: `answer is not text: ${problem}` };
   const warnings: string[] = [];
   const thought = stripThinking(raw);
   if (thought.removed) warnings.push("thinking removed");
@@ -62,6 +66,14 @@ function prepare(raw: string): Prepared {
   if (thought.unclosed) warnings.push("unclosed <think> dropped");
   if (text.trim() === "") return { ok: false, code: "empty", message: "empty output" };
   return { ok: true, text, warnings };
+}
+
+/** Knowledge too short to be any, as a failure message. */
+function tooShort(knowledge: string): string | undefined {
+  const n = [...knowledge.trim()].length;
+  return n < MIN_KNOWLEDGE_CHARS
+    ? `knowledge of ${n} characters is too short (at least ${MIN_KNOWLEDGE_CHARS})`
+    : undefined;
 }
 
 function longest(contents: string[]): string | undefined {
@@ -244,6 +256,8 @@ export function parsePlainKnowledge(task: KnowledgeTask, raw: string): Parsed<Kn
       warnings.push(`chatter removed: ${chatter.removed.length} line(s)`);
     }
     if (chatter.text === "") return parseError(rawText, "empty", "no knowledge text");
+    const short = tooShort(chatter.text);
+    if (short) return parseError(rawText, "too_short", short);
     if (containsVerdict(chatter.text, task)) {
       return parseError(rawText, "verdict_in_knowledge", "knowledge contains a verdict string");
     }
@@ -289,6 +303,8 @@ export function parseTaggedKnowledge(
     if (found.length === 0) return parseError(rawText, "missing_tag", `missing <${tag}>`, tag);
     const knowledge = longest(found.map((o) => o.content));
     if (knowledge === undefined) return parseError(rawText, "empty_tag", `<${tag}> is empty`, tag);
+    const short = tooShort(knowledge);
+    if (short) return parseError(rawText, "too_short", `<${tag}>: ${short}`, tag);
     if (found.length > 1) {
       warnings.push(`<${tag}> appears ${found.length} times; the longest is kept`);
     }

@@ -8,6 +8,10 @@
 export type ParseFailureCode =
   /** Nothing usable after removing thinking, fences and chatter. */
   | "empty"
+  /** Not text: NUL characters or mostly unprintable characters (random bytes, a broken decoder). */
+  | "not_text"
+  /** Knowledge shorter than the minimum length. */
+  | "too_short"
   /** A `<think>` block was opened and never closed (the answer was cut off inside it). */
   | "unclosed_think"
   /** A required tag is absent. */

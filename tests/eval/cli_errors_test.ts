@@ -22,7 +22,7 @@ Deno.test("eval CLI: bad flags, unknown backbone and bad specs give one-line err
     [["--backbones", "din,gru9"], /^error: bad flags: --backbones: unknown backbone "gru9"/],
     [["--dataset", "ml-2m"], /^error: bad flags: --dataset: /],
     [["--frobnicate"], /^error: Unknown option '--frobnicate' \(see --help\)/],
-    [["--dataset", "synthetic", "--actor", "gpt:4"], /^error: LLM spec "gpt:4": unknown kind/],
+    [["--dataset", "synthetic", "--actor", "gpt:4"], /^error: --actor gpt:4: unknown kind/],
   ];
   for (const [args, pattern] of cases) {
     const r = await evalCli(...args);
@@ -39,7 +39,7 @@ Deno.test("eval CLI: a data folder with missing files is named, and not replaced
   assert.equal(r.code, 1);
   assert.match(
     lastLine(r.stderr),
-    /has no ratings\.dat or ratings\.dat\.gz for ml-1m; point --data/,
+    /has no ratings\.dat or ratings\.dat\.gz, users\.dat for ml-1m; point --data/,
   );
   assert.equal(r.stdout, "");
 });
@@ -70,7 +70,7 @@ Deno.test("eval CLI: an unreachable endpoint stops with one line and keeps the s
 Deno.test("data resolution: flag, R4EC_DATA_DIR, ./data, then synthetic only when not explicit", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.mkdir(join(dir, "ml-100k"));
-  for (const f of ["u.data", "u.item", "u.genre"]) {
+  for (const f of ["u.data", "u.item", "u.genre", "u.user"]) {
     await Deno.writeTextFile(join(dir, "ml-100k", f), "");
   }
   const env = (name: string) => (name === "R4EC_DATA_DIR" ? dir : undefined);
@@ -97,6 +97,6 @@ Deno.test("data resolution: flag, R4EC_DATA_DIR, ./data, then synthetic only whe
   );
   await assert.rejects(
     resolveData({ dataset: "ml-100k", explicit: true, dataDir: dir }),
-    /--data .* has no u\.data, u\.item, u\.genre for ml-100k/,
+    /--data .* has no u\.data, u\.item, u\.genre, u\.user for ml-100k/,
   );
 });

@@ -87,7 +87,7 @@ Deno.test("constructAll: a generator error names the sample and stops the run", 
   let calls = 0;
   const gen = scriptedGenerator(() => {
     if (++calls === 5) throw new Error("HTTP 500 from teacher");
-    return "<User Preference>x</User Preference><Final Verdict>user will like the target movie</Final Verdict>";
+    return "<User Preference>Likes x.</User Preference><Final Verdict>user will like the target movie</Final Verdict>";
   });
   await assert.rejects(
     () =>

@@ -58,7 +58,7 @@ Deno.test("hybrid: the grounded findings reach the LLM judge's prompt; the judge
   assert.deepEqual(kept.cases, evidence.cases);
   assert.equal(
     (critique.evidence as Record<string, unknown>).judge,
-    "llm-reflector:hf:judge-model",
+    `llm-reflector:endpoint:${server.url}#judge-model`,
   );
 });
 

@@ -151,7 +151,10 @@ Deno.test("knowledge job: a failing task is counted and retried by the next run;
   const summary = await runKnowledgeJob({ tasks, stage, store, concurrency: 2 });
   assert.equal(summary.written, 5);
   assert.equal(summary.failed, 1);
-  assert.deepEqual(summary.failures, [{ key: "t:user:4", error: "actor refused t:user:4" }]);
+  assert.deepEqual(summary.failures, [
+    { key: "t:user:4", error: "actor refused t:user:4", permanent: false },
+  ]);
+  assert.equal(summary.permanentFailures, 0);
   assert.equal(await store.getKnowledge("t:user:4"), undefined);
 
   await assert.rejects(
@@ -165,6 +168,27 @@ Deno.test("knowledge job: a failing task is counted and retried by the next run;
     store,
   });
   assert.deepEqual([rerun.skipped, rerun.written, fixed.reasonCalls], [5, 1, ["t:user:4"]]);
+});
+
+Deno.test("knowledge job: an error marked permanent is counted as such", async () => {
+  await using store = await openStore(":memory:");
+  const tooLong = Object.assign(new Error("prompt of 718 tokens + maxTokens 64 exceeds 512"), {
+    permanent: true,
+  });
+  const summary = await runKnowledgeJob({
+    tasks: [userTask(1), userTask(2)],
+    stage: {
+      name: "fails",
+      run: (task) => Promise.reject(task.key === "t:user:1" ? tooLong : new Error("reset")),
+    },
+    store,
+  });
+  assert.equal(summary.failed, 2);
+  assert.equal(summary.permanentFailures, 1);
+  assert.deepEqual(
+    summary.failures.map((f) => [f.key, f.permanent]).sort(),
+    [["t:user:1", true], ["t:user:2", false]],
+  );
 });
 
 Deno.test("knowledge job: cancelling stops new tasks, keeps written ones whole, and a rerun finishes", async () => {
@@ -307,12 +331,12 @@ Deno.test("knowledge job over the real HF client: parse outcomes, retries and st
   assert.equal(r2?.final.text, "User 2 has watched Film 2 and rated it.");
   assert.ok(r2?.rounds[0].critique?.parseFailure);
   // Generations: 6 reasons + 6 judgements + 2 reminders (users 2, 5) + 2 refinements.
-  assert.equal(await store.countGenerations("hf:judge-7b"), 16);
+  assert.equal(await store.countGenerations(`endpoint:${server.url}#judge-7b`), 16);
   // The HTTP calls: those 16 plus the one retried 503.
   assert.equal(server.requests.length, 17);
 });
 
-Deno.test("knowledge CLI: SIGKILL mid-run, rerun: every entity once, no generation requested twice beyond those in flight", async () => {
+Deno.test("knowledge CLI: SIGKILL mid-run, rerun: every entity once, no generation requested twice beyond those in flight, the killed run marked interrupted", async () => {
   const concurrency = 4;
   // Deterministic answers by prompt kind; each takes a little while, so the kill lands mid-run.
   await using server = startOpenAIServer({
@@ -393,6 +417,13 @@ Deno.test("knowledge CLI: SIGKILL mid-run, rerun: every entity once, no generati
     assert.equal(summary.failed, 0);
 
     await using store = await openStore(storePath);
+    // The killed run was left `running`; the rerun's open marked it interrupted.
+    const runs = await store.listRuns("knowledge");
+    assert.deepEqual(runs.map((r) => r.status), ["interrupted", "done"]);
+    assert.match(
+      (runs[0].summary as { error: string }).error,
+      /^interrupted: its process ended without finishing it \(killed\?\)/,
+    );
     const [heads] = await store.query(
       "SELECT count(*) AS n, count(DISTINCT key) AS keys, sum(rounds) AS rounds FROM knowledge",
     );

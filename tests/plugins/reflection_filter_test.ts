@@ -5,15 +5,18 @@ import { meanVector, reflectionFilter } from "../../plugins/reflection_filter.ts
 import { roleOfPrompt, scriptedGenerator } from "./scripted_generator.ts";
 import { userTask } from "./task_fixtures.ts";
 
-/** Drafts "D0".."Dn" in call order; the judge answers from a table keyed by the judged draft. */
+/**
+ * Drafts "D0 knowledge".."Dn knowledge" in call order; the judge answers from a table keyed by the
+ * judged draft's first word.
+ */
 function teacher(verdicts: Record<string, string>, draftAnswers?: string[]) {
   let drafts = 0;
   return scriptedGenerator((prompt) => {
     if (roleOfPrompt(prompt) === "reason") {
       const i = drafts++;
-      return draftAnswers?.[i] ?? `D${i}`;
+      return draftAnswers?.[i] ?? `D${i} knowledge`;
     }
-    const judged = /<Previous User Preference>\n(.*)\n/.exec(prompt)?.[1] ?? "";
+    const judged = /<Previous User Preference>\n(\S*)/.exec(prompt)?.[1] ?? "";
     const v = verdicts[judged];
     if (v === undefined) throw new Error(`unexpected judgement of ${judged}`);
     return v;
@@ -38,7 +41,7 @@ Deno.test("reflection filter keeps the drafts judged reasonable (empty critique 
   }).run(userTask, {});
   assert.deepEqual(actors, [0, 1, 2, 3]);
   assert.deepEqual(gen.requests.slice(0, 4).map((r) => r.params?.seed), [0, 1, 2, 3]);
-  assert.deepEqual(result.selected.map((d) => d.text), ["D1", "D2"]);
+  assert.deepEqual(result.selected.map((d) => d.text), ["D1 knowledge", "D2 knowledge"]);
   assert.deepEqual(result.drafts.map((d) => d.outcome), [
     "not_reasonable",
     "reasonable",
@@ -50,7 +53,7 @@ Deno.test("reflection filter keeps the drafts judged reasonable (empty critique 
 });
 
 Deno.test("reflection filter falls back to every parsable draft when none is reasonable", async () => {
-  const gen = teacher({ D0: no, D2: "garbage" }, ["D0", "", "D2"]);
+  const gen = teacher({ D0: no, D2: "garbage" }, ["D0 knowledge", "", "D2 knowledge"]);
   const actor = llmActor({ generator: gen, maxAttempts: 1 });
   const result = await reflectionFilter({
     actor,
@@ -60,7 +63,7 @@ Deno.test("reflection filter falls back to every parsable draft when none is rea
   assert.equal(result.fallbackToAll, true);
   assert.deepEqual(
     result.selected.map((d) => d.text),
-    ["D0", "D2"],
+    ["D0 knowledge", "D2 knowledge"],
     "the unparsable draft is never kept",
   );
   assert.deepEqual(result.drafts.map((d) => d.outcome), [

@@ -5,8 +5,9 @@ import {
   parseEmbedderSpec,
 } from "../../../adapters/embed/mod.ts";
 import { startFeatureExtractionServer } from "./feature_extraction_server.ts";
+import { sharedModel } from "../../helpers.ts";
 
-const GLOVE = new URL("../../../../shared/models/glove-twitter-25d-avg", import.meta.url).pathname;
+const GLOVE = sharedModel("glove-twitter-25d-avg");
 
 Deno.test("parseEmbedderSpec: the three kinds and their options", () => {
   assert.deepEqual(parseEmbedderSpec("hashing"), { kind: "hashing", options: {} });
@@ -52,7 +53,18 @@ Deno.test("parseEmbedderSpec: bad specs name the spec and the part", () => {
   assert.throws(() => parseEmbedderSpec("hf:model@"), /empty model or provider/);
 });
 
-Deno.test("embedderFromSpec: builds each kind", async () => {
+Deno.test({
+  name: "embedderFromSpec: a transformers.js model folder",
+  ignore: GLOVE === undefined,
+  async fn() {
+    const glove = await embedderFromSpec(`transformers:${GLOVE}#pooling=cls,normalize=false`);
+    assert.equal(glove.dim, 25);
+    assert.match(glove.id, /:cls:raw:max512$/);
+    await glove.dispose?.();
+  },
+});
+
+Deno.test("embedderFromSpec: builds the hashing and hf kinds", async () => {
   const corpus = ["likes jazz", "likes war films", "hates musicals"];
   const hashing = await embedderFromSpec("hashing#dim=64,seed=5", { corpus });
   assert.equal(hashing.id, fitHashingEmbedder(corpus, { dim: 64, seed: 5 }).id);
@@ -65,11 +77,6 @@ Deno.test("embedderFromSpec: builds each kind", async () => {
     embedderFromSpec("hashing#dim=32", { hashingState: JSON.parse(JSON.stringify(hashing)) }),
     /saved hashing state has dim=64, spec asks 32/,
   );
-
-  const glove = await embedderFromSpec(`transformers:${GLOVE}#pooling=cls,normalize=false`);
-  assert.equal(glove.dim, 25);
-  assert.match(glove.id, /:cls:raw:max512$/);
-  await glove.dispose?.();
 
   const server = startFeatureExtractionServer();
   try {

@@ -3,9 +3,15 @@ import { env, pipeline } from "@huggingface/transformers";
 import { transformersEmbedder } from "../../../adapters/embed/transformers.ts";
 import type { EmbedProgress } from "../../../adapters/embed/progress.ts";
 import { readOnnxGraph } from "./onnx_initializers.ts";
+import { sharedModel } from "../../helpers.ts";
+import { dirname } from "node:path";
 
-const MODELS = new URL("../../../../shared/models/", import.meta.url).pathname;
-const GLOVE = `${MODELS}glove-twitter-25d-avg`;
+const glove = sharedModel("glove-twitter-25d-avg");
+const GLOVE = glove ?? "";
+const MODELS = `${dirname(GLOVE)}/`;
+/** A test of the real GloVe model: skipped (with one line, above) when it is absent. */
+const test = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name, ignore: glove === undefined, fn });
 
 /** The model by hand: its word-level vocabulary and its embedding matrix E (graph: E[ids] * mask). */
 async function gloveByHand() {
@@ -47,7 +53,7 @@ function assertClose(got: Float32Array, want: ArrayLike<number>, tolerance = 1e-
   );
 }
 
-Deno.test("transformers: GloVe mean pooling reproduces the hand-computed vector", async () => {
+test("transformers: GloVe mean pooling reproduces the hand-computed vector", async () => {
   const hand = await gloveByHand();
   const sentence = "The cat sat on the mat, zzqqxxv!";
   const { tokenIds, vector } = hand.mean(sentence);
@@ -74,7 +80,7 @@ Deno.test("transformers: GloVe mean pooling reproduces the hand-computed vector"
   }
 });
 
-Deno.test("transformers: cls pooling and maxTokens truncation", async () => {
+test("transformers: cls pooling and maxTokens truncation", async () => {
   const hand = await gloveByHand();
   const sentence = "happy birthday to my best friend";
   const cls = await transformersEmbedder(GLOVE, { pooling: "cls" });
@@ -92,7 +98,7 @@ Deno.test("transformers: cls pooling and maxTokens truncation", async () => {
   }
 });
 
-Deno.test("transformers: batches of mixed lengths give the same vectors as one by one", async () => {
+test("transformers: batches of mixed lengths give the same vectors as one by one", async () => {
   const texts = [
     "ok",
     "a much longer text about a family drama set in the countryside during a long hot summer",
@@ -124,7 +130,7 @@ Deno.test("transformers: batches of mixed lengths give the same vectors as one b
   }
 });
 
-Deno.test("transformers: model by id under localModelPath, and location-independent ids", async () => {
+test("transformers: model by id under localModelPath, and location-independent ids", async () => {
   const byId = await transformersEmbedder("glove-twitter-25d-avg", {
     localModelPath: MODELS,
     allowRemoteModels: false,
@@ -155,15 +161,24 @@ Deno.test("transformers: model by id under localModelPath, and location-independ
 });
 
 Deno.test("transformers: a missing model is a clear error", async () => {
-  await assert.rejects(
-    transformersEmbedder("no-such-model-here", {
-      localModelPath: MODELS,
-      allowRemoteModels: false,
-    }),
-    /cannot load model "no-such-model-here"/,
-  );
-  await assert.rejects(
-    transformersEmbedder(GLOVE, { pooling: "max" as "mean" }),
-    /pooling must be/,
-  );
+  const empty = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      transformersEmbedder("no-such-model-here", {
+        localModelPath: empty,
+        allowRemoteModels: false,
+      }),
+      /cannot load model "no-such-model-here"/,
+    );
+    await assert.rejects(
+      transformersEmbedder(`${empty}/nowhere`),
+      new RegExp(`^Error: transformersEmbedder: no model folder at ${empty}/nowhere$`),
+    );
+    await assert.rejects(
+      transformersEmbedder(empty, { pooling: "max" as "mean" }),
+      /pooling must be/,
+    );
+  } finally {
+    await Deno.remove(empty);
+  }
 });

@@ -143,6 +143,74 @@ Deno.test("serving bundle: round trip, rebuilt encoder, checked loading, and `de
     );
 
     await t.step(
+      "deno task serve --actor profile: on-demand knowledge from the bundle alone",
+      async () => {
+        const child = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            new URL("../../../cli/serve.ts", import.meta.url).pathname,
+            "--store",
+            fx.store.path,
+            "--model",
+            dir,
+            "--port",
+            "0",
+            "--actor",
+            "profile",
+            "--no-preload",
+          ],
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+        let text = "", port = 0;
+        try {
+          while (!port) {
+            const { done, value } = await reader.read();
+            if (done) throw new Error(`serve exited early:\n${text}`);
+            text += value;
+            port = Number(text.match(/at http:\/\/127\.0\.0\.1:(\d+)/)?.[1] ?? 0);
+          }
+          assert.match(
+            text,
+            /^actor: profile — a deterministic statistical profile .*\(no LLM\)$/m,
+          );
+          assert.match(text, /on-demand knowledge on/);
+          const user = d.users.raw[2];
+          const res = await fetch(`http://127.0.0.1:${port}/v1/knowledge/users/${user}`, {
+            method: "POST",
+            body: "{}",
+            headers: { "content-type": "application/json" },
+          });
+          const trace = await res.json();
+          assert.equal(res.status, 200, JSON.stringify(trace));
+          assert.equal(trace.actor, "profile");
+          assert.match(trace.final.text, /^Statistical profile \(no LLM\)/);
+          const item = await fetch(
+            `http://127.0.0.1:${port}/v1/knowledge/items/${fx.missingItem}`,
+            {
+              method: "POST",
+              body: "{}",
+              headers: { "content-type": "application/json" },
+            },
+          );
+          assert.equal(item.status, 200, await item.clone().text());
+          assert.match((await item.json()).final.text, /^Statistical item profile \(no LLM\)/);
+        } finally {
+          child.kill("SIGTERM");
+          const status = await child.status;
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            text += value;
+          }
+          assert.equal(status.code, 0, text);
+        }
+      },
+    );
+
+    await t.step(
       "deno task serve --workers 2: two processes share the port, both stop",
       async () => {
         const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });

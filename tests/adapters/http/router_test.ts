@@ -443,6 +443,28 @@ Deno.test("r4ecRouter", async (t) => {
       },
     );
 
+    await t.step("an actor answer that is not text is a 502, stored nowhere", async () => {
+      await using server = startOpenAIServer({ fallback: { text: "\u0000\u0007 \u0000\u0001" } });
+      const actor = llmActor({
+        generator: hfGenerator({ model: "broken-llm", endpointUrl: server.url }),
+      });
+      const gen = r4ecRouter({ ...base, actor, reflector: groundedReflector({ actor }) });
+      const other = d.users.raw[5];
+      const before = await fx.store.getKnowledge(fx.prefix + userTaskKey(d.name, other));
+      const body = await problem(await post(gen, `/v1/knowledge/users/${other}`, {}), 502);
+      assert.equal(body.type, "urn:r4ec:problem:unparsable-knowledge");
+      assert.match(
+        String(body.detail),
+        /could not be parsed \(not_text: answer is not text: contains 2 NUL/,
+      );
+      // The answer and its format-reminder retry; the stored record is untouched.
+      assert.equal(server.requests.length, 2);
+      assert.deepEqual(
+        await fx.store.getKnowledge(fx.prefix + userTaskKey(d.name, other)),
+        before,
+      );
+    });
+
     await t.step(
       "an unexpected failure is a generic 500; the stack goes to the log only",
       async () => {

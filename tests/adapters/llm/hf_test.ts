@@ -23,7 +23,7 @@ Deno.test("hf: well-formed answer through endpointUrl; model, params and token a
     endpointUrl: server.url,
     accessToken: "hf_test_token",
   });
-  assert.equal(gen.id, "hf:org/chat-7b");
+  assert.equal(gen.id, `endpoint:${server.url}#org/chat-7b`);
   assert.equal(gen.kind, "llm");
   const result = await gen.generate({
     messages: [{ role: "system", content: "be brief" }, ...hi.messages],
@@ -161,6 +161,11 @@ Deno.test("hf: model-id mode goes to the Hugging Face router with the model in t
     accessToken: "hf_x",
     fetch: redirect,
   });
+  assert.equal(gen.id, "hf:Qwen/Qwen2.5-7B-Instruct");
+  assert.equal(
+    hfGenerator({ model: "Qwen/Qwen2.5-7B-Instruct", provider: "together" }).id,
+    "hf:Qwen/Qwen2.5-7B-Instruct@together",
+  );
   assert.equal((await gen.generate(hi)).text, "routed");
   assert.deepEqual(seen, ["https://router.huggingface.co/v1/chat/completions"]);
   assert.equal(server.requests[0].body.model, "Qwen/Qwen2.5-7B-Instruct");

@@ -54,7 +54,7 @@ Deno.test("limits: 429 waits at least Retry-After, and pauses other callers too"
   );
 });
 
-Deno.test("limits: other 4xx are not retried; 408 is", async () => {
+Deno.test("limits: other 4xx are not retried, and permanent; 408 is retried", async () => {
   for (const [status, requests] of [[400, 1], [401, 1], [404, 1], [422, 1], [408, 2]] as const) {
     await using server = startOpenAIServer({ script: [{ status }, { text: "ok" }] });
     const llm = withLimits(hfGenerator({ model: "m", endpointUrl: server.url }), fast);
@@ -65,6 +65,7 @@ Deno.test("limits: other 4xx are not retried; 408 is", async () => {
       assert.equal(outcome.attempts, 1);
       assert.match(outcome.message, /not retryable after 1 attempt/);
       assert.equal((outcome.cause as LlmHttpError).status, status);
+      assert.equal(outcome.permanent, true, `status ${status}: a rerun cannot help`);
     } else {
       assert.equal(outcome, "ok");
     }
@@ -82,6 +83,7 @@ Deno.test("limits: retries are bounded; the last error is the cause", async () =
   assert.equal(error.attempts, 3);
   assert.match(error.message, /gave up after 3 attempts/);
   assert.equal((error.cause as LlmHttpError).status, 503);
+  assert.equal(error.permanent, false, "a rerun may succeed");
   assert.equal(server.requests.length, 3);
   assert.equal(llm.stats.failures, 1);
 });

@@ -2,14 +2,20 @@ import assert from "node:assert/strict";
 import { AutoTokenizer } from "@huggingface/transformers";
 import { plainPrompt, transformersGenerator } from "../../../adapters/llm/transformers.ts";
 import { LlmRequestError } from "../../../adapters/llm/errors.ts";
+import { sharedModel } from "../../helpers.ts";
 
-const STORIES = new URL("../../../../shared/models/stories260K", import.meta.url).pathname;
+const stories = sharedModel("stories260K");
+const STORIES = stories ?? "";
+/** A test of the real stories260K model: skipped (with one line, above) when it is absent. */
+const test = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name, ignore: stories === undefined, fn });
 const once = { messages: [{ role: "user" as const, content: "Once upon a time" }] };
 
-Deno.test("transformers: greedy stories260K continues 'Once upon a time' like llama2.c", async () => {
+test("transformers: greedy stories260K continues 'Once upon a time' like llama2.c", async () => {
   const llm = await transformersGenerator({ model: STORIES });
   try {
-    assert.equal(llm.id, `transformers:${STORIES}`);
+    // Named by folder name and a hash of its config and tokenizer, wherever the folder lives.
+    assert.match(llm.id, /^transformers:local\/stories260K@[0-9a-f]{12}$/);
     assert.equal(llm.kind, "llm");
     assert.equal(llm.usesChatTemplate, false);
     const out = await llm.generate({ ...once, params: { maxTokens: 40 } });
@@ -34,7 +40,7 @@ Deno.test("transformers: greedy stories260K continues 'Once upon a time' like ll
   }
 });
 
-Deno.test("transformers: sampling is reproducible by seed and differs across seeds", async () => {
+test("transformers: sampling is reproducible by seed and differs across seeds", async () => {
   const llm = await transformersGenerator({ model: STORIES });
   try {
     const sample = async (seed: number) =>
@@ -48,7 +54,7 @@ Deno.test("transformers: sampling is reproducible by seed and differs across see
   }
 });
 
-Deno.test("transformers: a tokenizer with a chat template gets the rendered chat", async () => {
+test("transformers: a tokenizer with a chat template gets the rendered chat", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.mkdir(`${dir}/onnx`);
@@ -94,14 +100,47 @@ Deno.test("transformers: plain prompts join contents; a missing model is a clear
   try {
     await assert.rejects(
       transformersGenerator({ model: missing }),
-      (e) => e instanceof LlmRequestError && e.message.includes(missing),
+      (e) => e instanceof LlmRequestError && e.message.includes(`${missing} has no config.json`),
+    );
+    await assert.rejects(
+      transformersGenerator({ model: `${missing}/deeper` }),
+      (e) => e instanceof LlmRequestError && e.message.includes(`no model folder at ${missing}`),
+    );
+    await assert.rejects(
+      transformersGenerator({ model: missing, maxPromptTokens: 0.5 }),
+      /maxPromptTokens must be an integer > 1/,
     );
   } finally {
     await Deno.remove(missing);
   }
 });
 
-Deno.test("transformers: prompts longer than the model context are rejected clearly", async () => {
+test("transformers: maxPromptTokens keeps BOS and the end of a long prompt, so it fits", async () => {
+  const llm = await transformersGenerator({ model: STORIES, maxPromptTokens: 400 });
+  try {
+    assert.match(llm.id, /^transformers:local\/stories260K@[0-9a-f]{12}#maxPromptTokens=400$/);
+    const long = "Lily had a red ball. ".repeat(60) + "Once upon a time";
+    const out = await llm.generate({
+      messages: [{ role: "user", content: long }],
+      params: { maxTokens: 24 },
+    });
+    assert.equal(out.usage.prompt, 400);
+    assert.ok(out.usage.completion > 0);
+    // Greedy decoding of the cut prompt is deterministic.
+    const again = await llm.generate({
+      messages: [{ role: "user", content: long }],
+      params: { maxTokens: 24 },
+    });
+    assert.equal(again.text, out.text);
+    // A prompt under the cap is not touched.
+    const short = await llm.generate({ ...once, params: { maxTokens: 8 } });
+    assert.equal(short.usage.prompt, 5);
+  } finally {
+    await llm.dispose();
+  }
+});
+
+test("transformers: prompts longer than the model context are rejected clearly", async () => {
   const llm = await transformersGenerator({ model: STORIES });
   try {
     const long = {
@@ -129,7 +168,7 @@ Deno.test("transformers: prompts longer than the model context are rejected clea
   }
 });
 
-Deno.test("transformers: an aborted signal rejects before generating", async () => {
+test("transformers: an aborted signal rejects before generating", async () => {
   const llm = await transformersGenerator({ model: STORIES });
   try {
     const controller = new AbortController();

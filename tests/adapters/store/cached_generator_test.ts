@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { cachedGenerator, generationKey, openStore } from "../../../adapters/store/mod.ts";
+import { hfGenerator } from "../../../adapters/llm/hf.ts";
 import type { ChatRequest, TextGenerator } from "../../../plugins/types.ts";
+import { startOpenAIServer } from "../../fixtures/openai_server.ts";
 
 /** A deterministic generator that counts its calls and can be told to fail or wait. */
 function countingGenerator(options: { failOn?: string; waitMs?: number } = {}) {
@@ -83,4 +85,48 @@ Deno.test("cachedGenerator: identical concurrent requests share one call; failur
   await assert.rejects(cached.generate(ask("bad")), /refused bad/);
   assert.equal(calls.length, 3);
   assert.equal(await store.countGenerations(), 1);
+});
+
+Deno.test("cachedGenerator: two endpoints serving the same model name never share answers", async () => {
+  await using a = startOpenAIServer({ fallback: { text: "answer from server A" } });
+  await using b = startOpenAIServer({ fallback: { text: "answer from server B" } });
+  await using store = await openStore(":memory:");
+  const viaA = cachedGenerator(hfGenerator({ model: "fake", endpointUrl: a.url }), store);
+  const viaB = cachedGenerator(hfGenerator({ model: "fake", endpointUrl: b.url }), store);
+  // The key holds what decides the answer: the endpoint's URL as well as the model name.
+  assert.equal(viaA.id, `endpoint:${a.url}#fake`);
+  assert.notEqual(generationKey(viaA.id, ask("q")), generationKey(viaB.id, ask("q")));
+  assert.equal((await viaA.generate(ask("q"))).text, "answer from server A");
+  assert.equal((await viaB.generate(ask("q"))).text, "answer from server B");
+  assert.equal((await viaB.generate(ask("q"))).cached, true);
+  assert.deepEqual([a.requests.length, b.requests.length], [1, 1]);
+  assert.equal(await store.countGenerations(), 2);
+});
+
+Deno.test("cachedGenerator: an answer that is not text is returned but never stored", async () => {
+  await using store = await openStore(":memory:");
+  const answers = ["\u0000\u0001\u00ff garbage \u0000", "Enjoys quiet dramas."];
+  const calls: string[] = [];
+  const garbled: TextGenerator = {
+    id: "garbled",
+    kind: "llm",
+    generate: () => {
+      const text = answers[Math.min(calls.length, 1)];
+      calls.push(text);
+      return Promise.resolve({
+        text,
+        usage: { prompt: 1, completion: 1 },
+        latencyMs: 1,
+        model: "g",
+        cached: false,
+      });
+    },
+  };
+  const cached = cachedGenerator(garbled, store);
+  assert.equal((await cached.generate(ask("q"))).text, answers[0]);
+  assert.equal(await store.countGenerations(), 0);
+  // Asked again, not replayed: the second answer is text and is kept.
+  assert.equal((await cached.generate(ask("q"))).text, answers[1]);
+  assert.equal((await cached.generate(ask("q"))).cached, true);
+  assert.equal(calls.length, 2);
 });

@@ -38,6 +38,17 @@ function sampleRecord(key: string): KnowledgeRecord {
   };
 }
 
+Deno.test("knowledge: only records with a parsed final draft count as completed", async () => {
+  await using store = await openStore(":memory:");
+  const unparsable = sampleRecord("k:bad");
+  await store.putKnowledge(unparsable);
+  await store.putKnowledge({ ...sampleRecord("k:good"), final: unparsable.first });
+  assert.deepEqual(await store.completedKeys(["k:bad", "k:good"]), new Set(["k:good"]));
+  // A rerun's parsed answer replaces the unparsable record.
+  await store.putKnowledge({ ...unparsable, final: unparsable.first });
+  assert.deepEqual(await store.completedKeys(["k:bad", "k:good"]), new Set(["k:bad", "k:good"]));
+});
+
 Deno.test("generations: round trip, first write wins, counts per generator", async () => {
   await using store = await openStore(":memory:");
   const req = { messages: [{ role: "user" as const, content: "hi" }], params: { maxTokens: 64 } };
@@ -80,7 +91,8 @@ Deno.test("knowledge: round trip of drafts, critiques, evidence; summary columns
   const record = sampleRecord("ml:user:1");
   await store.putKnowledge(record);
   assert.deepEqual(await store.getKnowledge("ml:user:1"), record);
-  assert.deepEqual(await store.completedKeys(["ml:user:1", "ml:user:2"]), new Set(["ml:user:1"]));
+  // Its final draft is an unparsable answer: not completed, so the next run does it again.
+  assert.deepEqual(await store.completedKeys(["ml:user:1", "ml:user:2"]), new Set());
   const [row] = await store.query(
     "SELECT final_text, final_round, rounds, reasonable, parse_failures, prompt_tokens, completion_tokens FROM knowledge",
   );
@@ -195,6 +207,33 @@ Deno.test("runs: start, finish, list; unknown run id is an error", async () => {
   await assert.rejects(store.finishRun("nope", { status: "failed" }), /no run with id "nope"/);
 });
 
+Deno.test("runs: a writer's open marks runs other processes left running as interrupted", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/runs.duckdb`;
+    {
+      await using store = await openStore(path);
+      await store.startRun({ kind: "knowledge", config: {}, runId: "dead" });
+      await store.startRun({ kind: "knowledge", config: {}, runId: "mine" });
+      // As if "dead" had been started by a process that no longer holds the file.
+      await store.query(`UPDATE runs SET pid = ${Deno.pid + 1} WHERE run_id = 'dead'`);
+    }
+    {
+      await using reader = await openStore(path, { readOnly: true });
+      assert.deepEqual((await reader.listRuns()).map((r) => r.status), ["running", "running"]);
+    }
+    await using store = await openStore(path);
+    const runs = new Map((await store.listRuns()).map((r) => [r.runId, r]));
+    assert.equal(runs.get("dead")?.status, "interrupted");
+    assert.match((runs.get("dead")?.summary as { error: string }).error, /^interrupted: /);
+    // This process's own run may still be going: left alone.
+    assert.equal(runs.get("mine")?.status, "running");
+    assert.equal(await store.markInterruptedRuns(), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("store file persists across reopen; read-only open sees the data", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -205,7 +244,10 @@ Deno.test("store file persists across reopen; read-only open sees the data", asy
     await assert.rejects(store.getKnowledge("p:1"), /is closed/);
     await using reader = await openStore(path, { readOnly: true });
     assert.deepEqual(await reader.getKnowledge("p:1"), sampleRecord("p:1"));
-    await assert.rejects(openStore(`${dir}/missing/dir/x.duckdb`), /cannot open DuckDB file/);
+    await assert.rejects(
+      openStore(`${dir}/missing/dir/x.duckdb`),
+      /^Error: cannot open store .*missing\/dir\/x\.duckdb: Cannot open file .*No such file/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

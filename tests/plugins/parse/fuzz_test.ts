@@ -84,6 +84,8 @@ function randomString(next: () => number): string {
 
 const CODES = new Set([
   "empty",
+  "not_text",
+  "too_short",
   "unclosed_think",
   "missing_tag",
   "empty_tag",

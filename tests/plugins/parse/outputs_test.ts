@@ -374,3 +374,40 @@ Deno.test("item construction leaks: target-user titles in knowledge or critique;
     "It does not help decide whether the target user likes it.",
   );
 });
+
+Deno.test("text check: random bytes, NUL and too-short knowledge are typed failures", () => {
+  // Random bytes as a server might relay them (latin-1 decoded: controls, NUL, odd symbols).
+  let seed = 7;
+  const bytes = Array.from({ length: 200 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) % 256);
+  const garbage = String.fromCharCode(...bytes);
+  const plain = parsePlainKnowledge(userTask, garbage);
+  assert.equal(failure(plain), "not_text");
+  assert.match(plain.ok ? "" : plain.failure.message, /^answer is not text: contains \d+ NUL/);
+  // One NUL is enough, even inside otherwise good text; unprintable noise without NUL too.
+  assert.equal(failure(parsePlainKnowledge(userTask, `${LONG_PREFERENCE}\u0000`)), "not_text");
+  const noisy = parsePlainKnowledge(userTask, "Likes \u0007\u0008\u001b\ufffd\ufffd dramas a lot.");
+  assert.match(
+    noisy.ok ? "" : noisy.failure.message,
+    /^answer is not text: \d+% of its \d+ characters/,
+  );
+  assert.equal(
+    failure(parseTaggedKnowledge(userConstructionTask(1), garbage, "reason")),
+    "not_text",
+  );
+  assert.equal(failure(parseReflectAnswer(userTask, garbage)), "not_text");
+  // Knowledge needs a minimum length; a few odd characters in real text are fine.
+  const short = parsePlainKnowledge(userTask, "Nice.");
+  assert.equal(failure(short), "too_short");
+  assert.match(short.ok ? "" : short.failure.message, /knowledge of 5 characters is too short/);
+  assert.equal(
+    failure(
+      parseTaggedKnowledge(
+        userConstructionTask(1),
+        "<User Preference>Ok.</User Preference><Final Verdict>user will like the target movie</Final Verdict>",
+        "reason",
+      ),
+    ),
+    "too_short",
+  );
+  assert.ok(ok(parsePlainKnowledge(userTask, `Enjoys films\u200b with heart. ${LONG_PREFERENCE}`)));
+});
