@@ -2,11 +2,12 @@
  * A seeded synthetic movie-like dataset in which part of the rating signal lives only in text.
  *
  * Every movie has a genre (its attribute), a title, a year and a description written from one or two
- * hidden *themes* (heists, time travel, ...). Each user has a taste over themes and a milder taste
- * over genres. A rating is `quality + genre taste + theme taste + noise`, binned to 1..5. The theme
- * part never reaches the ID features: it can only be learned from item descriptions or from
- * knowledge written about them, which is what makes text knowledge pay off here (and what the eval's
- * knowledge conditions are expected to show).
+ * hidden *themes* (heists, time travel, ...). Each user loves two themes and dislikes two (the rest
+ * mildly), and has a milder taste over genres and a small bias. A rating is
+ * `quality + bias + genre taste + theme taste + noise`, binned to 1..5. The theme part never
+ * reaches the ID features: it can only be learned from item descriptions or from knowledge written
+ * about them; and since every user loves as many themes as they dislike, a user's like rate (what
+ * the statistics control knows) says little about which movies they like.
  *
  * @module
  */
@@ -106,6 +107,23 @@ function gaussian(rand: () => number): number {
 }
 
 /**
+ * A user's taste over the themes: two loved and two disliked themes (±1.8), the others mild
+ * (0.3 standard normal). As many loves as dislikes, so how much a user likes things says little
+ * about which things: that part is only in the themes, which only text carries.
+ */
+function themeTastes(rand: () => number): number[] {
+  const taste = THEMES.map(() => 0.3 * gaussian(rand));
+  const order = THEMES.map((_, t) => t);
+  for (let k = order.length - 1; k > 0; k--) {
+    const j = Math.floor(rand() * (k + 1));
+    [order[k], order[j]] = [order[j], order[k]];
+  }
+  taste[order[0]] = taste[order[1]] = 1.8;
+  taste[order[2]] = taste[order[3]] = -1.8;
+  return taste;
+}
+
+/**
  * The synthetic dataset as a source (fills DuckDB tables like any file-based source).
  *
  * @example
@@ -169,14 +187,14 @@ export function syntheticSource(options: SyntheticOptions = {}): DatasetSource {
       }
       items.closeSync();
 
-      // Users: a theme taste (hidden) and a milder genre taste; ratings in chronological order.
+      // Users: a theme taste (hidden), a milder genre taste and a bias; ratings in time order.
       const cumulative: number[] = [];
       let total = 0;
       for (const p of popularity) cumulative.push(total += p);
       const ratings = await db.createAppender("ratings");
       let line = 0;
       for (let u = 0; u < nUsers; u++) {
-        const themeTaste = THEMES.map(() => gaussian(rand));
+        const themeTaste = themeTastes(rand);
         const genreTaste = GENRES.map(() => 0.5 * gaussian(rand));
         const bias = 0.3 * gaussian(rand);
         const n = minI + Math.floor(rand() * (maxI - minI + 1));

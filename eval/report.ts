@@ -97,9 +97,9 @@ test ${d.test.samples} (positive ${f4(d.test.positiveRate)}); fingerprint \`${d.
 
 **Actor:** ${r.components.actor}
 **Reflector:** ${r.components.reflector}
-**Encoder:** ${r.components.encoder} (\`${r.components.encoderId}\`)${
-    r.components.vectors ? `\n**Brought-in vectors:** ${r.components.vectors}` : ""
-  }
+**Encoder:** ${r.components.encoder}${
+    r.components.encoderId ? ` (\`${r.components.encoderId}\`)` : ""
+  }${r.components.vectors ? `\n**Brought-in vectors:** ${r.components.vectors}` : ""}
 
 **Settings:** backbones ${r.settings.backbones.join(", ")}; conditions ${
     r.settings.conditions.join(", ")
@@ -121,17 +121,18 @@ ${baselinesTable(r)}
 
 ## Knowledge
 
-- user knowledge: ${k.user.records} texts, ${
-    rounds(k.user)
-  }; changed by refinement: ${k.user.changedByRefinement}; parse failures: ${k.user.parseFailures}; tokens ${
-    k.user.tokens.prompt + k.user.tokens.completion
-  }; mean ${k.user.meanWords.toFixed(0)} words.
-- item knowledge: ${k.item.records} texts, ${
-    rounds(k.item)
-  }; changed by refinement: ${k.item.changedByRefinement}; parse failures: ${k.item.parseFailures}; tokens ${
-    k.item.tokens.prompt + k.item.tokens.completion
-  }; mean ${k.item.meanWords.toFixed(0)} words.
-- coverage (share of samples with knowledge): ${JSON.stringify(k.coverage)}
+${
+    k.user.records + k.item.records === 0
+      ? "- no knowledge generated in this run\n"
+      : (["user", "item"] as const).map((kind) => {
+        const x = k[kind];
+        return `- ${kind} knowledge: ${x.records} texts, ${
+          rounds(x)
+        }; changed by refinement: ${x.changedByRefinement}; parse failures: ${x.parseFailures}; tokens ${
+          x.tokens.prompt + x.tokens.completion
+        }; mean ${x.meanWords.toFixed(0)} words.\n`;
+      }).join("")
+  }- coverage (share of samples with knowledge): ${JSON.stringify(k.coverage)}
 
 ## Serving bundles
 

@@ -11,7 +11,6 @@ function knowledgeArgs(url: string, store: string, extra: string[] = []): string
     "--synthetic-users=20",
     "--synthetic-items=20",
     "--kinds=user",
-    "--periods=train",
     "--limit=6",
     "--rounds=0",
     `--actor=endpoint:${url}#fake-7b`,

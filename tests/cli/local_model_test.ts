@@ -37,7 +37,7 @@ Deno.test({
       const report = JSON.parse(await Deno.readTextFile(join(dir, "out", "report.json")));
       assert.equal(report.knowledge.user.records, 4);
       assert.deepEqual(report.knowledge.user.rounds.map((x: { judged: number }) => x.judged), [4]);
-      assert.equal(report.results.length, 4);
+      assert.equal(report.results.length, 5);
       // Every record: the model's draft, the grounded critique of it, the model's refinement.
       await using s = await openStore(store, { readOnly: true });
       const records = await s.listKnowledge({});
