@@ -8,7 +8,7 @@
  * deno run -A bench/plain_history_texts.ts --data ../shared/data/ml-1m --out /tmp/texts.jsonl
  * /usr/bin/python3 bench/vectors_tfidf_svd.py /tmp/texts.jsonl /tmp/vectors
  * deno task eval --dataset ml-1m --data ../shared/data/ml-1m --knowledge-vectors /tmp/vectors \
- *   --conditions vectors --valid 0 --epochs 1 --lr 5e-4 --seeds 1
+ *   --conditions vectors --valid 0 --epochs 1 --lr 5e-4 --schedule constant --seeds 1
  * ```
  *
  * The default window (30) reaches into training targets, as the table's first row does; it is a

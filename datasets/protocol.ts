@@ -100,30 +100,114 @@ export async function applyProtocol(
   sourceReport: SourceReport,
   options: ProtocolOptions = {},
 ): Promise<{ dataset: CtrDataset; report: PrepareReport }> {
-  const T = options.historyLength ?? 5;
-  const W = options.llmHistoryLength ?? 10;
-  const firstTarget = options.firstTarget ?? 11;
-  const userWindow = options.userWindow ?? firstTarget;
-  const validationFraction = options.validationFraction ?? 0.1;
-  const seed = options.seed ?? 1234;
-  const trainFraction = options.trainFraction ?? 0.8;
-  const threshold = source.domain.likeThreshold;
-  const A = source.attrFieldNames.length;
-  if (!Number.isInteger(T) || T < 1) throw new DatasetError(`historyLength must be >= 1, got ${T}`);
-  if (!Number.isInteger(firstTarget) || firstTarget < 1) {
-    throw new DatasetError(`firstTarget must be >= 1, got ${firstTarget}`);
-  }
-  if (!Number.isInteger(userWindow) || userWindow < 1) {
-    throw new DatasetError(`userWindow must be >= 1, got ${userWindow}`);
-  }
-  if (!(validationFraction >= 0 && validationFraction < 1)) {
-    throw new DatasetError(`validationFraction must be in [0, 1), got ${validationFraction}`);
-  }
-
+  const r = resolveOptions(source, options);
   const nRatings = Number((await readRows(db, "select count(*) as n from ratings"))[0].n);
   if (nRatings === 0) throw new DatasetError(`dataset ${source.name} has no ratings`);
+  const seq = await loadSequences(db, r);
+  const { users, items, attributes } = await readVocabularies(db);
+  const { itemAttrs, itemInfo } = await readItems(db, items, attributes, r.A);
+  const { train, valid, test, usersWithoutTargets } = buildSplits(seq, itemAttrs, r);
+  const trainPeriod = trainingPeriodOf(seq);
+  const window = windowReader(seq, itemInfo, r.firstTarget);
+  const userInputs: UserKnowledgeInput[] = [];
+  for (let u = 1; u < seq.users; u++) {
+    userInputs.push({
+      user: u,
+      history: window(u, r.firstTarget - r.userWindow, r.firstTarget - 1),
+    });
+  }
+  const { itemInputs, itemsWithoutTrainingRatings } = await itemKnowledgeInputs(
+    db,
+    items.raw.length,
+    trainPeriod,
+    window,
+    r,
+  );
+  const dataset: CtrDataset = {
+    name: source.name,
+    domain: source.domain,
+    historyLength: r.T,
+    attrFields: r.A,
+    attrFieldNames: source.attrFieldNames,
+    users,
+    items,
+    attributes,
+    itemAttrs,
+    itemInfo,
+    userSplit: { length: seq.length, split: seq.splitAt },
+    firstTarget: r.firstTarget,
+    train,
+    valid,
+    test,
+    trainPeriod,
+    userInputs,
+    itemInputs,
+  };
+  return {
+    dataset,
+    report: { ...sourceReport, usersWithoutTargets, itemsWithoutTrainingRatings },
+  };
+}
 
-  // Vocabularies: numeric-aware order of raw ids, so ML ids map monotonically.
+/** The protocol's options with their defaults, checked. */
+interface Resolved {
+  T: number;
+  W: number;
+  firstTarget: number;
+  userWindow: number;
+  validationFraction: number;
+  seed: number;
+  trainFraction: number;
+  threshold: number;
+  /** Attribute fields per item. */
+  A: number;
+}
+
+function resolveOptions(source: DatasetSource, options: ProtocolOptions): Resolved {
+  const firstTarget = options.firstTarget ?? 11;
+  const r: Resolved = {
+    T: options.historyLength ?? 5,
+    W: options.llmHistoryLength ?? 10,
+    firstTarget,
+    userWindow: options.userWindow ?? firstTarget,
+    validationFraction: options.validationFraction ?? 0.1,
+    seed: options.seed ?? 1234,
+    trainFraction: options.trainFraction ?? 0.8,
+    threshold: source.domain.likeThreshold,
+    A: source.attrFieldNames.length,
+  };
+  const whole = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new DatasetError(`${name} must be >= 1, got ${v}`);
+  };
+  whole("historyLength", r.T);
+  whole("firstTarget", r.firstTarget);
+  whole("userWindow", r.userWindow);
+  if (!(r.validationFraction >= 0 && r.validationFraction < 1)) {
+    throw new DatasetError(`validationFraction must be in [0, 1), got ${r.validationFraction}`);
+  }
+  return r;
+}
+
+/** Every user's chronological sequence as typed columns sorted by (user, position), and per user
+ * where it starts, its length and its split point. */
+interface Sequences {
+  size: number;
+  uid: Int32Array;
+  iid: Int32Array;
+  rating: Int32Array;
+  pos: Int32Array;
+  label: Int32Array;
+  /** 0: before the first target; 1: a training target; 2: a test target. */
+  role: Int32Array;
+  /** Users, padding included (dense ids 1..users-1). */
+  users: number;
+  start: Int32Array;
+  length: Int32Array;
+  splitAt: Int32Array;
+}
+
+/** Vocabularies (numeric-aware order of raw ids, so ML ids map monotonically) and sequences. */
+async function loadSequences(db: DuckDBConnection, r: Resolved): Promise<Sequences> {
   const order = "try_cast(x as BIGINT) nulls last, x";
   await db.run(`
     create or replace temp table user_vocab as
@@ -141,53 +225,13 @@ export async function applyProtocol(
         (count(*) over (partition by u.uid))::INTEGER as len
       from ratings r join user_vocab u using (user_raw) join item_vocab v using (item_raw);
     create or replace temp table seq2 as
-      select *, floor(${trainFraction} * len)::INTEGER as split,
-        (rating > ${threshold})::INTEGER as label,
-        case when pos < ${firstTarget} then 0
-             when pos <= floor(${trainFraction} * len) then 1 else 2 end as role
+      select *, floor(${r.trainFraction} * len)::INTEGER as split,
+        (rating > ${r.threshold})::INTEGER as label,
+        case when pos < ${r.firstTarget} then 0
+             when pos <= floor(${r.trainFraction} * len) then 1 else 2 end as role
       from seq;
   `);
-  const users = vocabulary(
-    (await readRows(db, "select user_raw from user_vocab order by uid")).map((r) =>
-      String(r.user_raw)
-    ),
-  );
-  const items = vocabulary(
-    (await readRows(db, "select item_raw from item_vocab order by iid")).map((r) =>
-      String(r.item_raw)
-    ),
-  );
-  const attributes = vocabulary(
-    (await readRows(db, "select attr from attr_vocab order by aid")).map((r) => String(r.attr)),
-  );
-  const nUsers = users.raw.length;
-  const nItems = items.raw.length;
-
-  // Item metadata and attribute ids.
-  const itemRows = await readRows(
-    db,
-    `select v.iid, i.title, i.genres, i.description, i.year,
-       list_transform(i.attrs, a -> coalesce(a, '')) as attrs
-     from item_vocab v left join items i using (item_raw) order by v.iid`,
-  );
-  const itemAttrs = new Int32Array(nItems * A);
-  const itemInfo: ItemInfo[] = [{ title: "", attributes: [], genres: [] }];
-  for (const r of itemRows) {
-    const iid = Number(r.iid);
-    const attrs = (r.attrs as string[] | null) ?? [];
-    for (let f = 0; f < A; f++) itemAttrs[iid * A + f] = attributes.index.get(attrs[f]) ?? 0;
-    const info: ItemInfo = {
-      title: r.title == null ? `item ${items.raw[iid]}` : String(r.title),
-      attributes: ((r.attrs as string[] | null) ?? []).map(String),
-      genres: ((r.genres as string[] | null) ?? []).map(String),
-    };
-    if (r.description != null) info.description = String(r.description);
-    if (r.year != null) info.year = Number(r.year);
-    itemInfo[iid] = info;
-  }
-
-  // The whole chronological sequence as typed arrays, sorted by (user, position).
-  const seq = await readColumns(
+  const columns = await readColumns(
     db,
     "select uid, iid, rating, pos, len, split, label, role from seq2 order by uid, pos",
     {
@@ -201,32 +245,80 @@ export async function applyProtocol(
       role: "i32",
     },
   ) as unknown as Record<string, Int32Array> & { size: number };
-  const start = new Int32Array(nUsers + 1);
-  const length = new Int32Array(nUsers);
-  const split = new Int32Array(nUsers);
-  for (let k = 0; k < seq.size; k++) {
-    const u = seq.uid[k];
-    if (seq.pos[k] === 0) start[u] = k;
-    length[u] = seq.len[k];
-    split[u] = seq.split[k];
+  const users = Number((await readRows(db, "select count(*) as n from user_vocab"))[0].n) + 1;
+  const start = new Int32Array(users + 1);
+  const length = new Int32Array(users);
+  const splitAt = new Int32Array(users);
+  for (let k = 0; k < columns.size; k++) {
+    const u = columns.uid[k];
+    if (columns.pos[k] === 0) start[u] = k;
+    length[u] = columns.len[k];
+    splitAt[u] = columns.split[k];
   }
-  start[nUsers] = seq.size;
+  start[users] = columns.size;
+  const { size, uid, iid, rating, pos, label, role } = columns;
+  return { size, uid, iid, rating, pos, label, role, users, start, length, splitAt };
+}
 
-  // Validation: each user's latest training targets, positions validFrom[u]..s.
-  const validFrom = new Int32Array(nUsers);
+async function readVocabularies(db: DuckDBConnection) {
+  const column = async (sql: string, name: string) =>
+    vocabulary((await readRows(db, sql)).map((row) => String(row[name])));
+  return {
+    users: await column("select user_raw from user_vocab order by uid", "user_raw"),
+    items: await column("select item_raw from item_vocab order by iid", "item_raw"),
+    attributes: await column("select attr from attr_vocab order by aid", "attr"),
+  };
+}
+
+/** Item metadata and attribute ids, by dense item index. */
+async function readItems(
+  db: DuckDBConnection,
+  items: Vocabulary,
+  attributes: Vocabulary,
+  A: number,
+): Promise<{ itemAttrs: Int32Array; itemInfo: ItemInfo[] }> {
+  const rows = await readRows(
+    db,
+    `select v.iid, i.title, i.genres, i.description, i.year,
+       list_transform(i.attrs, a -> coalesce(a, '')) as attrs
+     from item_vocab v left join items i using (item_raw) order by v.iid`,
+  );
+  const itemAttrs = new Int32Array(items.raw.length * A);
+  const itemInfo: ItemInfo[] = [{ title: "", attributes: [], genres: [] }];
+  for (const r of rows) {
+    const iid = Number(r.iid);
+    const attrs = ((r.attrs as string[] | null) ?? []).map(String);
+    for (let f = 0; f < A; f++) itemAttrs[iid * A + f] = attributes.index.get(attrs[f]) ?? 0;
+    const info: ItemInfo = {
+      title: r.title == null ? `item ${items.raw[iid]}` : String(r.title),
+      attributes: attrs,
+      genres: ((r.genres as string[] | null) ?? []).map(String),
+    };
+    if (r.description != null) info.description = String(r.description);
+    if (r.year != null) info.year = Number(r.year);
+    itemInfo[iid] = info;
+  }
+  return { itemAttrs, itemInfo };
+}
+
+/**
+ * Train, validation and test samples. Validation holds each user's latest training targets,
+ * positions validFrom..s, so it has the same users as test, just before their test period.
+ */
+function buildSplits(seq: Sequences, itemAttrs: Int32Array, r: Resolved) {
+  const { T, A, firstTarget } = r;
+  const validFrom = new Int32Array(seq.users);
   let usersWithoutTargets = 0;
-  for (let u = 1; u < nUsers; u++) {
-    const targets = Math.max(0, split[u] - firstTarget + 1);
-    validFrom[u] = split[u] + 1 - Math.round(validationFraction * targets);
-    if (length[u] <= firstTarget) usersWithoutTargets++;
+  for (let u = 1; u < seq.users; u++) {
+    const targets = Math.max(0, seq.splitAt[u] - firstTarget + 1);
+    validFrom[u] = seq.splitAt[u] + 1 - Math.round(r.validationFraction * targets);
+    if (seq.length[u] <= firstTarget) usersWithoutTargets++;
   }
   const isValid = (k: number) => seq.pos[k] >= validFrom[seq.uid[k]];
-
   let nTrain = 0, nValid = 0, nTest = 0;
   for (let k = 0; k < seq.size; k++) {
-    const role = seq.role[k];
-    if (role === 1) isValid(k) ? nValid++ : nTrain++;
-    else if (role === 2) nTest++;
+    if (seq.role[k] === 1) isValid(k) ? nValid++ : nTrain++;
+    else if (seq.role[k] === 2) nTest++;
   }
   const train = emptySplit(nTrain, T, A);
   const valid = emptySplit(nValid, T, A);
@@ -235,90 +327,93 @@ export async function applyProtocol(
   for (let k = 0; k < seq.size; k++) {
     const role = seq.role[k];
     if (role === 0) continue;
-    const u = seq.uid[k];
     const s = role === 2 ? test : isValid(k) ? valid : train;
-    const r = s.size++;
-    s.user[r] = u;
-    s.position[r] = seq.pos[k];
-    s.item[r] = seq.iid[k];
-    s.rating[r] = seq.rating[k];
-    s.label[r] = seq.label[k];
-    s.period[r] = role === 2 ? 1 : 0;
-    for (let f = 0; f < A; f++) s.attrs[r * A + f] = itemAttrs[seq.iid[k] * A + f];
+    const row = s.size++;
+    s.user[row] = seq.uid[k];
+    s.position[row] = seq.pos[k];
+    s.item[row] = seq.iid[k];
+    s.rating[row] = seq.rating[k];
+    s.label[row] = seq.label[k];
+    s.period[row] = role === 2 ? 1 : 0;
+    for (let f = 0; f < A; f++) s.attrs[row * A + f] = itemAttrs[seq.iid[k] * A + f];
     for (let t = 0; t < T; t++) {
-      const p = seq.pos[k] - T + t;
-      if (p < 0) continue;
-      const h = k - T + t;
-      const hi = seq.iid[h];
-      s.histItem[r * T + t] = hi;
-      s.histRating[r * T + t] = seq.rating[h];
-      for (let f = 0; f < A; f++) s.histAttrs[(r * T + t) * A + f] = itemAttrs[hi * A + f];
+      if (seq.pos[k] - T + t < 0) continue;
+      const h = k - T + t, hi = seq.iid[h];
+      s.histItem[row * T + t] = hi;
+      s.histRating[row * T + t] = seq.rating[h];
+      for (let f = 0; f < A; f++) s.histAttrs[(row * T + t) * A + f] = itemAttrs[hi * A + f];
     }
   }
+  return { train, valid, test, usersWithoutTargets };
+}
 
-  // Training-period interactions: positions 0..s of each user.
-  let nPeriod = 0;
-  for (let k = 0; k < seq.size; k++) if (seq.pos[k] <= seq.split[k]) nPeriod++;
-  const trainPeriod: InteractionTable = {
-    size: nPeriod,
-    user: new Int32Array(nPeriod),
-    item: new Int32Array(nPeriod),
-    rating: new Int32Array(nPeriod),
-    position: new Int32Array(nPeriod),
+/** Training-period interactions: positions 0..s of each user. */
+function trainingPeriodOf(seq: Sequences): InteractionTable {
+  const keep: number[] = [];
+  for (let k = 0; k < seq.size; k++) if (seq.pos[k] <= seq.splitAt[seq.uid[k]]) keep.push(k);
+  const pick = (a: Int32Array) => Int32Array.from(keep, (k) => a[k]);
+  return {
+    size: keep.length,
+    user: pick(seq.uid),
+    item: pick(seq.iid),
+    rating: pick(seq.rating),
+    position: pick(seq.pos),
   };
-  for (let k = 0, r = 0; k < seq.size; k++) {
-    if (seq.pos[k] > seq.split[k]) continue;
-    trainPeriod.user[r] = seq.uid[k];
-    trainPeriod.item[r] = seq.iid[k];
-    trainPeriod.rating[r] = seq.rating[k];
-    trainPeriod.position[r++] = seq.pos[k];
-  }
+}
 
-  const pair = (k: number): HistoryPair => ({
-    title: itemInfo[seq.iid[k]].title,
-    rating: seq.rating[k],
-    item: seq.iid[k],
-    position: seq.pos[k],
-  });
-  /** Positions [from, to] of user u, clamped to the interactions before any CTR target. */
-  const window = (u: number, from: number, to: number): HistoryPair[] => {
+/** Reads positions [from, to] of a user, clamped to the interactions before any CTR target. */
+type WindowReader = (user: number, from: number, to: number) => HistoryPair[];
+
+function windowReader(seq: Sequences, itemInfo: ItemInfo[], firstTarget: number): WindowReader {
+  return (u, from, to) => {
     const out: HistoryPair[] = [];
-    const hi = Math.min(to, firstTarget - 1, length[u] - 1);
-    for (let p = Math.max(0, from); p <= hi; p++) out.push(pair(start[u] + p));
+    const hi = Math.min(to, firstTarget - 1, seq.length[u] - 1);
+    for (let p = Math.max(0, from); p <= hi; p++) {
+      const k = seq.start[u] + p;
+      out.push({
+        title: itemInfo[seq.iid[k]].title,
+        rating: seq.rating[k],
+        item: seq.iid[k],
+        position: seq.pos[k],
+      });
+    }
     return out;
   };
+}
 
-  // One user window: the latest `userWindow` interactions before the first CTR target.
-  const userInputs: UserKnowledgeInput[] = [];
-  for (let u = 1; u < nUsers; u++) {
-    userInputs.push({ user: u, history: window(u, firstTarget - userWindow, firstTarget - 1) });
-  }
-
-  // Items: one seeded liker and disliker among the raters before their first CTR target, those
-  // with the longest history window first.
+/**
+ * One input per item with a training-period rating: a seeded liker and disliker among the raters
+ * before their first CTR target (those with the longest window first), with the window before it.
+ */
+async function itemKnowledgeInputs(
+  db: DuckDBConnection,
+  nItems: number,
+  trainPeriod: InteractionTable,
+  window: WindowReader,
+  r: Resolved,
+): Promise<{ itemInputs: ItemKnowledgeInput[]; itemsWithoutTrainingRatings: number }> {
   await db.run(`
     create or replace temp table raters as
       select iid, uid, pos, rating, label,
         row_number() over (partition by iid, label
-          order by least(pos, ${W}) desc, (hash(uid, ${seed}) % 1000003), uid) as rn
-      from seq2 where pos < ${firstTarget};
+          order by least(pos, ${r.W}) desc, (hash(uid, ${r.seed}) % 1000003), uid) as rn
+      from seq2 where pos < ${r.firstTarget};
   `);
   const picks = await readColumns(
     db,
     "select iid, uid, pos, rating, label from raters where rn = 1 order by iid, label",
     { iid: "i32", uid: "i32", pos: "i32", rating: "i32", label: "i32" },
   ) as unknown as Record<string, Int32Array> & { size: number };
-  const ratedInTraining = new Uint8Array(nItems);
-  for (let r = 0; r < trainPeriod.size; r++) ratedInTraining[trainPeriod.item[r]] = 1;
+  const rated = new Uint8Array(nItems);
+  for (let k = 0; k < trainPeriod.size; k++) rated[trainPeriod.item[k]] = 1;
   const byItem = new Map<number, ItemKnowledgeInput>();
-  const itemInputs: ItemKnowledgeInput[] = [];
   let itemsWithoutTrainingRatings = 0;
   for (let i = 1; i < nItems; i++) {
-    if (!ratedInTraining[i]) {
+    if (!rated[i]) {
       itemsWithoutTrainingRatings++;
       continue;
     }
-    const input: ItemKnowledgeInput = {
+    byItem.set(i, {
       item: i,
       liker: 0,
       likerHistory: [],
@@ -326,50 +421,24 @@ export async function applyProtocol(
       disliker: 0,
       dislikerHistory: [],
       dislikerRating: 0,
-    };
-    byItem.set(i, input);
-    itemInputs.push(input);
+    });
   }
-  for (let r = 0; r < picks.size; r++) {
-    const input = byItem.get(picks.iid[r]);
+  for (let k = 0; k < picks.size; k++) {
+    const input = byItem.get(picks.iid[k]);
     if (!input) continue;
-    const u = picks.uid[r], p = picks.pos[r];
-    const history = window(u, p - W, p - 1);
-    if (picks.label[r] === 1) {
+    const u = picks.uid[k], p = picks.pos[k];
+    const history = window(u, p - r.W, p - 1);
+    if (picks.label[k] === 1) {
       input.liker = u;
       input.likerHistory = history;
-      input.likerRating = picks.rating[r];
+      input.likerRating = picks.rating[k];
     } else {
       input.disliker = u;
       input.dislikerHistory = history;
-      input.dislikerRating = picks.rating[r];
+      input.dislikerRating = picks.rating[k];
     }
   }
-
-  const dataset: CtrDataset = {
-    name: source.name,
-    domain: source.domain,
-    historyLength: T,
-    attrFields: A,
-    attrFieldNames: source.attrFieldNames,
-    users,
-    items,
-    attributes,
-    itemAttrs,
-    itemInfo,
-    userSplit: { length, split },
-    firstTarget,
-    train,
-    valid,
-    test,
-    trainPeriod,
-    userInputs,
-    itemInputs,
-  };
-  return {
-    dataset,
-    report: { ...sourceReport, usersWithoutTargets, itemsWithoutTrainingRatings },
-  };
+  return { itemInputs: [...byItem.values()], itemsWithoutTrainingRatings };
 }
 
 /**
