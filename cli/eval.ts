@@ -20,6 +20,8 @@ import { resolveData } from "../eval/resolve_data.ts";
 import { downloadDataset, DOWNLOADS } from "../eval/download.ts";
 import {
   type BroughtVectors,
+  type EvalOptions,
+  type EvalReport,
   runEval,
   type TrainingCache,
   type TrainingResult,
@@ -200,6 +202,84 @@ async function storeTrainingCache(store: DuckDbStore): Promise<TrainingCache> {
   };
 }
 
+type EvalFlags = z.infer<typeof Flags>;
+
+/** Finds and prepares the dataset (the first stdout line says which), and reads `--knowledge-vectors`. */
+async function prepareData(flags: EvalFlags, log: (line: string) => void) {
+  const resolved = await resolveData({
+    dataset: flags.dataset ?? DEFAULTS.dataset,
+    explicit: flags.dataset !== undefined || flags.data !== undefined,
+    dataDir: flags.data,
+    download: DOWNLOADS[flags.dataset ?? DEFAULTS.dataset]
+      ? (name) => downloadDataset(name, { log })
+      : undefined,
+  });
+  // The first line says what data runs (and why, when it is the synthetic fallback).
+  console.log(`data: ${resolved.origin}`);
+  const prepared = (await prepareDataset({
+    dataset: resolved.dataset as typeof DATASET_NAMES[number],
+    dataDir: resolved.dataDir,
+    validationFraction: flags.valid,
+    synthetic: {
+      users: flags["synthetic-users"] ?? (flags.quick ? 300 : undefined),
+      items: flags["synthetic-items"] ?? (flags.quick ? 450 : undefined),
+    },
+  })).dataset;
+  const window = flags["history-window"];
+  const dataset = window ? withHistoryWindow(prepared, window) : prepared;
+  // Brought-in vectors are checked against the dataset's ids before any knowledge or training.
+  const vectors = flags["knowledge-vectors"]
+    ? await broughtVectors(flags["knowledge-vectors"], dataset)
+    : undefined;
+  return { resolved, dataset, vectors };
+}
+
+/** R4 and brought-in-vector models are kept as serving bundles beside the store. */
+function bundleSaver(
+  flags: EvalFlags,
+  dataset: CtrDataset,
+  vectors: Awaited<ReturnType<typeof broughtVectors>> | undefined,
+): EvalOptions["onTrained"] {
+  return async ({ condition, model, embedder, keyPrefix, trainingKey }) => {
+    const id = createHash("sha256").update(trainingKey).digest("hex").slice(0, 16);
+    const dir = join(dirname(flags.store), "models", id);
+    if (condition === "r4" && embedder) {
+      await saveServingBundle(dir, {
+        model,
+        dataset,
+        encoder: embedder,
+        encoderSpec: flags.encoder,
+        knowledgePrefix: keyPrefix,
+      });
+    } else if (condition === "vectors" && vectors) {
+      await saveServingBundle(dir, {
+        model,
+        dataset,
+        vectors: { vectors: vectors.read, fingerprint: vectors.fingerprint },
+      });
+    } else return undefined;
+    return dir;
+  };
+}
+
+/** `report.json`, `report.md` and `report.svg` in `out`, and the table on the terminal. */
+async function writeReport(out: string, report: EvalReport, flags: EvalFlags): Promise<void> {
+  const versions = { r4ec: "0.1.0", deno: Deno.version.deno, v8: Deno.version.v8 };
+  await Deno.writeTextFile(
+    join(out, "report.json"),
+    JSON.stringify({ ...report, versions, flags }, null, 2) + "\n",
+  );
+  await Deno.writeTextFile(join(out, "report.md"), markdownReport(report));
+  await Deno.writeTextFile(join(out, "report.svg"), svgChart(report));
+  console.log(`actor: ${report.components.actor}`);
+  console.log(`reflector: ${report.components.reflector}`);
+  console.log(`encoder: ${report.components.encoder}`);
+  console.log(resultsTable(report));
+  console.log();
+  console.log(baselinesTable(report));
+  console.log(`\nreport: ${join(out, "report.md")} (also report.json, report.svg)`);
+}
+
 await runCli(HELP, async (args) => {
   const { values } = parseArgs({
     args,
@@ -227,32 +307,8 @@ await runCli(HELP, async (args) => {
       : await embedderFromSpec(flags.encoder, encoderContext).catch((e: Error) => {
         throw new Error(`--encoder ${flags.encoder}: ${e.message}`);
       });
-    const resolved = await resolveData({
-      dataset: flags.dataset ?? DEFAULTS.dataset,
-      explicit: flags.dataset !== undefined || flags.data !== undefined,
-      dataDir: flags.data,
-      download: DOWNLOADS[flags.dataset ?? DEFAULTS.dataset]
-        ? (name) => downloadDataset(name, { log })
-        : undefined,
-    });
-    // The first line says what data runs (and why, when it is the synthetic fallback).
-    console.log(`data: ${resolved.origin}`);
     const started = performance.now();
-    const prepared = (await prepareDataset({
-      dataset: resolved.dataset as typeof DATASET_NAMES[number],
-      dataDir: resolved.dataDir,
-      validationFraction: flags.valid,
-      synthetic: {
-        users: flags["synthetic-users"] ?? (flags.quick ? 300 : undefined),
-        items: flags["synthetic-items"] ?? (flags.quick ? 450 : undefined),
-      },
-    })).dataset;
-    const window = flags["history-window"];
-    const dataset = window ? withHistoryWindow(prepared, window) : prepared;
-    // Brought-in vectors are checked against the dataset's ids before any knowledge or training.
-    const vectors = flags["knowledge-vectors"]
-      ? await broughtVectors(flags["knowledge-vectors"], dataset)
-      : undefined;
+    const { resolved, dataset, vectors } = await prepareData(flags, log);
     const prepareSeconds = (performance.now() - started) / 1000;
     const large = dataset.train.size > LARGE.samples;
     const conditions = flags.conditions ??
@@ -308,44 +364,11 @@ await runCli(HELP, async (args) => {
       workers: flags.workers,
       log,
       signal: controller.signal,
-      // R4 and brought-in-vector models are kept as serving bundles beside the store.
-      async onTrained({ condition, model, embedder, keyPrefix, trainingKey }) {
-        const id = createHash("sha256").update(trainingKey).digest("hex").slice(0, 16);
-        const dir = join(dirname(flags.store), "models", id);
-        if (condition === "r4" && embedder) {
-          await saveServingBundle(dir, {
-            model,
-            dataset,
-            encoder: embedder,
-            encoderSpec: flags.encoder,
-            knowledgePrefix: keyPrefix,
-          });
-        } else if (condition === "vectors" && vectors) {
-          await saveServingBundle(dir, {
-            model,
-            dataset,
-            vectors: { vectors: vectors.read, fingerprint: vectors.fingerprint },
-          });
-        } else return undefined;
-        return dir;
-      },
+      onTrained: bundleSaver(flags, dataset, vectors),
     });
     report.timings.prepareSeconds = prepareSeconds;
     report.timings.totalSeconds = (performance.now() - started) / 1000;
-    const versions = { r4ec: "0.1.0", deno: Deno.version.deno, v8: Deno.version.v8 };
-    await Deno.writeTextFile(
-      join(out, "report.json"),
-      JSON.stringify({ ...report, versions, flags }, null, 2) + "\n",
-    );
-    await Deno.writeTextFile(join(out, "report.md"), markdownReport(report));
-    await Deno.writeTextFile(join(out, "report.svg"), svgChart(report));
-    console.log(`actor: ${report.components.actor}`);
-    console.log(`reflector: ${report.components.reflector}`);
-    console.log(`encoder: ${report.components.encoder}`);
-    console.log(resultsTable(report));
-    console.log();
-    console.log(baselinesTable(report));
-    console.log(`\nreport: ${join(out, "report.md")} (also report.json, report.svg)`);
+    await writeReport(out, report, flags);
   } catch (error) {
     await removeEmptyOut();
     throw error;
