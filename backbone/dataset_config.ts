@@ -4,12 +4,12 @@
  * @module
  */
 import type { CtrDataset } from "../datasets/types.ts";
-import type { ModelConfig } from "./types.ts";
+import type { ModelConfig } from "./registry.ts";
 
 /**
  * A model configuration sized for `dataset` (items, attributes, fields, history window and
- * rating rows), with the reference defaults (embedding 32, MLP [200, 80], seed 1234) unless
- * `overrides` says otherwise.
+ * rating rows) plus `overrides`; every option left out takes its default when the model is built
+ * (embedding 32, MLP [200, 80], seed 1234, ...: see `resolveConfig`).
  *
  * @example
  * ```ts
@@ -31,9 +31,6 @@ export function modelConfigFor(
     attrFields: dataset.attrFields,
     historyLength: dataset.historyLength,
     ratingValues: dataset.domain.ratingScale[1] + 1,
-    embedDim: 32,
-    mlp: [200, 80],
-    seed: 1234,
     ...overrides,
   };
 }

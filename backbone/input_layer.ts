@@ -6,7 +6,7 @@
  */
 import { HybridExpertAdaptor, type KnowledgeAdaptor, MlpAdaptor } from "./layers/hea.ts";
 import { ensure, type Param, type ParamStore } from "./param.ts";
-import type { CtrInputs, Floats, ModelConfig } from "./types.ts";
+import type { CtrInputs, Floats, ResolvedBaseConfig } from "./types.ts";
 
 /**
  * A batch: `size` sample rows `index[start .. start+size)` of `inputs`.
@@ -91,7 +91,11 @@ export class InputLayer {
   #dX0Fresh = true;
   #batch: BatchView | null = null;
 
-  constructor(store: ParamStore, config: ModelConfig, options: { historySteps?: boolean } = {}) {
+  constructor(
+    store: ParamStore,
+    config: ResolvedBaseConfig,
+    options: { historySteps?: boolean } = {},
+  ) {
     this.#store = store;
     this.historySteps = options.historySteps ?? true;
     const d = (this.d = config.embedDim);

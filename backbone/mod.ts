@@ -1,7 +1,7 @@
 /**
- * CTR backbones (DIN, DCN, DCNv2, DeepFM, AutoInt) with the hybrid-expert knowledge adaptor,
- * hand-written forward/backward kernels on typed arrays, Adam training, metrics and safetensors
- * weights.
+ * CTR backbones (DIN, DCN, DCNv2, DeepFM, AutoInt; one record of them in `registry.ts`) with the
+ * hybrid-expert knowledge adaptor, hand-written forward/backward kernels on typed arrays, Adam
+ * training, metrics and safetensors weights.
  *
  * @example
  * ```ts
@@ -9,8 +9,7 @@
  * import type { CtrInputs } from "./mod.ts";
  * function run(train: CtrInputs, valid: CtrInputs, test: CtrInputs) {
  *   const model = createModel("din", {
- *     items: 3707, attributes: 19, attrFields: 1, historyLength: 5, ratingValues: 6,
- *     embedDim: 32, mlp: [200, 80], seed: 1234,
+ *     items: 3707, attributes: 19, attrFields: 1, historyLength: 5, ratingValues: 6, seed: 1234,
  *   });
  *   fit(model, { train, valid }, { epochs: 20, patience: 5 });
  *   return evaluate(model, test);
@@ -20,8 +19,28 @@
  * @module
  */
 export * from "./types.ts";
-export { type CtrModel, resolveConfig } from "./model.ts";
+export type { Backbone, CtrModel } from "./model.ts";
+export {
+  backboneNames,
+  backboneOf,
+  type BackboneOptions,
+  BACKBONES,
+  registerBackbone,
+  resolveConfig,
+} from "./registry.ts";
+export {
+  KNOWLEDGE_DEFAULTS,
+  nonNegativeInt,
+  positiveInt,
+  resolveSharedConfig,
+  SHARED_DEFAULTS,
+  widths,
+} from "./config.ts";
 export { createModel } from "./create_model.ts";
+export { autoIntBackbone, type AutoIntConfig, type AutoIntOptions } from "./models/autoint.ts";
+export { dcnBackbone, type DcnConfig, type DcnOptions, dcnv2Backbone } from "./models/dcn.ts";
+export { deepFmBackbone } from "./models/deepfm.ts";
+export { dinBackbone, type DinConfig, type DinOptions } from "./models/din.ts";
 export { modelConfigFor } from "./dataset_config.ts";
 export type { BatchView } from "./input_layer.ts";
 export { Adam, type AdamOptions } from "./adam.ts";

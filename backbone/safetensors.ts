@@ -12,7 +12,7 @@
 import { createModel } from "./create_model.ts";
 import type { CtrModel } from "./model.ts";
 import type { StateTensor } from "./param.ts";
-import { MODEL_NAMES, type ModelConfig, type ModelName } from "./types.ts";
+import { backboneNames, type ModelConfig } from "./registry.ts";
 
 /**
  * One decoded tensor.
@@ -214,12 +214,12 @@ export function loadWeights(model: CtrModel, bytes: Uint8Array, source = "<buffe
  */
 export function modelFromSafetensors(bytes: Uint8Array, source = "<buffer>"): CtrModel {
   const { metadata } = decodeSafetensors(bytes, source);
-  const name = metadata["r4ec.model"] as ModelName | undefined;
+  const name = metadata["r4ec.model"];
   if (!name) throw new Error(`${source}: no r4ec model name in the safetensors metadata`);
-  if (!MODEL_NAMES.includes(name)) {
+  if (!backboneNames().includes(name)) {
     throw new Error(
       `${source}: unknown model "${name}" in the safetensors metadata; r4ec knows ` +
-        MODEL_NAMES.join(", "),
+        backboneNames().join(", "),
     );
   }
   let config: ModelConfig;

@@ -95,37 +95,15 @@ export interface CtrInputs {
 export type ForwardMode = "train" | "infer" | "reference-eval";
 
 /**
- * The CTR backbones this library implements.
- *
- * @example
- * ```ts
- * import type { ModelName } from "./types.ts";
- * const name: ModelName = "dcnv2";
- * ```
- */
-export type ModelName = "din" | "dcn" | "dcnv2" | "deepfm" | "autoint";
-
-/**
- * Every model name, in a stable order.
- *
- * @example
- * ```ts
- * import { MODEL_NAMES } from "./types.ts";
- * for (const name of MODEL_NAMES) console.log(name);
- * ```
- */
-export const MODEL_NAMES: readonly ModelName[] = ["din", "dcn", "dcnv2", "deepfm", "autoint"];
-
-/**
- * How knowledge vectors join the backbone (METHOD.md §7.1).
+ * How knowledge vectors join the backbone (METHOD.md §7.1), as a caller writes it: the widths
+ * are required, everything else defaults (HEA, 2 shared + 6 specific experts of [128, 32]; see
+ * `KNOWLEDGE_DEFAULTS`).
  *
  * @example
  * ```ts
  * import type { KnowledgeConfig } from "./types.ts";
- * const k: KnowledgeConfig = {
- *   userDim: 256, itemDim: 256, adaptor: "hea",
- *   sharedExperts: 2, specificExperts: 6, expertArch: [128, 32],
- * };
+ * const k: KnowledgeConfig = { userDim: 256, itemDim: 256 };
+ * const ablation: KnowledgeConfig = { userDim: 256, itemDim: 256, adaptor: "mlp" };
  * ```
  */
 export interface KnowledgeConfig {
@@ -136,29 +114,54 @@ export interface KnowledgeConfig {
   /**
    * `hea`: hybrid-expert adaptor (shared + task-specific experts, softmax gates);
    * `mlp`: one MLP shared by both vectors.
+   * @default "hea"
    */
-  adaptor: "hea" | "mlp";
-  /** Shared experts (HEA), default 2. */
-  sharedExperts: number;
-  /** Task-specific experts per task (HEA), default 6. */
-  specificExperts: number;
-  /** Expert / MLP layer widths, each followed by ReLU (the output layer too), default [128, 32]. */
-  expertArch: number[];
+  adaptor?: "hea" | "mlp";
+  /**
+   * Shared experts (HEA; 0 for the MLP adaptor).
+   * @default 2
+   */
+  sharedExperts?: number;
+  /**
+   * Task-specific experts per task (HEA; 0 for the MLP adaptor).
+   * @default 6
+   */
+  specificExperts?: number;
+  /**
+   * Expert / MLP layer widths, each followed by ReLU (the output layer too).
+   * @default [128, 32]
+   */
+  expertArch?: number[];
 }
 
 /**
- * The one constructor shape of every model (plain JSON data, stored beside the weights).
+ * A {@link KnowledgeConfig} with every default filled in, as a built model holds it.
  *
  * @example
  * ```ts
- * import type { ModelConfig } from "./types.ts";
- * const c: ModelConfig = {
- *   items: 3707, attributes: 19, attrFields: 1, historyLength: 5, ratingValues: 6,
- *   embedDim: 32, mlp: [200, 80], seed: 1234,
+ * import type { ResolvedKnowledgeConfig } from "./types.ts";
+ * const k: ResolvedKnowledgeConfig = {
+ *   userDim: 256, itemDim: 256, adaptor: "hea",
+ *   sharedExperts: 2, specificExperts: 6, expertArch: [128, 32],
  * };
  * ```
  */
-export interface ModelConfig {
+export type ResolvedKnowledgeConfig = Required<KnowledgeConfig>;
+
+/**
+ * The options every backbone takes (plain JSON data, stored beside the weights): the table sizes
+ * are required, the rest defaults (`SHARED_DEFAULTS`). Each backbone adds its own options; the
+ * full input type is `ModelConfig` (see `registry.ts`).
+ *
+ * @example
+ * ```ts
+ * import type { BaseModelConfig } from "./types.ts";
+ * const c: BaseModelConfig = {
+ *   items: 3707, attributes: 19, attrFields: 1, historyLength: 5, ratingValues: 6, seed: 1,
+ * };
+ * ```
+ */
+export interface BaseModelConfig {
   /** Rows of the item table (vocabulary size including padding row 0). */
   items: number;
   /** Rows of the attribute table (including padding row 0). */
@@ -169,34 +172,60 @@ export interface ModelConfig {
   historyLength: number;
   /** Rows of the rating table: highest rating + 1 (ML-1M: 6). */
   ratingValues: number;
-  /** Embedding width d (default 32). */
-  embedDim: number;
-  /** Final MLP widths (default [200, 80]); DCN's and DeepFM's deep parts use the same. */
-  mlp: number[];
+  /**
+   * Embedding width d.
+   * @default 32
+   */
+  embedDim?: number;
+  /**
+   * Final MLP widths; DCN's and DeepFM's deep parts use the same.
+   * @default [200, 80]
+   */
+  mlp?: number[];
   /** Optional knowledge adaptor. */
   knowledge?: KnowledgeConfig;
-  /** Initialisation seed. */
-  seed: number;
-  /** DIN attention MLP widths (default [32, 16]). */
-  attentionMlp?: number[];
   /**
-   * DIN only: momentum of Dice's running statistics, `running = (1 − m)·running + m·batch`
-   * after every training batch (batch normalisation's convention and default, 0.1).
+   * Initialisation seed.
+   * @default 1234
    */
-  diceMomentum?: number;
-  /** DCN / DCNv2 cross layers (default 3). */
-  crossLayers?: number;
+  seed?: number;
   /**
-   * DCN (v1) only: reproduce the reference code's bug `x_{l+1} = 2·x0(x_lᵀw) + b` (residual lost)
-   * instead of the published `x0(x_lᵀw) + b + x_l`. Default false.
+   * Buffer element type (float64 is for gradient checks).
+   * @default "float32"
    */
-  dcnReferenceBug?: boolean;
-  /** AutoInt self-attention layers (default 3). */
-  attentionLayers?: number;
-  /** AutoInt heads (default 1). */
-  attentionHeads?: number;
-  /** AutoInt attention size per head (default 64). */
-  attentionSize?: number;
-  /** Buffer element type (default float32; float64 is for gradient checks). */
   dtype?: FloatDType;
 }
+
+/**
+ * A {@link BaseModelConfig} with every shared default filled in.
+ *
+ * @example
+ * ```ts
+ * import type { ResolvedBaseConfig } from "./types.ts";
+ * const c: ResolvedBaseConfig = {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6,
+ *   embedDim: 32, mlp: [200, 80], seed: 1234, dtype: "float32",
+ * };
+ * ```
+ */
+export interface ResolvedBaseConfig extends BaseModelConfig {
+  /** Embedding width d. */
+  embedDim: number;
+  /** Final MLP widths. */
+  mlp: number[];
+  /** Initialisation seed. */
+  seed: number;
+  /** Buffer element type. */
+  dtype: FloatDType;
+  /** The knowledge adaptor, defaults filled in. */
+  knowledge?: ResolvedKnowledgeConfig;
+}
+
+// The backbone names and the full configuration types follow the registry (one record of
+// backbones); they are re-exported here, where callers have always imported them.
+export {
+  MODEL_NAMES,
+  type ModelConfig,
+  type ModelName,
+  type ResolvedModelConfig,
+} from "./registry.ts";

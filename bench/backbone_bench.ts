@@ -62,19 +62,8 @@ function config(knowledgeDim: number): ModelConfig {
     attrFields: SHAPE.attrFields,
     historyLength: SHAPE.historyLength,
     ratingValues: SHAPE.ratingMax + 1,
-    embedDim: 32,
-    mlp: [200, 80],
-    seed: 1234,
-    knowledge: knowledgeDim > 0
-      ? {
-        userDim: knowledgeDim,
-        itemDim: knowledgeDim,
-        adaptor: "hea",
-        sharedExperts: 2,
-        specificExperts: 6,
-        expertArch: [128, 32],
-      }
-      : undefined,
+    // The reference defaults (embedding 32, MLP [200, 80], seed 1234, HEA 2 + 6 experts).
+    knowledge: knowledgeDim > 0 ? { userDim: knowledgeDim, itemDim: knowledgeDim } : undefined,
   };
 }
 

@@ -66,14 +66,7 @@ async function setup(
   const model = createModel(
     "din",
     modelConfigFor(d, {
-      knowledge: {
-        userDim: 256,
-        itemDim: 256,
-        adaptor: "hea",
-        sharedExperts: 2,
-        specificExperts: 6,
-        expertArch: [128, 32],
-      },
+      knowledge: { userDim: 256, itemDim: 256 }, // HEA with its default experts
     }),
   );
   fit(model, { train: { split: d.train, ...knowledgeInputs(matrices, d.train) } }, {

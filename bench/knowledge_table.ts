@@ -223,14 +223,8 @@ const results = await Promise.all(rows.map(async (row) => {
     seed: Number(flags.seed),
     ...(dim
       ? {
-        knowledge: {
-          userDim: dim,
-          itemDim: inputs.train.itemKnowledge!.dim,
-          adaptor: "hea" as const,
-          sharedExperts: 2,
-          specificExperts: 6,
-          expertArch: [128, 32],
-        },
+        // The adaptor defaults: HEA, 2 shared + 6 specific experts of [128, 32].
+        knowledge: { userDim: dim, itemDim: inputs.train.itemKnowledge!.dim },
       }
       : {}),
   });

@@ -45,19 +45,8 @@ function config(withKnowledge: boolean): ModelConfig {
     attrFields: 1,
     historyLength: 5,
     ratingValues: 6,
-    embedDim: 32,
-    mlp: [200, 80],
-    seed: 1234,
-    knowledge: withKnowledge
-      ? {
-        userDim: 256,
-        itemDim: 256,
-        adaptor: "hea",
-        sharedExperts: 2,
-        specificExperts: 6,
-        expertArch: [128, 32],
-      }
-      : undefined,
+    // The reference defaults (embedding 32, MLP [200, 80], seed 1234, HEA 2 + 6 experts).
+    knowledge: withKnowledge ? { userDim: 256, itemDim: 256 } : undefined,
   };
 }
 

@@ -8,8 +8,7 @@
 import { llmActor } from "../plugins/llm_actor.ts";
 import { llmReflector } from "../plugins/llm_reflector.ts";
 import { parseReflectAnswer, parseTaggedKnowledge } from "../plugins/parse/outputs.ts";
-import { renderReasonPrompt } from "../plugins/prompts/reason.ts";
-import { renderReflectPrompt } from "../plugins/prompts/reflect.ts";
+import { renderReasonPrompt, renderReflectPrompt } from "../plugins/prompts/kinds.ts";
 import { r4 } from "../plugins/r4.ts";
 import { routedGenerator } from "../tests/plugins/scripted_generator.ts";
 import { userConstructionTask, userTask } from "../tests/plugins/task_fixtures.ts";

@@ -1,8 +1,8 @@
 /**
  * Builds the actor and reflector of the CLI's spec strings, shared by `deno task knowledge` and
  * `deno task eval`:
- * - LLM: `hf:MODEL[@provider]` (Hugging Face Inference Providers), `endpoint:URL#MODEL` (TGI, vLLM,
- *   llama.cpp or any OpenAI-compatible server), `local:PATH_OR_ID` (transformers.js);
+ * - LLM: `hf:MODEL[@provider]`, `endpoint:URL#MODEL` or `local:PATH_OR_ID`, parsed and built by
+ *   `adapters/llm/spec.ts`;
  * - actor: `profile` (deterministic statistical profile, no LLM) or an LLM spec;
  * - reflector: `grounded` (verdicts on held-back training interactions checked against the real
  *   ratings, no LLM), `hybrid:<LLM spec>` (that evidence given to an LLM judge), or an LLM spec.
@@ -12,10 +12,8 @@
  *
  * @module
  */
-import { PROVIDERS_OR_POLICIES } from "@huggingface/inference";
-import { hfGenerator } from "../adapters/llm/hf.ts";
 import { type LimitedGenerator, withLimits } from "../adapters/llm/limits.ts";
-import { transformersGenerator } from "../adapters/llm/transformers.ts";
+import { llmFromSpec, parseLlmSpec } from "../adapters/llm/spec.ts";
 import {
   type CachedGenerator,
   cachedGenerator,
@@ -28,7 +26,8 @@ import { hybridReflector } from "../plugins/hybrid_reflector.ts";
 import { llmActor } from "../plugins/llm_actor.ts";
 import { llmReflector } from "../plugins/llm_reflector.ts";
 import { profileActor, type ProfileSource } from "../plugins/profile/mod.ts";
-import type { Actor, Reflector, TextGenerator } from "../plugins/types.ts";
+import type { PromptTemplates } from "../plugins/prompts/templates.ts";
+import type { Actor, Reflector } from "../plugins/types.ts";
 
 /** Options of {@linkcode buildComponents}. */
 export interface ComponentOptions {
@@ -54,6 +53,8 @@ export interface ComponentOptions {
   maxTokens?: number;
   /** `local:` models keep only the last this many prompt tokens (default: no cut). */
   maxPromptTokens?: number;
+  /** Templates of the LLM actor's and reflector's prompts (default: the built-in ones). */
+  prompts?: PromptTemplates;
   /** Actor temperature (default 0); the reflector is always greedy. */
   temperature?: number;
   /** Grounded check: held-back pairs and the accuracy it needs. */
@@ -71,53 +72,6 @@ export interface Components {
   reflectorDescription: string;
   /** Per LLM spec: cache and calling statistics. */
   llmStats(): Record<string, { cache: CachedGenerator["stats"]; calls: LimitedGenerator["stats"] }>;
-}
-
-/**
- * Parses an LLM spec. Throws a one-line error saying what the spec should look like.
- *
- * @example
- * ```ts
- * import { parseLlmSpec } from "./components.ts";
- * console.assert(parseLlmSpec("endpoint:http://127.0.0.1:8080#qwen").model === "qwen");
- * ```
- */
-export function parseLlmSpec(
-  spec: string,
-): { kind: "hf" | "endpoint" | "local"; model: string; provider?: string; url?: string } {
-  const bad = (why: string): never => {
-    throw new Error(
-      `LLM spec ${
-        JSON.stringify(spec)
-      }: ${why}; expected hf:MODEL[@provider], endpoint:URL#MODEL or local:PATH_OR_NAME`,
-    );
-  };
-  if (spec.startsWith("hf:")) {
-    const [model, provider] = spec.slice(3).split("@");
-    if (!model) bad("missing model id");
-    if (
-      provider !== undefined && !(PROVIDERS_OR_POLICIES as readonly string[]).includes(provider)
-    ) {
-      bad(`unknown provider "${provider}" (known: ${PROVIDERS_OR_POLICIES.join(", ")})`);
-    }
-    return { kind: "hf", model, provider };
-  }
-  if (spec.startsWith("endpoint:")) {
-    const rest = spec.slice("endpoint:".length);
-    const hash = rest.lastIndexOf("#");
-    if (hash < 0 || hash === rest.length - 1) bad("missing #MODEL");
-    const url = rest.slice(0, hash);
-    try {
-      new URL(url);
-    } catch {
-      bad(`${JSON.stringify(url)} is not a URL`);
-    }
-    return { kind: "endpoint", model: rest.slice(hash + 1), url };
-  }
-  if (spec.startsWith("local:") && spec.length > "local:".length) {
-    return { kind: "local", model: spec.slice("local:".length) };
-  }
-  return bad("unknown kind");
 }
 
 /**
@@ -197,25 +151,11 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
   const generatorFor = async (spec: string) => {
     const known = generators.get(spec);
     if (known) return known;
-    const p = parseLlmSpec(spec);
-    let base: TextGenerator, description: string;
-    if (p.kind === "local") {
-      base = await transformersGenerator({ model: p.model, maxPromptTokens: o.maxPromptTokens });
-      description = `local transformers.js model ${p.model}` +
-        (o.maxPromptTokens ? ` (prompts cut to their last ${o.maxPromptTokens} tokens)` : "");
-    } else {
-      base = hfGenerator({
-        model: p.model,
-        endpointUrl: p.url,
-        // deno-lint-ignore no-explicit-any
-        provider: p.provider as any,
-        stream: o.stream,
-      });
-      description = p.kind === "endpoint"
-        ? `LLM ${p.model} at ${p.url} (OpenAI-compatible endpoint)`
-        : `LLM ${p.model} via Hugging Face Inference${p.provider ? ` (${p.provider})` : ""}`;
-    }
-    const limited = withLimits(base, {
+    const { generator, description } = await llmFromSpec(spec, {
+      stream: o.stream,
+      maxPromptTokens: o.maxPromptTokens,
+    });
+    const limited = withLimits(generator, {
       concurrency: o.concurrency ?? 8,
       requestsPerMinute: o.requestsPerMinute,
       tokensPerMinute: o.tokensPerMinute,
@@ -229,6 +169,10 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
     return built;
   };
 
+  const custom = o.prompts?.custom.length ?? 0;
+  const promptsNote = custom > 0
+    ? ` with prompt templates from ${o.prompts!.source} (${custom} of 12 kinds)`
+    : "";
   let actor: Actor, actorDescription: string;
   if (o.actor === "profile") {
     if (!o.profile) throw new Error("buildComponents: the profile actor needs `profile`");
@@ -241,8 +185,9 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
     actor = llmActor({
       generator: g.cached,
       params: { maxTokens: o.maxTokens ?? 512, temperature: o.temperature ?? 0 },
+      prompts: o.prompts,
     });
-    actorDescription = `${g.description} (LLM actor)`;
+    actorDescription = `${g.description} (LLM actor)${promptsNote}`;
   }
   const grounded = {
     actor,
@@ -250,7 +195,7 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
     threshold: o.groundedThreshold ?? 0.75,
     seed: o.seed ?? 0,
   };
-  const judgeParams = { maxTokens: o.maxTokens ?? 512, temperature: 0 };
+  const judge = { params: { maxTokens: o.maxTokens ?? 512, temperature: 0 }, prompts: o.prompts };
   let reflector: Reflector, reflectorDescription: string;
   if (o.reflector === "grounded") {
     reflector = groundedReflector(grounded);
@@ -260,13 +205,13 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
     const g = await generatorFor(o.reflector.slice("hybrid:".length));
     reflector = hybridReflector({
       grounded,
-      llm: llmReflector({ generator: g.cached, params: judgeParams }),
+      llm: llmReflector({ generator: g.cached, ...judge }),
     });
-    reflectorDescription = `hybrid — grounded evidence judged by ${g.description}`;
+    reflectorDescription = `hybrid — grounded evidence judged by ${g.description}${promptsNote}`;
   } else {
     const g = await generatorFor(o.reflector);
-    reflector = llmReflector({ generator: g.cached, params: judgeParams });
-    reflectorDescription = `${g.description} (LLM reflector)`;
+    reflector = llmReflector({ generator: g.cached, ...judge });
+    reflectorDescription = `${g.description} (LLM reflector)${promptsNote}`;
   }
   return {
     actor,

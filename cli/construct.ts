@@ -134,6 +134,7 @@ await runCli(HELP, async (args) => {
     const { records, summary } = await constructAll(tasks, {
       actor: components.actor,
       reflector: components.reflector,
+      prompts: llm.prompts,
       concurrency: flags.concurrency,
       signal: run.signal,
       onRecord: (_record, done, total) => {

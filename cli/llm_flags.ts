@@ -4,8 +4,11 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { parseLlmSpec } from "./components.ts";
+import { parseLlmSpec } from "../adapters/llm/spec.ts";
+import { parsePromptFile } from "../plugins/prompts/template_file.ts";
+import type { PromptTemplates } from "../plugins/prompts/templates.ts";
 import type { ComponentOptions } from "./components.ts";
 
 /** The shared flags, to spread into a CLI's zod object. */
@@ -19,6 +22,7 @@ export const LLM_FLAGS = {
   retries: z.coerce.number().int().min(0).default(5),
   "history-window": z.coerce.number().int().min(1).optional(),
   "max-prompt-tokens": z.coerce.number().int().min(2).optional(),
+  prompts: z.string().min(1).optional(),
 };
 
 /** Values of {@link LLM_FLAGS} after parsing. */
@@ -37,11 +41,49 @@ Prompt budget (small models):
   --history-window N    keep only the N most recent pairs of every history in the prompts
                         (default: the dataset's windows, 10 pairs)
   --max-prompt-tokens N local: models only: keep the last N prompt tokens (with BOS), so prompts
-                        fit a small context (stories260K has 512 positions)`;
+                        fit a small context (stories260K has 512 positions)
+Prompt templates:
+  --prompts FILE        your own templates for any of the 12 prompt kinds (sections
+                        "=== user.reason.inference ===" ...; see the README); kinds left out keep
+                        the built-in ones. Checked before any work; LLM actors and reflectors only`;
 
 /**
- * The component options of the shared flags. Throws (one line naming the flag) when
- * `--max-prompt-tokens` is given without a `local:` model, the only kind whose tokenizer is here.
+ * Reads and checks `--prompts FILE`; errors are one line naming the flag, the file and the line.
+ *
+ * @example
+ * ```ts
+ * import { promptsFlag } from "./llm_flags.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/p.txt`, "=== user.reason.inference ===\nRatings: {user_history}\n");
+ * console.log(promptsFlag(`${dir}/p.txt`).custom); // ["user.reason.inference"]
+ * ```
+ */
+export function promptsFlag(path: string): PromptTemplates {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new Error(
+      `--prompts ${path}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`,
+    );
+  }
+  try {
+    return parsePromptFile(text, path);
+  } catch (error) {
+    throw new Error(`--prompts: ${(error as Error).message}`);
+  }
+}
+
+/** Whether an actor or reflector spec names an LLM (the only components that read prompts). */
+function usesLlm(spec: string): boolean {
+  return spec !== "profile" && spec !== "grounded";
+}
+
+/**
+ * The component options of the shared flags, `--prompts` read and checked. Throws (one line
+ * naming the flag) when `--max-prompt-tokens` is given without a `local:` model, the only kind
+ * whose tokenizer is here, or `--prompts` without an LLM actor or reflector.
  *
  * @example
  * ```ts
@@ -68,7 +110,13 @@ export function llmComponentOptions(
       );
     }
   }
+  if (flags.prompts !== undefined && !specs.some(usesLlm)) {
+    throw new Error(
+      `--prompts: no LLM actor or reflector would read it (${specs.join(", ")} use no prompts)`,
+    );
+  }
   return {
+    ...(flags.prompts !== undefined ? { prompts: promptsFlag(flags.prompts) } : {}),
     stream: flags.stream,
     maxTokens: flags["max-tokens"],
     temperature: flags.temperature,

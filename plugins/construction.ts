@@ -7,9 +7,8 @@
  */
 import { tagged } from "./prompts/blocks.ts";
 import { judgementStrings, tagNames } from "./prompts/protocol.ts";
-import { renderReasonPrompt } from "./prompts/reason.ts";
-import { renderReflectPrompt } from "./prompts/reflect.ts";
-import { renderRefinePrompt } from "./prompts/refine.ts";
+import { renderReasonPrompt, renderRefinePrompt, renderReflectPrompt } from "./prompts/kinds.ts";
+import type { PromptTemplates } from "./prompts/templates.ts";
 import { type JudgementOutcome, judgementOutcome } from "./r4.ts";
 import type {
   Actor,
@@ -180,6 +179,12 @@ export interface ConstructionOptions {
   reflector: Reflector;
   /** Id recorded with every sample; default `actor.id`. */
   teacher?: string;
+  /**
+   * Templates the SFT instructions are rendered with (the inference kinds), so a student is
+   * trained on the prompts it will be given; pass the teacher's when it has its own.
+   * @default the built-in templates
+   */
+  prompts?: PromptTemplates;
 }
 
 /**
@@ -202,7 +207,7 @@ export interface ConstructionOptions {
 export function construction(
   options: ConstructionOptions,
 ): Stage<KnowledgeTask, ConstructionRecord> {
-  const { actor, reflector } = options;
+  const { actor, reflector, prompts: templates } = options;
   const teacher = options.teacher ?? actor.id;
   return {
     name: "construction",
@@ -262,11 +267,11 @@ export function construction(
           reason,
           critique,
           samples: [
-            sample("reason", renderReasonPrompt(inference), reason.text),
+            sample("reason", renderReasonPrompt(inference, { templates }), reason.text),
             {
               ...sample(
                 "reflect",
-                renderReflectPrompt(inference, reason),
+                renderReflectPrompt(inference, reason, { templates }),
                 reflectTarget(task.kind, task.domain, true, ""),
               ),
               judgement: "reasonable",
@@ -292,12 +297,16 @@ export function construction(
           {
             ...sample(
               "reflect",
-              renderReflectPrompt(inference, reason),
+              renderReflectPrompt(inference, reason, { templates }),
               reflectTarget(task.kind, task.domain, false, critique.feedback),
             ),
             judgement: "not_reasonable",
           },
-          sample("refine", renderRefinePrompt(inference, reason, critique), refined.text),
+          sample(
+            "refine",
+            renderRefinePrompt(inference, reason, critique, { templates }),
+            refined.text,
+          ),
         ],
       });
     },

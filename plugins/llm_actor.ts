@@ -1,15 +1,16 @@
 /**
- * The LLM actor: reason, refine and probe verdicts over any `TextGenerator`, with the prompts and
- * parsers of the contract. Mode follows the task: construction when it carries a target.
+ * The LLM actor: reason, refine and probe verdicts over any `TextGenerator`, with the prompt kinds
+ * of the contract (`prompts/kinds.ts`) and their templates (built-in, or the caller's). Mode
+ * follows the task: construction when it carries a target.
  *
  * @module
  */
 import { parsedCall } from "./llm_call.ts";
-import { parseKnowledgeAnswer, parseVerdictAnswer } from "./parse/outputs.ts";
+import { parseVerdictAnswer } from "./parse/outputs.ts";
 import { describeFailure } from "./parse/result.ts";
-import { renderReasonPrompt } from "./prompts/reason.ts";
-import { renderRefinePrompt } from "./prompts/refine.ts";
+import { promptKind } from "./prompts/kinds.ts";
 import { formatReminder } from "./prompts/reminder.ts";
+import { DEFAULT_PROMPT_TEMPLATES, type PromptTemplates } from "./prompts/templates.ts";
 import { type Probe, renderVerdictPrompt } from "./prompts/verdict.ts";
 import type {
   Actor,
@@ -30,6 +31,12 @@ export interface LlmActorOptions {
   params?: Partial<GenerationParams>;
   /** Attempts per call including the format-reminder retry; default 2. */
   maxAttempts?: number;
+  /**
+   * Templates of the reason and refine prompts (`promptTemplates`, `parsePromptFile`); custom ones
+   * add `+prompts:<fingerprint>` to the actor's id. Probe verdicts keep their built-in prompt.
+   * @default the built-in templates
+   */
+  prompts?: PromptTemplates;
 }
 
 /**
@@ -54,6 +61,7 @@ export interface LlmActorOptions {
  */
 export function llmActor(options: LlmActorOptions): Actor {
   const { generator, params, maxAttempts } = options;
+  const templates = options.prompts ?? DEFAULT_PROMPT_TEMPLATES;
   const author = generator.id;
 
   async function knowledgeCall(
@@ -62,11 +70,12 @@ export function llmActor(options: LlmActorOptions): Actor {
     prompt: string,
     ctx: StageContext | undefined,
   ): Promise<Draft> {
+    const kind = promptKind(task, role);
     const call = await parsedCall({
       generator,
       prompt,
-      parse: (raw) => parseKnowledgeAnswer(task, raw, { role }),
-      reminder: (reason) => formatReminder(task, role, { reason }),
+      parse: (raw) => kind.parse(task, raw),
+      reminder: (reason) => kind.reminder(task, reason),
       params,
       maxAttempts,
       stage: `actor.${role}`,
@@ -83,11 +92,13 @@ export function llmActor(options: LlmActorOptions): Actor {
   }
 
   return {
-    id: `llm-actor:${generator.id}`,
+    id: `llm-actor:${generator.id}` +
+      (templates.fingerprint ? `+prompts:${templates.fingerprint}` : ""),
     // A deterministic generator behind the prompts is still not an LLM.
     kind: generator.kind,
     reason(task: KnowledgeTask, ctx?: StageContext): Promise<Draft> {
-      return knowledgeCall(task, "reason", renderReasonPrompt(task), ctx);
+      const prompt = promptKind(task, "reason").render(task, {}, templates);
+      return knowledgeCall(task, "reason", prompt, ctx);
     },
     refine(
       task: KnowledgeTask,
@@ -95,7 +106,12 @@ export function llmActor(options: LlmActorOptions): Actor {
       critique: Critique,
       ctx?: StageContext,
     ): Promise<Draft> {
-      return knowledgeCall(task, "refine", renderRefinePrompt(task, draft, critique), ctx);
+      const prompt = promptKind(task, "refine").render(
+        task,
+        { knowledge: draft.text, reflection: critique.feedback },
+        templates,
+      );
+      return knowledgeCall(task, "refine", prompt, ctx);
     },
     async verdict(
       task: KnowledgeTask,

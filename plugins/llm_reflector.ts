@@ -5,10 +5,9 @@
  * @module
  */
 import { parsedCall } from "./llm_call.ts";
-import { parseReflectAnswer } from "./parse/outputs.ts";
 import { describeFailure } from "./parse/result.ts";
-import { renderReflectPrompt } from "./prompts/reflect.ts";
-import { formatReminder } from "./prompts/reminder.ts";
+import { promptKind } from "./prompts/kinds.ts";
+import { DEFAULT_PROMPT_TEMPLATES, type PromptTemplates } from "./prompts/templates.ts";
 import type {
   Critique,
   Draft,
@@ -27,11 +26,17 @@ export interface LlmReflectorOptions {
   params?: Partial<GenerationParams>;
   /** Attempts per call including the format-reminder retry; default 2. */
   maxAttempts?: number;
+  /**
+   * Templates of the reflect prompts (`promptTemplates`, `parsePromptFile`); custom ones add
+   * `+prompts:<fingerprint>` to the reflector's id.
+   * @default the built-in templates
+   */
+  prompts?: PromptTemplates;
 }
 
 /** Options of one reflection. */
 export interface ReflectOptions {
-  /** Evidence text shown to the judge in an `<Evidence>` block (see `renderReflectPrompt`). */
+  /** Evidence text shown to the judge as the `{evidence}` block (see `renderReflectPrompt`). */
   evidence?: string;
 }
 
@@ -70,6 +75,7 @@ export interface LlmReflector extends Reflector {
  */
 export function llmReflector(options: LlmReflectorOptions): LlmReflector {
   const { generator, params, maxAttempts } = options;
+  const templates = options.prompts ?? DEFAULT_PROMPT_TEMPLATES;
   const author = generator.id;
 
   async function reflectWith(
@@ -78,11 +84,13 @@ export function llmReflector(options: LlmReflectorOptions): LlmReflector {
     reflectOptions: ReflectOptions,
     ctx?: StageContext,
   ): Promise<Critique> {
+    const kind = promptKind(task, "reflect");
+    const inputs = { knowledge: draft.text, evidence: reflectOptions.evidence };
     const call = await parsedCall({
       generator,
-      prompt: renderReflectPrompt(task, draft, { evidence: reflectOptions.evidence }),
-      parse: (raw) => parseReflectAnswer(task, raw),
-      reminder: (reason) => formatReminder(task, "reflect", { reason }),
+      prompt: kind.render(task, inputs, templates),
+      parse: (raw) => kind.parse(task, raw),
+      reminder: (reason) => kind.reminder(task, reason),
       params,
       maxAttempts,
       stage: "reflector.reflect",
@@ -107,7 +115,8 @@ export function llmReflector(options: LlmReflectorOptions): LlmReflector {
   }
 
   return {
-    id: `llm-reflector:${generator.id}`,
+    id: `llm-reflector:${generator.id}` +
+      (templates.fingerprint ? `+prompts:${templates.fingerprint}` : ""),
     kind: generator.kind === "llm" ? "llm" : "deterministic",
     reflect: (task, draft, ctx) => reflectWith(task, draft, {}, ctx),
     reflectWith,

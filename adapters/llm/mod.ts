@@ -1,6 +1,6 @@
 /**
- * Text generator adapters (Hugging Face Inference, local transformers.js) and the calling
- * discipline that wraps any of them.
+ * Text generator adapters (Hugging Face Inference, local transformers.js), the LLM spec strings
+ * that name them, and the calling discipline that wraps any of them.
  *
  * @example
  * ```ts
@@ -12,6 +12,13 @@
  * @module
  */
 export { hfGenerator, type HfGeneratorOptions } from "./hf.ts";
+export {
+  type LlmContext,
+  llmFromSpec,
+  type LlmSpec,
+  parseLlmSpec,
+  type SpecGenerator,
+} from "./spec.ts";
 export {
   plainPrompt,
   type TransformersGenerator,

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { ModelName } from "../../backbone/types.ts";
 import { INPUT_NAMES } from "./inputs.ts";
 import {
   dense,
@@ -155,7 +154,8 @@ const autoint: BackboneGraph = (ctx, input) => {
 };
 
 /**
- * The graph of each backbone this exporter knows.
+ * The graph of each backbone this exporter knows. Optional per backbone: one without a graph
+ * trains and serves but is not exported (`exportOnnx` says so).
  *
  * @example
  * ```ts
@@ -163,7 +163,7 @@ const autoint: BackboneGraph = (ctx, input) => {
  * console.log(Object.keys(BACKBONE_GRAPHS)); // din, dcn, dcnv2, deepfm, autoint
  * ```
  */
-export const BACKBONE_GRAPHS: Record<ModelName, BackboneGraph> = {
+export const BACKBONE_GRAPHS: Readonly<Partial<Record<string, BackboneGraph>>> = {
   din,
   dcn,
   dcnv2: dcn,

@@ -9,7 +9,6 @@
 import { join } from "node:path";
 import type { CtrModel } from "../../backbone/model.ts";
 import { modelFromSafetensors } from "../../backbone/safetensors.ts";
-import { MODEL_NAMES, type ModelName } from "../../backbone/types.ts";
 import { BACKBONE_GRAPHS } from "./backbones.ts";
 import { ONNX_OPSET, OnnxGraph } from "./graph.ts";
 import { onnxInputSpecs, OUTPUT_NAMES } from "./inputs.ts";
@@ -46,11 +45,13 @@ export const ONNX_FILE = "model.onnx";
  * ```
  */
 export function exportOnnx(model: CtrModel): Uint8Array {
-  const build = BACKBONE_GRAPHS[model.name as ModelName];
-  if (!MODEL_NAMES.includes(model.name) || !build) {
+  const build = Object.hasOwn(BACKBONE_GRAPHS, model.name)
+    ? BACKBONE_GRAPHS[model.name]
+    : undefined;
+  if (!build) {
     throw new Error(
       `exportOnnx: no ONNX exporter for model "${model.name}"; it exports ${
-        MODEL_NAMES.join(", ")
+        Object.keys(BACKBONE_GRAPHS).join(", ")
       }`,
     );
   }

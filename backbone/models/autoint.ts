@@ -7,9 +7,48 @@
 import { type BatchView, InputLayer } from "../input_layer.ts";
 import { Dense } from "../layers/dense.ts";
 import { SelfAttention } from "../layers/self_attention.ts";
-import type { CtrModel } from "../model.ts";
+import { positiveInt } from "../config.ts";
+import type { Backbone, CtrModel } from "../model.ts";
 import { ParamStore } from "../param.ts";
-import type { Floats, ModelConfig } from "../types.ts";
+import type { Floats, ResolvedBaseConfig } from "../types.ts";
+
+/**
+ * AutoInt's own options.
+ *
+ * @example
+ * ```ts
+ * import type { AutoIntOptions } from "./autoint.ts";
+ * const o: AutoIntOptions = { attentionHeads: 2, attentionSize: 32 };
+ * ```
+ */
+export interface AutoIntOptions {
+  /**
+   * Self-attention layers.
+   * @default 3
+   */
+  attentionLayers?: number;
+  /**
+   * Heads per layer.
+   * @default 1
+   */
+  attentionHeads?: number;
+  /**
+   * Attention size per head.
+   * @default 64
+   */
+  attentionSize?: number;
+}
+
+/**
+ * A resolved AutoInt configuration.
+ *
+ * @example
+ * ```ts
+ * import type { AutoIntConfig } from "./autoint.ts";
+ * const headsOf = (c: AutoIntConfig) => c.attentionHeads;
+ * ```
+ */
+export type AutoIntConfig = ResolvedBaseConfig & Required<AutoIntOptions>;
 
 /**
  * Tensor names: the input layer's, `attention.{l}.query|key|value|residual.weight`,
@@ -17,32 +56,31 @@ import type { Floats, ModelConfig } from "../types.ts";
  *
  * @example
  * ```ts
- * import { AutoInt } from "./autoint.ts";
- * import { resolveConfig } from "../model.ts";
- * const model = new AutoInt(resolveConfig("autoint", {
- *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6,
- *   embedDim: 8, mlp: [16, 8], seed: 1,
- * }));
+ * import { AutoInt, autoIntBackbone } from "./autoint.ts";
+ * import { resolveSharedConfig } from "../config.ts";
+ * const sizes = { items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6 };
+ * const config = autoIntBackbone.resolve(sizes, resolveSharedConfig({ ...sizes, embedDim: 8 }));
+ * const model = new AutoInt(config);
  * ```
  */
 export class AutoInt implements CtrModel {
   readonly name = "autoint" as const;
-  readonly config: ModelConfig;
+  readonly config: AutoIntConfig;
   readonly store: ParamStore;
   readonly input: InputLayer;
   readonly layers: SelfAttention[];
   readonly out: Dense;
 
-  /** `config` must be resolved (`resolveConfig`). */
-  constructor(config: ModelConfig) {
+  /** `config` must be resolved (`autoIntBackbone.resolve`). */
+  constructor(config: AutoIntConfig) {
     this.config = config;
     const store = (this.store = new ParamStore({ seed: config.seed, dtype: config.dtype }));
     this.input = new InputLayer(store, config, { historySteps: false });
-    const F = this.input.fields, heads = config.attentionHeads ?? 1;
-    const size = config.attentionSize ?? 64;
+    const F = this.input.fields, heads = config.attentionHeads;
+    const size = config.attentionSize;
     this.layers = [];
     let inDim = config.embedDim;
-    for (let l = 0; l < (config.attentionLayers ?? 3); l++) {
+    for (let l = 0; l < config.attentionLayers; l++) {
       this.layers.push(
         new SelfAttention(store, `attention.${l}`, { inDim, heads, headDim: size, fields: F }),
       );
@@ -68,3 +106,35 @@ export class AutoInt implements CtrModel {
     this.input.backward(n);
   }
 }
+
+/**
+ * AutoInt's registry entry. Knowledge joins x0 as fields, so `knowledge.expertArch` must end in
+ * `embedDim`.
+ *
+ * @example
+ * ```ts
+ * import { autoIntBackbone } from "./autoint.ts";
+ * console.log(autoIntBackbone.defaults.attentionSize); // 64
+ * ```
+ */
+export const autoIntBackbone: Backbone<AutoIntOptions> = {
+  defaults: Object.freeze({ attentionLayers: 3, attentionHeads: 1, attentionSize: 64 }),
+  resolve(config, shared) {
+    const d = this.defaults;
+    const out = {
+      ...shared,
+      attentionLayers: positiveInt(config.attentionLayers ?? d.attentionLayers, "attentionLayers"),
+      attentionHeads: positiveInt(config.attentionHeads ?? d.attentionHeads, "attentionHeads"),
+      attentionSize: positiveInt(config.attentionSize ?? d.attentionSize, "attentionSize"),
+    };
+    const arch = out.knowledge?.expertArch;
+    if (arch && arch[arch.length - 1] !== out.embedDim) {
+      throw new RangeError(
+        `model config: autoint reshapes x0 into ${out.embedDim}-wide fields, so ` +
+          `knowledge.expertArch must end in embedDim (${out.embedDim}), got ${arch.at(-1)}`,
+      );
+    }
+    return out;
+  },
+  create: (config) => new AutoInt(config),
+};

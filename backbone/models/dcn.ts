@@ -8,9 +8,44 @@ import { type BatchView, InputLayer } from "../input_layer.ts";
 import { CrossNet } from "../layers/cross.ts";
 import { MlpHead } from "../layers/head.ts";
 import { Mlp } from "../layers/mlp.ts";
-import type { CtrModel } from "../model.ts";
+import { positiveInt } from "../config.ts";
+import type { Backbone, CtrModel } from "../model.ts";
 import { ensure, ParamStore } from "../param.ts";
-import type { Floats, ModelConfig } from "../types.ts";
+import type { Floats, ResolvedBaseConfig } from "../types.ts";
+
+/**
+ * The cross network's options (DCN and DCNv2).
+ *
+ * @example
+ * ```ts
+ * import type { DcnOptions } from "./dcn.ts";
+ * const o: DcnOptions = { crossLayers: 2 };
+ * ```
+ */
+export interface DcnOptions {
+  /**
+   * Cross layers.
+   * @default 3
+   */
+  crossLayers?: number;
+  /**
+   * DCN (v1) only: reproduce the reference code's bug `x_{l+1} = 2·x0(x_lᵀw) + b` (residual lost)
+   * instead of the published `x0(x_lᵀw) + b + x_l`.
+   * @default false
+   */
+  dcnReferenceBug?: boolean;
+}
+
+/**
+ * A resolved DCN or DCNv2 configuration (`dcnReferenceBug` is set for DCN only).
+ *
+ * @example
+ * ```ts
+ * import type { DcnConfig } from "./dcn.ts";
+ * const layersOf = (c: DcnConfig) => c.crossLayers;
+ * ```
+ */
+export type DcnConfig = ResolvedBaseConfig & { crossLayers: number; dcnReferenceBug?: boolean };
 
 /**
  * Deep & Cross Network. Tensor names: the input layer's, `deep.{i}.*`, `cross.{l}.weight|bias`,
@@ -18,17 +53,16 @@ import type { Floats, ModelConfig } from "../types.ts";
  *
  * @example
  * ```ts
- * import { Dcn } from "./dcn.ts";
- * import { resolveConfig } from "../model.ts";
- * const model = new Dcn("dcnv2", resolveConfig("dcnv2", {
- *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6,
- *   embedDim: 8, mlp: [16, 8], seed: 1,
- * }));
+ * import { Dcn, dcnv2Backbone } from "./dcn.ts";
+ * import { resolveSharedConfig } from "../config.ts";
+ * const sizes = { items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6 };
+ * const config = dcnv2Backbone.resolve(sizes, resolveSharedConfig({ ...sizes, embedDim: 8 }));
+ * const model = new Dcn("dcnv2", config);
  * ```
  */
 export class Dcn implements CtrModel {
   readonly name: "dcn" | "dcnv2";
-  readonly config: ModelConfig;
+  readonly config: DcnConfig;
   readonly store: ParamStore;
   readonly input: InputLayer;
   readonly deep: Mlp;
@@ -38,8 +72,8 @@ export class Dcn implements CtrModel {
   #dDeep: Floats;
   #dCross: Floats;
 
-  /** `config` must be resolved (`resolveConfig`). */
-  constructor(name: "dcn" | "dcnv2", config: ModelConfig) {
+  /** `config` must be resolved (`dcnBackbone.resolve` or `dcnv2Backbone.resolve`). */
+  constructor(name: "dcn" | "dcnv2", config: DcnConfig) {
     this.name = name;
     this.config = config;
     this.store = new ParamStore({ seed: config.seed, dtype: config.dtype });
@@ -48,7 +82,7 @@ export class Dcn implements CtrModel {
     this.deep = new Mlp(this.store, "deep", { inDim: X, widths: config.mlp });
     this.cross = new CrossNet(this.store, "cross", {
       dim: X,
-      layers: config.crossLayers ?? 3,
+      layers: config.crossLayers,
       variant: name === "dcnv2" ? "v2" : config.dcnReferenceBug ? "v1-reference-bug" : "v1",
     });
     this.head = new MlpHead(this.store, { inDim: this.deep.outDim + X, widths: config.mlp });
@@ -89,3 +123,44 @@ export class Dcn implements CtrModel {
     inp.backward(n);
   }
 }
+
+/**
+ * DCN (v1)'s registry entry.
+ *
+ * @example
+ * ```ts
+ * import { dcnBackbone } from "./dcn.ts";
+ * console.log(dcnBackbone.defaults.crossLayers); // 3
+ * ```
+ */
+export const dcnBackbone: Backbone<DcnOptions> = {
+  defaults: Object.freeze({ crossLayers: 3, dcnReferenceBug: false }),
+  resolve(config, shared) {
+    return {
+      ...shared,
+      crossLayers: positiveInt(config.crossLayers ?? this.defaults.crossLayers, "crossLayers"),
+      dcnReferenceBug: config.dcnReferenceBug ?? this.defaults.dcnReferenceBug,
+    };
+  },
+  create: (config) => new Dcn("dcn", config),
+};
+
+/**
+ * DCNv2's registry entry (no reference-bug switch: the bug is DCN v1's).
+ *
+ * @example
+ * ```ts
+ * import { dcnv2Backbone } from "./dcn.ts";
+ * console.log(dcnv2Backbone.defaults.crossLayers); // 3
+ * ```
+ */
+export const dcnv2Backbone: Backbone<Pick<DcnOptions, "crossLayers">> = {
+  defaults: Object.freeze({ crossLayers: 3 }),
+  resolve(config, shared) {
+    return {
+      ...shared,
+      crossLayers: positiveInt(config.crossLayers ?? this.defaults.crossLayers, "crossLayers"),
+    };
+  },
+  create: (config) => new Dcn("dcnv2", config),
+};

@@ -6,9 +6,9 @@
 import { type BatchView, InputLayer } from "../input_layer.ts";
 import { Dense } from "../layers/dense.ts";
 import { Mlp } from "../layers/mlp.ts";
-import type { CtrModel } from "../model.ts";
+import type { Backbone, CtrModel } from "../model.ts";
 import { ensure, type Param, ParamStore } from "../param.ts";
-import type { Floats, ModelConfig } from "../types.ts";
+import type { Floats, ResolvedBaseConfig } from "../types.ts";
 
 /**
  * First order `w_item[i] + Σ_k w_attr[a_k] + dens·w_d` (w_d initialised U(0, 1)); second order
@@ -22,8 +22,8 @@ import type { Floats, ModelConfig } from "../types.ts";
  * @example
  * ```ts
  * import { DeepFm } from "./deepfm.ts";
- * import { resolveConfig } from "../model.ts";
- * const model = new DeepFm(resolveConfig("deepfm", {
+ * import { resolveSharedConfig } from "../config.ts";
+ * const model = new DeepFm(resolveSharedConfig({
  *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6,
  *   embedDim: 8, mlp: [16, 8], seed: 1,
  * }));
@@ -31,7 +31,7 @@ import type { Floats, ModelConfig } from "../types.ts";
  */
 export class DeepFm implements CtrModel {
   readonly name = "deepfm" as const;
-  readonly config: ModelConfig;
+  readonly config: ResolvedBaseConfig;
   readonly store: ParamStore;
   readonly input: InputLayer;
   readonly firstItem: Param;
@@ -42,8 +42,8 @@ export class DeepFm implements CtrModel {
   #logits: Floats;
   #batch: BatchView | null = null;
 
-  /** `config` must be resolved (`resolveConfig`). */
-  constructor(config: ModelConfig) {
+  /** `config` must be resolved (`resolveSharedConfig`: DeepFM has no options of its own). */
+  constructor(config: ResolvedBaseConfig) {
     this.config = config;
     const store = (this.store = new ParamStore({ seed: config.seed, dtype: config.dtype }));
     this.input = new InputLayer(store, config, { historySteps: false });
@@ -130,3 +130,18 @@ export class DeepFm implements CtrModel {
     inp.backward(n);
   }
 }
+
+/**
+ * DeepFM's registry entry: no options of its own.
+ *
+ * @example
+ * ```ts
+ * import { deepFmBackbone } from "./deepfm.ts";
+ * console.log(Object.keys(deepFmBackbone.defaults).length); // 0
+ * ```
+ */
+export const deepFmBackbone: Backbone = {
+  defaults: Object.freeze({}),
+  resolve: (_config, shared) => shared,
+  create: (config) => new DeepFm(config),
+};

@@ -8,9 +8,44 @@ import { type BatchView, InputLayer } from "../input_layer.ts";
 import { Dense } from "../layers/dense.ts";
 import { DinAttention } from "../layers/din_attention.ts";
 import { MlpHead } from "../layers/head.ts";
-import type { CtrModel } from "../model.ts";
+import { widths } from "../config.ts";
+import type { Backbone, CtrModel } from "../model.ts";
 import { ensure, ParamStore } from "../param.ts";
-import type { Floats, ForwardMode, ModelConfig } from "../types.ts";
+import type { Floats, ForwardMode, ResolvedBaseConfig } from "../types.ts";
+
+/**
+ * DIN's own options.
+ *
+ * @example
+ * ```ts
+ * import type { DinOptions } from "./din.ts";
+ * const o: DinOptions = { attentionMlp: [64, 32] };
+ * ```
+ */
+export interface DinOptions {
+  /**
+   * Attention MLP widths.
+   * @default [32, 16]
+   */
+  attentionMlp?: number[];
+  /**
+   * Momentum of Dice's running statistics, `running = (1 − m)·running + m·batch` after every
+   * training batch (batch normalisation's convention and default).
+   * @default 0.1
+   */
+  diceMomentum?: number;
+}
+
+/**
+ * A resolved DIN configuration.
+ *
+ * @example
+ * ```ts
+ * import type { DinConfig } from "./din.ts";
+ * const widthsOf = (c: DinConfig) => c.attentionMlp;
+ * ```
+ */
+export type DinConfig = ResolvedBaseConfig & Required<DinOptions>;
 
 /**
  * Deep Interest Network. Tensor names: the input layer's (`embedding.*`, `adaptor.*`),
@@ -19,17 +54,16 @@ import type { Floats, ForwardMode, ModelConfig } from "../types.ts";
  *
  * @example
  * ```ts
- * import { Din } from "./din.ts";
- * import { resolveConfig } from "../model.ts";
- * const model = new Din(resolveConfig("din", {
- *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6,
- *   embedDim: 8, mlp: [16, 8], seed: 1,
- * }));
+ * import { Din, dinBackbone } from "./din.ts";
+ * import { resolveSharedConfig } from "../config.ts";
+ * const sizes = { items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6 };
+ * const config = dinBackbone.resolve(sizes, resolveSharedConfig({ ...sizes, embedDim: 8 }));
+ * const model = new Din(config);
  * ```
  */
 export class Din implements CtrModel {
   readonly name = "din" as const;
-  readonly config: ModelConfig;
+  readonly config: DinConfig;
   readonly store: ParamStore;
   readonly input: InputLayer;
   readonly map: Dense;
@@ -38,8 +72,8 @@ export class Din implements CtrModel {
   #mlpIn: Floats;
   #du: Floats;
 
-  /** `config` must be resolved (`resolveConfig`). */
-  constructor(config: ModelConfig) {
+  /** `config` must be resolved (`dinBackbone.resolve`). */
+  constructor(config: DinConfig) {
     this.config = config;
     this.store = new ParamStore({ seed: config.seed, dtype: config.dtype });
     this.input = new InputLayer(this.store, config);
@@ -48,7 +82,7 @@ export class Din implements CtrModel {
     this.attention = new DinAttention(this.store, "attention", {
       dim: qDim,
       steps: config.historyLength,
-      widths: config.attentionMlp ?? [32, 16],
+      widths: config.attentionMlp,
       diceMomentum: config.diceMomentum,
     });
     this.head = new MlpHead(this.store, { inDim: 2 * qDim + densDim, widths: config.mlp });
@@ -96,3 +130,28 @@ export class Din implements CtrModel {
     inp.backward(n);
   }
 }
+
+/**
+ * DIN's registry entry.
+ *
+ * @example
+ * ```ts
+ * import { dinBackbone } from "./din.ts";
+ * console.log(dinBackbone.defaults.attentionMlp); // [32, 16]
+ * ```
+ */
+export const dinBackbone: Backbone<DinOptions> = {
+  defaults: Object.freeze({ attentionMlp: Object.freeze([32, 16]) as number[], diceMomentum: 0.1 }),
+  resolve(config, shared) {
+    const m = config.diceMomentum ?? this.defaults.diceMomentum;
+    if (typeof m !== "number" || !(m > 0 && m <= 1)) {
+      throw new RangeError(`model config: diceMomentum must be in (0, 1], got ${m}`);
+    }
+    return {
+      ...shared,
+      attentionMlp: widths(config.attentionMlp ?? this.defaults.attentionMlp, "attentionMlp"),
+      diceMomentum: m,
+    };
+  },
+  create: (config) => new Din(config),
+};

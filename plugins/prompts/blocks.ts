@@ -1,6 +1,6 @@
 /**
- * Building blocks shared by the prompt renderers: tagged input blocks, role lines, the task's mode
- * and its construction target.
+ * Building blocks of the probe-verdict prompt and the placeholder values: tagged input blocks, the
+ * role line, the task's mode and its construction target.
  *
  * @module
  */
@@ -9,12 +9,8 @@ import type { Domain, KnowledgeTask, RatedTitle } from "../types.ts";
 import { formatHistory } from "./history.ts";
 import type { PromptMode } from "./protocol.ts";
 
-/** Role line of reason and refine prompts. */
+/** Role line of probe-verdict prompts (the 12 kinds write theirs in their templates). */
 export const EXPERT_ROLE = "You are an expert recommender engine.";
-/** Role line of user-refine construction prompts (the one exception in the source). */
-export const ASSISTANT_ROLE = "You are a helpful assistant for a recommender system.";
-/** Role line of reflect prompts. */
-export const JUDGE_ROLE = "You are an impartial judge.";
 
 /**
  * Wraps content in an XML-like tag pair on its own lines.

@@ -116,14 +116,13 @@ Deno.test("deepfm + mlp adaptor: gradient check", () => {
 });
 
 Deno.test("input widths follow METHOD.md §7.2 for ML-1M shapes", () => {
+  // Embedding, MLP and adaptor are left to their defaults: they are the reference's.
   const base = {
     items: 3707,
     attributes: 19,
     attrFields: 1,
     historyLength: 5,
     ratingValues: 6,
-    embedDim: 32,
-    mlp: [200, 80],
     seed: 1,
   };
   const plain = createModel("dcnv2", base);
@@ -133,28 +132,14 @@ Deno.test("input widths follow METHOD.md §7.2 for ML-1M shapes", () => {
   assert.equal(plain.input.fields, 5);
   const withK = createModel("autoint", {
     ...base,
-    knowledge: {
-      userDim: 256,
-      itemDim: 256,
-      adaptor: "hea",
-      sharedExperts: 2,
-      specificExperts: 6,
-      expertArch: [128, 32],
-    },
+    knowledge: { userDim: 256, itemDim: 256 },
   });
   assert.equal(withK.input.x0Dim, 224);
   assert.equal(withK.input.fields, 7);
   // HEA size at D = 1024 (§7.1): 14 experts × 135,328 + 2 gates × 8,200.
   const big = createModel("din", {
     ...base,
-    knowledge: {
-      userDim: 1024,
-      itemDim: 1024,
-      adaptor: "hea",
-      sharedExperts: 2,
-      specificExperts: 6,
-      expertArch: [128, 32],
-    },
+    knowledge: { userDim: 1024, itemDim: 1024 },
   });
   const adaptorParams = big.store.params.filter((p) => p.name.startsWith("adaptor.")).reduce(
     (s, p) => s + p.size,

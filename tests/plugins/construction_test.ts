@@ -9,9 +9,11 @@ import {
 import { llmActor } from "../../plugins/llm_actor.ts";
 import { llmReflector } from "../../plugins/llm_reflector.ts";
 import { parseReflectAnswer } from "../../plugins/parse/outputs.ts";
-import { renderReasonPrompt } from "../../plugins/prompts/reason.ts";
-import { renderReflectPrompt } from "../../plugins/prompts/reflect.ts";
-import { renderRefinePrompt } from "../../plugins/prompts/refine.ts";
+import {
+  renderReasonPrompt,
+  renderRefinePrompt,
+  renderReflectPrompt,
+} from "../../plugins/prompts/kinds.ts";
 import type { JudgementOutcome } from "../../plugins/r4.ts";
 import type { KnowledgeTask, Verdict } from "../../plugins/types.ts";
 import { routedGenerator } from "./scripted_generator.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { llmActor } from "../../plugins/llm_actor.ts";
-import { renderReasonPrompt } from "../../plugins/prompts/reason.ts";
+import { renderReasonPrompt } from "../../plugins/prompts/kinds.ts";
 import { formatReminder } from "../../plugins/prompts/reminder.ts";
 import type { Critique, Draft, StageContext } from "../../plugins/types.ts";
 import { scriptedGenerator } from "./scripted_generator.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { llmReflector } from "../../plugins/llm_reflector.ts";
-import { renderReflectPrompt } from "../../plugins/prompts/reflect.ts";
+import { renderReflectPrompt } from "../../plugins/prompts/kinds.ts";
 import { formatReminder } from "../../plugins/prompts/reminder.ts";
 import type { Draft } from "../../plugins/types.ts";
 import { scriptedGenerator } from "./scripted_generator.ts";

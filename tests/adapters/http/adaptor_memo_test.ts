@@ -28,7 +28,7 @@ const config = (adaptor: "hea" | "mlp"): ModelConfig => ({
 for (const [name, adaptor] of [["din", "hea"], ["dcnv2", "mlp"], ["autoint", "hea"]] as const) {
   Deno.test(`adaptor memo (${name}/${adaptor}): same scores as without, repeats served from the memo`, () => {
     const c = config(adaptor);
-    if (name === "autoint") c.knowledge!.expertArch = [16, c.embedDim];
+    if (name === "autoint") c.knowledge!.expertArch = [16, c.embedDim!];
     const plain = createModel(name as ModelName, c), memo = createModel(name as ModelName, c);
     const stats = memoizeKnowledgeAdaptor(memo)!;
     const rng = new SeededRandom(9);

@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { defineDomain, movieDomain } from "../../../plugins/domain.ts";
 import { formatHistory } from "../../../plugins/prompts/history.ts";
 import { judgementStrings, tagNames, verdictStrings } from "../../../plugins/prompts/protocol.ts";
-import { renderReasonPrompt } from "../../../plugins/prompts/reason.ts";
-import { renderReflectPrompt } from "../../../plugins/prompts/reflect.ts";
-import { renderRefinePrompt } from "../../../plugins/prompts/refine.ts";
+import {
+  renderReasonPrompt,
+  renderRefinePrompt,
+  renderReflectPrompt,
+} from "../../../plugins/prompts/kinds.ts";
 import { formatReminder } from "../../../plugins/prompts/reminder.ts";
 import { renderVerdictPrompt } from "../../../plugins/prompts/verdict.ts";
 import type { KnowledgeTask } from "../../../plugins/types.ts";
