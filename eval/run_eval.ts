@@ -352,18 +352,7 @@ function configFor(d: CtrDataset, inputs: CtrInputs, seed: number) {
   const user = inputs.userKnowledge, item = inputs.itemKnowledge;
   return modelConfigFor(d, {
     seed,
-    ...(user && item
-      ? {
-        knowledge: {
-          userDim: user.dim,
-          itemDim: item.dim,
-          adaptor: "hea" as const,
-          sharedExperts: 2,
-          specificExperts: 6,
-          expertArch: [128, 32],
-        },
-      }
-      : {}),
+    ...(user && item ? { knowledge: { userDim: user.dim, itemDim: item.dim } } : {}),
   });
 }
 
