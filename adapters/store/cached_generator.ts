@@ -13,7 +13,9 @@ import { textProblem } from "../../plugins/parse/text.ts";
 
 /** The part of the store a cached generator needs. */
 export interface GenerationStore {
+  /** The stored generation with this content key, if any. */
   getGeneration(key: string): Promise<GenerationRecord | undefined>;
+  /** Stores a generation (the first write of a key wins); resolves once durable. */
   putGeneration(record: GenerationRecord): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export interface CacheStats {
 
 /** A cached generator with its counters. */
 export interface CachedGenerator extends TextGenerator {
+  /** Hits, misses and joined requests so far. */
   readonly stats: CacheStats;
 }
 

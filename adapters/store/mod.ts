@@ -27,3 +27,15 @@ export {
   type GenerationStore,
 } from "./cached_generator.ts";
 export { canonicalJson, effectiveParams, generationKey } from "./generation_key.ts";
+// The plugin types the store's API speaks (also exported by the plugins' barrel).
+export type {
+  ChatMessage,
+  ChatRequest,
+  GenerationParams,
+  KnowledgeKind,
+  KnowledgeRecord,
+  KnowledgeStore,
+  TextGenerator,
+  TokenUsage,
+  VectorCache,
+} from "../../plugins/types.ts";
