@@ -2,9 +2,10 @@
  * HTTP serving: the serving bundle (model + what scoring needs), the Hono router a host mounts,
  * its OpenAPI document, and the `Deno.serve` adapter.
  *
- * The zod schemas of the request and response bodies (`schemas.ts`) and the route records
- * (`routes/`) are internal: the bodies are public here as TypeScript types, and as JSON Schema in
- * the OpenAPI document (`openApiDocument`, `GET /openapi.json`).
+ * The zod schemas of the request and response bodies (`schemas.ts`), of `serving.json`
+ * (`bundle_manifest.ts`) and the route records (`routes/`) are internal: the bodies are public
+ * here as TypeScript types, and as JSON Schema in the OpenAPI document (`openApiDocument`,
+ * `GET /openapi.json`).
  *
  * @example
  * ```ts
@@ -24,6 +25,12 @@
  * @module
  */
 export * from "./bundle.ts";
+export type {
+  BundleEncoder,
+  BundleItemInfo,
+  RatedPair,
+  ServingManifest,
+} from "./bundle_manifest.ts";
 export * from "./deno_server.ts";
 export * from "./knowledge_cache.ts";
 export * from "./metrics.ts";
@@ -67,6 +74,7 @@ export type { CtrInputs } from "../../backbone/types.ts";
 export type { CtrDataset } from "../../datasets/types.ts";
 export type { KnowledgeVectors } from "../../eval/vector_files/mod.ts";
 export type { EmbedderContext } from "../embed/spec.ts";
+export type { HashingEmbedderState } from "../embed/hashing.ts";
 export type {
   Actor,
   Critique,
