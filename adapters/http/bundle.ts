@@ -11,9 +11,9 @@
  * @module
  */
 import { join } from "node:path";
-import { z } from "zod";
 import { type EmbedderContext, embedderFromSpec } from "../embed/spec.ts";
-import { HashingEmbedder, HashingEmbedderStateSchema } from "../embed/hashing.ts";
+import { HashingEmbedder } from "../embed/hashing.ts";
+import { type ServingManifest, ServingManifestSchema } from "./bundle_manifest.ts";
 import { type AdaptorMemoStats, memoizeKnowledgeAdaptor } from "./adaptor_memo.ts";
 import { loadModel, saveModel } from "../../backbone/safetensors.ts";
 import { exportOnnx, ONNX_FILE } from "../onnx/export.ts";
@@ -33,7 +33,8 @@ import {
  * ```ts
  * import { join } from "node:path";
  * import { SERVING_FILE } from "./bundle.ts";
- * const manifest = JSON.parse(await Deno.readTextFile(join("runs/serving", SERVING_FILE)));
+ * const manifestOf = async (dir: string) =>
+ *   JSON.parse(await Deno.readTextFile(join(dir, SERVING_FILE)));
  * ```
  */
 export const SERVING_FILE = "serving.json";
@@ -45,128 +46,10 @@ export const SERVING_FILE = "serving.json";
  * import { join } from "node:path";
  * import { MODEL_BASENAME } from "./bundle.ts";
  * import { loadModel } from "../../backbone/safetensors.ts";
- * const model = await loadModel(join("runs/serving", MODEL_BASENAME));
+ * const modelOf = (dir: string) => loadModel(join(dir, MODEL_BASENAME));
  * ```
  */
 export const MODEL_BASENAME = "model";
-
-const Id = z.number().int().nonnegative();
-/** `[denseItem, rating]`, oldest first within a window. */
-const PairSchema = z.tuple([Id, z.number().int()]);
-
-const ItemInfoSchema = z.object({
-  title: z.string(),
-  attributes: z.array(z.string()),
-  genres: z.array(z.string()),
-  description: z.string().optional(),
-  year: z.number().int().optional(),
-});
-
-/**
- * The encoder a bundle records.
- *
- * @example
- * ```ts
- * import { BundleEncoderSchema } from "./bundle.ts";
- * BundleEncoderSchema.parse({ id: "hf:BAAI/bge-m3", dim: 1024, spec: "hf:BAAI/bge-m3" });
- * ```
- */
-export const BundleEncoderSchema = z.object({
-  /** Embedder id: the vector cache key in the store. */
-  id: z.string().min(1),
-  dim: z.number().int().positive(),
-  /** Spec to rebuild it (`hashing#dim=256`, `transformers:...`, `hf:...`), when known. */
-  spec: z.string().optional(),
-  /** Fitted state of the hashing encoder (`HashingEmbedder#toJSON`). */
-  hashingState: HashingEmbedderStateSchema.optional(),
-});
-/**
- * The encoder a bundle records.
- *
- * @example
- * ```ts
- * import type { BundleEncoder } from "./bundle.ts";
- * const e: BundleEncoder = { id: "hf:BAAI/bge-m3", dim: 1024, spec: "hf:BAAI/bge-m3" };
- * ```
- */
-export type BundleEncoder = z.infer<typeof BundleEncoderSchema>;
-
-/**
- * `serving.json`. Dense indices are 1-based; index 0 is padding everywhere.
- *
- * @example
- * ```ts
- * import { ServingManifestSchema } from "./bundle.ts";
- * const manifest = ServingManifestSchema.parse(
- *   JSON.parse(await Deno.readTextFile("runs/serving/serving.json")),
- * );
- * ```
- */
-export const ServingManifestSchema = z.object({
-  format: z.literal("r4ec.serving-bundle"),
-  version: z.literal(1),
-  createdAt: z.string(),
-  /** Backbone name (`din`, ...). */
-  model: z.string(),
-  dataset: z.string().min(1),
-  domain: z.object({
-    itemNoun: z.string().min(1),
-    ratingScale: z.tuple([z.number().int(), z.number().int()]),
-    likeThreshold: z.number(),
-  }),
-  historyLength: z.number().int().positive(),
-  attrFields: z.number().int().positive(),
-  attrFieldNames: z.array(z.string()),
-  /** Attribute vocabulary, dense order (`[0]` is `""`). */
-  attributes: z.array(z.string()),
-  items: z.object({
-    /** Raw item ids, dense order (`[0]` is `""`). */
-    raw: z.array(z.string()),
-    /** Dense attribute ids, `raw.length * attrFields`. */
-    attrs: z.array(Id),
-    /** Descriptive info by dense index (`[0]` is a placeholder). */
-    info: z.array(ItemInfoSchema),
-    /** Per dense item: the liker's and disliker's windows and ratings (null = no raters known). */
-    raters: z.array(
-      z.object({
-        liker: z.array(PairSchema),
-        disliker: z.array(PairSchema),
-      }).nullable(),
-    ),
-  }),
-  users: z.object({
-    /** Raw user ids, dense order (`[0]` is `""`). */
-    raw: z.array(z.string()),
-    /** Latest backbone history per dense user: `raw.length * historyLength` items, oldest first. */
-    historyItem: z.array(Id),
-    /** Ratings of `historyItem` (0 = padding). */
-    historyRating: z.array(z.number().int().nonnegative()),
-    /** The knowledge window per dense user, `[item, rating]` pairs. */
-    window: z.array(z.array(PairSchema)),
-  }),
-  /** Prefix the knowledge keys carry in the store (`<tag>|`, or `""`). */
-  knowledgePrefix: z.string(),
-  encoder: BundleEncoderSchema,
-  /**
-   * Vectors brought in from outside that the model was trained with, kept in the bundle's folder
-   * `dir` (a knowledge-vectors folder); scoring reads them instead of encoding knowledge texts.
-   */
-  vectors: z.object({
-    dir: z.string().min(1),
-    fingerprint: z.string(),
-    summary: z.string(),
-  }).optional(),
-});
-/**
- * `serving.json`.
- *
- * @example
- * ```ts
- * import type { ServingManifest } from "./bundle.ts";
- * const titleOf = (m: ServingManifest, dense: number) => m.items.info[dense].title;
- * ```
- */
-export type ServingManifest = z.infer<typeof ServingManifestSchema>;
 
 /**
  * A loaded bundle: the model, the manifest, id lookups and the encoder.
@@ -174,14 +57,18 @@ export type ServingManifest = z.infer<typeof ServingManifestSchema>;
  * @example
  * ```ts
  * import { loadServingBundle } from "./bundle.ts";
- * const bundle = await loadServingBundle("runs/serving");
- * console.log(bundle.model.name, bundle.itemIndex.get("1193"));
+ * async function denseOf(dir: string, rawItem: string) {
+ *   const bundle = await loadServingBundle(dir);
+ *   return bundle.itemIndex.get(rawItem); // e.g. "1193" on ML-1M
+ * }
  * ```
  */
 export interface ServingBundle {
   /** Folder it was loaded from. */
   dir: string;
+  /** The trained backbone. */
   model: CtrModel;
+  /** `serving.json`. */
   manifest: ServingManifest;
   /** Raw item id -> dense index. */
   itemIndex: Map<string, number>;
@@ -209,8 +96,9 @@ export interface ServingBundle {
  * import type { CtrModel } from "../../backbone/model.ts";
  * import type { CtrDataset } from "../../datasets/types.ts";
  * import type { Embedder } from "../../plugins/types.ts";
- * declare const model: CtrModel, dataset: CtrDataset, encoder: Embedder;
- * const options: SaveServingBundleOptions = { model, dataset, encoder, encoderSpec: "hashing#dim=256" };
+ * function example(model: CtrModel, dataset: CtrDataset, encoder: Embedder) {
+ *   const options: SaveServingBundleOptions = { model, dataset, encoder, encoderSpec: "hashing#dim=256" };
+ * }
  * ```
  */
 export interface SaveServingBundleOptions {
@@ -337,8 +225,9 @@ function knowledgeEntries(
  * import type { CtrModel } from "../../backbone/model.ts";
  * import type { CtrDataset } from "../../datasets/types.ts";
  * import type { Embedder } from "../../plugins/types.ts";
- * declare const model: CtrModel, dataset: CtrDataset, encoder: Embedder;
- * await saveServingBundle("runs/serving", { model, dataset, encoder, knowledgePrefix: "ab12|" });
+ * async function example(model: CtrModel, dataset: CtrDataset, encoder: Embedder) {
+ *   await saveServingBundle("runs/serving", { model, dataset, encoder, knowledgePrefix: "ab12|" });
+ * }
  * ```
  */
 export async function saveServingBundle(
@@ -460,8 +349,10 @@ function byRawId(v: KnowledgeVectors["users"]): Map<string, Float32Array> {
  * @example
  * ```ts
  * import { loadServingBundle } from "./bundle.ts";
- * const bundle = await loadServingBundle("runs/serving");
- * console.log(bundle.manifest.dataset, bundle.manifest.encoder.id);
+ * async function describe(dir: string) {
+ *   const { manifest } = await loadServingBundle(dir);
+ *   return `${manifest.model} on ${manifest.dataset}, encoder ${manifest.encoder.id}`;
+ * }
  * ```
  */
 export async function loadServingBundle(

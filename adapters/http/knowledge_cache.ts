@@ -23,10 +23,15 @@ import { HttpProblem } from "./problem.ts";
  * ```
  */
 export interface ServingStore {
+  /** Records whose key starts with `keyPrefix`, or whose key is among `keys`. */
   listKnowledge(filter: { keyPrefix?: string; keys?: string[] }): Promise<KnowledgeRecord[]>;
+  /** The record of `key`, if stored. */
   getKnowledge(key: string): Promise<KnowledgeRecord | undefined>;
+  /** Stores `record` (replacing the one of its key). */
   putKnowledge(record: KnowledgeRecord): Promise<void>;
+  /** Stored vectors of `encoderId` by text hash (absent hashes are left out). */
   getVectors(encoderId: string, textHashes: string[]): Promise<Map<string, Float32Array>>;
+  /** Stores vectors of `encoderId` by text hash. */
   putVectors(
     encoderId: string,
     entries: { textHash: string; vector: Float32Array }[],
@@ -47,6 +52,7 @@ export interface KnowledgeVector {
   key: string;
   /** SHA-256 of the final knowledge text. */
   textHash: string;
+  /** The vector, `dim` wide. */
   vector: Float32Array;
   /**
    * `store`: read from the vector cache; `embedded`: embedded by this server; `bundle`: a
@@ -64,14 +70,16 @@ export interface KnowledgeVector {
  * ```ts
  * import type { KnowledgeVectorCacheOptions } from "./knowledge_cache.ts";
  * import type { ServingStore } from "./knowledge_cache.ts";
- * declare const store: ServingStore;
- * const options: KnowledgeVectorCacheOptions = {
- *   store, prefix: "ab12|", encoderId: "hashing:v1:d256", dim: 256,
- *   encoder: () => Promise.resolve(undefined), maxEntries: 50_000,
- * };
+ * function example(store: ServingStore) {
+ *   const options: KnowledgeVectorCacheOptions = {
+ *     store, prefix: "ab12|", encoderId: "hashing:v1:d256", dim: 256,
+ *     encoder: () => Promise.resolve(undefined), maxEntries: 50_000,
+ *   };
+ * }
  * ```
  */
 export interface KnowledgeVectorCacheOptions {
+  /** Where knowledge and vectors are read (and embedded vectors written). */
   store: ServingStore;
   /** Prefix of the task keys in the store. */
   prefix: string;
@@ -83,6 +91,7 @@ export interface KnowledgeVectorCacheOptions {
   encoder: () => Promise<Embedder | undefined>;
   /** Entries kept (default 200,000). */
   maxEntries?: number;
+  /** Where hits, misses and embeddings are counted (default: nowhere). */
   metrics?: ServingMetrics;
   /** Where failures to write vectors back are reported (default: stderr). */
   log?: (line: string) => void;
@@ -107,6 +116,11 @@ export class KnowledgeVectorCache {
   readonly #entries: Lru<string, KnowledgeVector | null>;
   readonly #max: number;
 
+  /**
+   * An empty cache over `options.store`.
+   *
+   * @param options Store, key prefix, encoder and size.
+   */
   constructor(options: KnowledgeVectorCacheOptions) {
     this.#o = options;
     this.#max = options.maxEntries ?? 200_000;

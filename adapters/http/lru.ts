@@ -22,6 +22,11 @@
 export class Lru<K, V> {
   readonly #map = new Map<K, V>();
 
+  /**
+   * An empty map holding at most `capacity` entries.
+   *
+   * @param capacity Entries held, at most (a positive integer).
+   */
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`Lru: capacity must be a positive integer, got ${capacity}`);

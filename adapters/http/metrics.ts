@@ -18,7 +18,16 @@
  */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-type Labels = Record<string, string>;
+/**
+ * Label names to values of one series.
+ *
+ * @example
+ * ```ts
+ * import type { Labels } from "./metrics.ts";
+ * const labels: Labels = { method: "POST", route: "/v1/score", status: "200" };
+ * ```
+ */
+export type Labels = Record<string, string>;
 
 function labelKey(labels: Labels): string {
   return Object.keys(labels).sort().map((k) =>
@@ -44,6 +53,12 @@ function formatNumber(v: number): string {
  */
 export class Counter {
   readonly #values = new Map<string, number>();
+  /**
+   * A counter named `name` (`..._total`), described by `help`.
+   *
+   * @param name Metric name.
+   * @param help One line for `# HELP`.
+   */
   constructor(readonly name: string, readonly help: string) {}
 
   /** Adds `by` (default 1) to the series of `labels`. */
@@ -79,6 +94,13 @@ export class Counter {
  */
 export class Histogram {
   readonly #series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  /**
+   * A histogram named `name` with upper bounds `buckets` (ascending; `+Inf` is implied).
+   *
+   * @param name Metric name.
+   * @param help One line for `# HELP`.
+   * @param buckets Upper bounds of the buckets.
+   */
   constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
 
   /** Records one observation. */

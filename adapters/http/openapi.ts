@@ -1,50 +1,15 @@
 /**
- * The OpenAPI 3.1 document of the router, generated from the zod schemas the routes validate with
- * (`z.toJSONSchema`, JSON Schema 2020-12, which OpenAPI 3.1 uses as is).
+ * The OpenAPI 3.1 document of the router, derived from the route records (`routes/`): each
+ * record's path, parameters, request schema, response schema and problem statuses become its
+ * operation; schemas go through `z.toJSONSchema` (JSON Schema 2020-12, which OpenAPI 3.1 uses as
+ * is). Nothing here names a route, so a route added to `apiRoutes` is documented by being added.
  *
  * @module
  */
 import { z } from "zod";
 import { ProblemSchema } from "./problem.ts";
-import {
-  HealthResponseSchema,
-  ItemKnowledgeRequestSchema,
-  KnowledgeResponseSchema,
-  KnowledgeRunResponseSchema,
-  RankRequestSchema,
-  RankResponseSchema,
-  ScoreRequestSchema,
-  ScoreResponseSchema,
-  UserKnowledgeRequestSchema,
-} from "./schemas.ts";
-
-const json = (schema: z.ZodType, io: "input" | "output") => {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
-  return rest;
-};
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
-});
-
-const ok = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { "application/json": { schema: json(schema, "output") } },
-});
-
-const body = (schema: z.ZodType, required: boolean) => ({
-  required,
-  content: { "application/json": { schema: json(schema, "input") } },
-});
-
-const idParam = (what: string) => ({
-  name: "id",
-  in: "path",
-  required: true,
-  description: `Raw ${what} id`,
-  schema: { type: "string" },
-});
+import { type ApiRoute, openApiPath, routeProblems } from "./route.ts";
+import { apiRoutes } from "./routes/mod.ts";
 
 /**
  * Options of {@link openApiDocument}.
@@ -56,15 +21,34 @@ const idParam = (what: string) => ({
  * ```
  */
 export interface OpenApiOptions {
-  /** Where the router is mounted (e.g. `/r4ec`); default `/`. */
+  /** Where the router is mounted (e.g. `/r4ec`). @default "/" */
   serverUrl?: string;
-  /** Whether routes under `/v1` and `/metrics` require a bearer token. */
+  /** Whether routes under `/v1` and `/metrics` require a bearer token. @default false */
   bearer?: boolean;
+  /** Version of the API the document states. @default "1" */
   version?: string;
 }
 
 /**
- * The OpenAPI document.
+ * An OpenAPI document: the version, the paths, and the rest (`info`, `servers`, `components`).
+ *
+ * @example
+ * ```ts
+ * import type { OpenApiDocument } from "./openapi.ts";
+ * const operations = (doc: OpenApiDocument) => Object.keys(doc.paths).length;
+ * ```
+ */
+export interface OpenApiDocument {
+  /** OpenAPI version (`3.1.0`). */
+  openapi: string;
+  /** Operations by OpenAPI path, then by method. */
+  paths: Record<string, Record<string, unknown>>;
+  /** `info`, `servers`, `components`. */
+  [key: string]: unknown;
+}
+
+/**
+ * The OpenAPI document of the router's routes.
  *
  * @example
  * ```ts
@@ -73,21 +57,13 @@ export interface OpenApiOptions {
  * console.log(Object.keys(doc.paths));
  * ```
  */
-export function openApiDocument(options: OpenApiOptions = {}): {
-  openapi: string;
-  paths: Record<string, unknown>;
-  [key: string]: unknown;
-} {
-  const security = options.bearer ? [{ bearer: [] }] : [];
-  const common = {
-    400: problem("Malformed JSON"),
-    401: problem("Missing or wrong bearer token"),
-    413: problem("Body larger than the limit"),
-    422: problem("The request does not match the schema"),
-    500: problem("Internal error (no details are disclosed)"),
-    504: problem("Deadline passed"),
-  };
-  const secured = { security, responses: common };
+export function openApiDocument(options: OpenApiOptions = {}): OpenApiDocument {
+  const routes: ApiRoute[] = Object.values(apiRoutes);
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    paths[path] = { ...paths[path], [route.method]: operation(route, options.bearer ?? false) };
+  }
   return {
     openapi: "3.1.0",
     info: {
@@ -98,109 +74,59 @@ export function openApiDocument(options: OpenApiOptions = {}): {
     },
     servers: [{ url: options.serverUrl ?? "/" }],
     components: {
-      schemas: { Problem: json(ProblemSchema, "output") },
+      schemas: { Problem: jsonSchema(ProblemSchema, "output") },
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
     },
-    paths: {
-      "/healthz": {
-        get: {
-          summary: "Liveness and what is loaded",
-          responses: { 200: ok(HealthResponseSchema, "Healthy") },
-        },
-      },
-      "/metrics": {
-        get: {
-          summary: "Prometheus metrics",
-          security,
-          responses: {
-            200: { description: "Text exposition format", content: { "text/plain": {} } },
-            401: common[401],
-          },
-        },
-      },
-      "/openapi.json": {
-        get: { summary: "This document", responses: { 200: { description: "OpenAPI 3.1" } } },
-      },
-      "/v1/users/{id}/knowledge": {
-        get: {
-          summary: "A user's stored knowledge with its judgement trail and vector metadata",
-          parameters: [idParam("user")],
-          ...secured,
-          responses: {
-            ...common,
-            200: ok(KnowledgeResponseSchema, "Stored knowledge"),
-            404: problem("Unknown user"),
-          },
-        },
-      },
-      "/v1/items/{id}/knowledge": {
-        get: {
-          summary: "An item's stored knowledge with its judgement trail and vector metadata",
-          parameters: [idParam("item")],
-          ...secured,
-          responses: {
-            ...common,
-            200: ok(KnowledgeResponseSchema, "Stored knowledge"),
-            404: problem("Unknown item"),
-          },
-        },
-      },
-      "/v1/score": {
-        post: {
-          summary: "Click probabilities of candidate items for a user",
-          requestBody: body(ScoreRequestSchema, true),
-          ...secured,
-          responses: {
-            ...common,
-            200: ok(ScoreResponseSchema, "One probability per candidate, in request order"),
-            404: problem("Unknown user or item"),
-          },
-        },
-      },
-      "/v1/rank": {
-        post: {
-          summary: "The top-k candidates by click probability",
-          requestBody: body(RankRequestSchema, true),
-          ...secured,
-          responses: {
-            ...common,
-            200: ok(RankResponseSchema, "Candidates, best first"),
-            404: problem("Unknown user or item"),
-          },
-        },
-      },
-      "/v1/knowledge/users/{id}": {
-        post: {
-          summary: "Run the R4 stages for a user now and store the result (latest knowledge)",
-          parameters: [idParam("user")],
-          requestBody: body(UserKnowledgeRequestSchema, false),
-          ...secured,
-          responses: {
-            ...common,
-            200: ok(KnowledgeRunResponseSchema, "The R4 trace"),
-            404: problem("Unknown user and no history given"),
-            409: problem("Knowledge for this user is being generated already"),
-            502: problem("The actor's answer could not be parsed; nothing was stored"),
-            503: problem("No actor configured"),
-          },
-        },
-      },
-      "/v1/knowledge/items/{id}": {
-        post: {
-          summary: "Run the R4 stages for an item now and store the result",
-          parameters: [idParam("item")],
-          requestBody: body(ItemKnowledgeRequestSchema, false),
-          ...secured,
-          responses: {
-            ...common,
-            200: ok(KnowledgeRunResponseSchema, "The R4 trace"),
-            404: problem("Unknown item and no title given"),
-            409: problem("Knowledge for this item is being generated already"),
-            502: problem("The actor's answer could not be parsed; nothing was stored"),
-            503: problem("No actor configured"),
-          },
-        },
-      },
-    },
+    paths,
   };
+}
+
+/** The OpenAPI operation of one route record. */
+function operation(route: ApiRoute, bearer: boolean): Record<string, unknown> {
+  const responses: Record<string, unknown> = { 200: okResponse(route) };
+  for (const [status, description] of Object.entries(routeProblems(route, { bearer }))) {
+    responses[status] = {
+      description,
+      content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+    };
+  }
+  return {
+    summary: route.summary,
+    ...(route.params
+      ? {
+        parameters: Object.entries(route.params).map(([name, description]) => ({
+          name,
+          in: "path",
+          required: true,
+          description,
+          schema: { type: "string" },
+        })),
+      }
+      : {}),
+    ...(route.body
+      ? {
+        requestBody: {
+          required: route.body.required,
+          content: { "application/json": { schema: jsonSchema(route.body.schema, "input") } },
+        },
+      }
+      : {}),
+    ...(route.secured ? { security: bearer ? [{ bearer: [] }] : [] } : {}),
+    responses,
+  };
+}
+
+/** The 200 response of a route: its JSON schema, or its media type. */
+function okResponse(route: ApiRoute): Record<string, unknown> {
+  const { ok } = route;
+  const media = ok.schema
+    ? { "application/json": { schema: jsonSchema(ok.schema, "output") } }
+    : { [ok.contentType]: {} };
+  return { description: ok.description, content: media };
+}
+
+/** `schema` as JSON Schema, without the `$schema` line (OpenAPI 3.1 states the dialect). */
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+  return rest;
 }

@@ -23,28 +23,59 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
  *
  * @example
  * ```ts
+ * import type { ProblemField } from "./problem.ts";
+ * const f: ProblemField = { field: "body.user", message: "required" };
+ * ```
+ */
+export interface ProblemField {
+  /** Where in the request: `body.items[3]`, `path.id`, ... */
+  field: string;
+  /** What is wrong there. */
+  message: string;
+}
+
+/**
+ * {@link ProblemField}.
+ *
+ * @example
+ * ```ts
  * import { ProblemFieldSchema } from "./problem.ts";
  * ProblemFieldSchema.parse({ field: "body.items[3]", message: "unknown item \"x\"" });
  * ```
  */
 export const ProblemFieldSchema = z.object({
-  /** Where in the request: `body.items[3]`, `path.id`, ... */
   field: z.string(),
   message: z.string(),
 });
-/**
- * One field that failed validation.
- *
- * @example
- * ```ts
- * import type { ProblemField } from "./problem.ts";
- * const f: ProblemField = { field: "body.user", message: "required" };
- * ```
- */
-export type ProblemField = z.infer<typeof ProblemFieldSchema>;
 
 /**
  * An RFC 7807 problem body as this API writes it.
+ *
+ * @example
+ * ```ts
+ * import type { Problem } from "./problem.ts";
+ * const p: Problem = { type: "about:blank", title: "Not Found", status: 404 };
+ * ```
+ */
+export interface Problem {
+  /** A URI naming the problem kind (`about:blank` when the status says it all). */
+  type: string;
+  /** Short, human-readable summary of the status. */
+  title: string;
+  /** HTTP status. */
+  status: number;
+  /** What went wrong, written for the caller. */
+  detail?: string;
+  /** The request path. */
+  instance?: string;
+  /** The `X-Request-Id` of the request, to find it in the server's log. */
+  requestId?: string;
+  /** Validation failures, one per field. */
+  errors?: ProblemField[];
+}
+
+/**
+ * {@link Problem}.
  *
  * @example
  * ```ts
@@ -55,28 +86,14 @@ export type ProblemField = z.infer<typeof ProblemFieldSchema>;
  * ```
  */
 export const ProblemSchema = z.object({
-  /** A URI naming the problem kind (`about:blank` when the status says it all). */
   type: z.string(),
   title: z.string(),
   status: z.number().int(),
   detail: z.string().optional(),
-  /** The request path. */
   instance: z.string().optional(),
-  /** The `X-Request-Id` of the request, to find it in the server's log. */
   requestId: z.string().optional(),
-  /** Validation failures, one per field. */
   errors: z.array(ProblemFieldSchema).optional(),
 });
-/**
- * An RFC 7807 problem body.
- *
- * @example
- * ```ts
- * import type { Problem } from "./problem.ts";
- * const p: Problem = { type: "about:blank", title: "Not Found", status: 404 };
- * ```
- */
-export type Problem = z.infer<typeof ProblemSchema>;
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -99,7 +116,8 @@ const TITLES: Record<number, string> = {
  * @example
  * ```ts
  * import { HttpProblem } from "./problem.ts";
- * throw new HttpProblem(404, "unknown user \"42\"", { type: "urn:r4ec:problem:unknown-user" });
+ * const unknown = new HttpProblem(404, "unknown user \"42\"", { type: "urn:r4ec:problem:unknown-user" });
+ * console.log(unknown.status, unknown.type); // a handler throws it; the router answers with it
  * ```
  */
 export class HttpProblem extends Error {
@@ -112,6 +130,13 @@ export class HttpProblem extends Error {
   /** Extra response headers (e.g. `WWW-Authenticate`, `Retry-After`). */
   readonly headers?: Record<string, string>;
 
+  /**
+   * A problem answered with `status` and `detail`.
+   *
+   * @param status HTTP status.
+   * @param detail What went wrong, written for the caller.
+   * @param options Problem type URI, field-level details, extra headers.
+   */
   constructor(
     status: number,
     detail: string,
@@ -156,7 +181,23 @@ export function problemResponse(
 }
 
 /**
- * Converts zod issues to problem fields, prefixed with where the value came from.
+ * One validation issue as zod reports it: where in the value, and what is wrong.
+ *
+ * @example
+ * ```ts
+ * import type { ValidationIssue } from "./problem.ts";
+ * const issue: ValidationIssue = { path: ["items", 3], message: "expected string" };
+ * ```
+ */
+export interface ValidationIssue {
+  /** Where in the value (object keys and array indices). */
+  readonly path: readonly PropertyKey[];
+  /** What is wrong there. */
+  readonly message: string;
+}
+
+/**
+ * Converts validation issues (zod's) to problem fields, prefixed with where the value came from.
  *
  * @example
  * ```ts
@@ -166,7 +207,10 @@ export function problemResponse(
  * if (!r.success) console.log(issuesToFields(r.error.issues, "body")); // [{ field: "body.k", ... }]
  * ```
  */
-export function issuesToFields(issues: readonly z.core.$ZodIssue[], where: string): ProblemField[] {
+export function issuesToFields(
+  issues: readonly ValidationIssue[],
+  where: string,
+): ProblemField[] {
   return issues.slice(0, 20).map((issue) => {
     let field = where;
     for (const part of issue.path) {
@@ -175,3 +219,11 @@ export function issuesToFields(issues: readonly z.core.$ZodIssue[], where: strin
     return { field, message: issue.message };
   });
 }
+
+// The interfaces and their schemas are the same types (a mismatch fails `deno check`).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameTypes: [
+  Same<z.output<typeof ProblemFieldSchema>, ProblemField>,
+  Same<z.output<typeof ProblemSchema>, Problem>,
+] = [true, true];
+void sameTypes;

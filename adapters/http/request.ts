@@ -5,8 +5,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { z } from "zod";
-import { HttpProblem, issuesToFields } from "./problem.ts";
+import { HttpProblem, issuesToFields, type ValidationIssue } from "./problem.ts";
 
 /**
  * Reads a JSON request body of at most `maxBytes` bytes. An empty body gives `undefined`; a
@@ -15,7 +14,11 @@ import { HttpProblem, issuesToFields } from "./problem.ts";
  * @example
  * ```ts
  * import { readJsonBody } from "./request.ts";
- * const req = new Request("http://x/", { method: "POST", body: '{"a":1}' });
+ * const req = new Request("http://x/", {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json" },
+ *   body: '{"a":1}',
+ * });
  * console.log(await readJsonBody(req, 1024)); // { a: 1 }
  * ```
  */
@@ -73,6 +76,25 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
 }
 
 /**
+ * What {@link validate} needs of a schema (a zod schema has it).
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import type { SafeParser } from "./request.ts";
+ * const k: SafeParser<{ k: number }> = z.object({ k: z.number() });
+ * ```
+ */
+export interface SafeParser<T> {
+  /** The parsed value, or the issues found. */
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: readonly ValidationIssue[] } };
+}
+
+/**
  * Validates `value` with `schema`; failures become a 422 problem listing each field under `where`
  * (`body`, `path`, `query`).
  *
@@ -83,11 +105,7 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
  * const body = validate(z.object({ k: z.number() }), { k: 1 }, "body");
  * ```
  */
-export function validate<T extends z.ZodType>(
-  schema: T,
-  value: unknown,
-  where: string,
-): z.infer<T> {
+export function validate<T>(schema: SafeParser<T>, value: unknown, where: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const fields = issuesToFields(parsed.error.issues, where);

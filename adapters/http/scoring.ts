@@ -22,11 +22,13 @@ import type { SampleSplit } from "../../datasets/types.ts";
  * ```ts
  * import type { ScoringModel } from "./scoring.ts";
  * import type { ServingBundle } from "./bundle.ts";
- * declare const bundle: ServingBundle;
- * const scoring: ScoringModel = bundle;
+ * function example(bundle: ServingBundle) {
+ *   const scoring: ScoringModel = bundle;
+ * }
  * ```
  */
 export interface ScoringModel {
+  /** The trained backbone. */
   model: CtrModel;
   /** Item attribute ids, `items * attrFields`. */
   itemAttrs: Int32Array;

@@ -12,9 +12,13 @@ import { profileActor } from "../../../plugins/profile/mod.ts";
 import { userTaskKey } from "../../../plugins/tasks.ts";
 import { startOpenAIServer } from "../../fixtures/openai_server.ts";
 import { type ServingFixture, servingFixture } from "./serving_fixture.ts";
+import { answeredOk, checkAnswers, checkedRouter } from "./checked_answers.ts";
+import { apiRoutes } from "../../../adapters/http/routes/mod.ts";
 
 type Json = Record<string, unknown>;
 
+// Every router below is built by `checkedRouter` (or wrapped by `checkAnswers`): each answer is
+// checked against its route's declared response schema and problem statuses.
 interface Requester {
   request(path: string, init?: RequestInit): Response | Promise<Response>;
 }
@@ -89,7 +93,7 @@ Deno.test("r4ecRouter", async (t) => {
   const fx = await servingFixture();
   const logs: string[] = [];
   const base: R4ecRouterOptions = { store: fx.store, bundle: fx.bundle, log: (l) => logs.push(l) };
-  const app = r4ecRouter(base);
+  const app = checkedRouter(base);
   const d = fx.dataset;
   const user = d.users.raw[1];
   try {
@@ -253,7 +257,7 @@ Deno.test("r4ecRouter", async (t) => {
     });
 
     await t.step("oversized bodies are refused with 413, declared or streamed", async () => {
-      const small = r4ecRouter({ ...base, maxBodyBytes: 1024 });
+      const small = checkedRouter({ ...base, maxBodyBytes: 1024 });
       const items = Array.from({ length: 500 }, (_, i) => String(i));
       await problem(await post(small, "/v1/score", { user, items }), 413);
       const stream = new ReadableStream<Uint8Array>({
@@ -272,7 +276,7 @@ Deno.test("r4ecRouter", async (t) => {
     await t.step(
       "bearer token: missing or wrong is 401; health and OpenAPI stay public",
       async () => {
-        const secured = r4ecRouter({ ...base, token: "s3cret-token" });
+        const secured = checkedRouter({ ...base, token: "s3cret-token" });
         const body = { user, items: [d.items.raw[1]] };
         const missing = await post(secured, "/v1/score", body);
         assert.match(missing.headers.get("www-authenticate") ?? "", /^Bearer/);
@@ -345,7 +349,7 @@ Deno.test("r4ecRouter", async (t) => {
       const actor = profileActor({
         dataset: { itemInfo: fx.bundle.manifest.items.info, domain: d.domain },
       });
-      const gen = r4ecRouter({
+      const gen = checkedRouter({
         ...base,
         actor,
         reflector: groundedReflector({ actor }),
@@ -413,7 +417,7 @@ Deno.test("r4ecRouter", async (t) => {
         const actor = llmActor({
           generator: hfGenerator({ model: "fake-llm", endpointUrl: server.url }),
         });
-        const gen = r4ecRouter({
+        const gen = checkedRouter({
           ...base,
           actor,
           reflector: groundedReflector({ actor }),
@@ -431,7 +435,7 @@ Deno.test("r4ecRouter", async (t) => {
         const metrics = await (await gen.request("/metrics")).text();
         assert.match(metrics, /r4ec_llm_calls_total\{component="actor",method="reason"\} 1/);
         assert.match(metrics, /r4ec_llm_tokens_total\{direction="completion"\} \d+/);
-        const slow = r4ecRouter({
+        const slow = checkedRouter({
           ...base,
           actor,
           reflector: groundedReflector({ actor }),
@@ -448,7 +452,7 @@ Deno.test("r4ecRouter", async (t) => {
       const actor = llmActor({
         generator: hfGenerator({ model: "broken-llm", endpointUrl: server.url }),
       });
-      const gen = r4ecRouter({ ...base, actor, reflector: groundedReflector({ actor }) });
+      const gen = checkedRouter({ ...base, actor, reflector: groundedReflector({ actor }) });
       const other = d.users.raw[5];
       const before = await fx.store.getKnowledge(fx.prefix + userTaskKey(d.name, other));
       const body = await problem(await post(gen, `/v1/knowledge/users/${other}`, {}), 502);
@@ -477,7 +481,11 @@ Deno.test("r4ecRouter", async (t) => {
           putVectors: (e, v) => fx.store.putVectors(e, v),
         };
         const lines: string[] = [];
-        const failing = r4ecRouter({ store: broken, bundle: fx.bundle, log: (l) => lines.push(l) });
+        const failing = checkedRouter({
+          store: broken,
+          bundle: fx.bundle,
+          log: (l) => lines.push(l),
+        });
         const res = await post(failing, "/v1/score", { user, items: [d.items.raw[1]] });
         const body = await problem(res, 500);
         assert.doesNotMatch(JSON.stringify(body), /disk on fire|secret/);
@@ -495,7 +503,7 @@ Deno.test("r4ecRouter", async (t) => {
     });
 
     await t.step("CORS when asked for", async () => {
-      const withCors = r4ecRouter({ ...base, cors: ["https://shop.example"], token: "t0ken" });
+      const withCors = checkedRouter({ ...base, cors: ["https://shop.example"], token: "t0ken" });
       const pre = await withCors.request("/v1/score", {
         method: "OPTIONS",
         headers: { origin: "https://shop.example", "access-control-request-method": "POST" },
@@ -507,9 +515,10 @@ Deno.test("r4ecRouter", async (t) => {
     });
 
     await t.step("mounted by a host under a prefix", async () => {
-      const host = new Hono();
-      host.get("/", (c) => c.text("host"));
-      host.route("/r4ec", r4ecRouter({ ...base, token: "t0ken", mountPath: "/r4ec" }));
+      const bare = new Hono();
+      bare.get("/", (c) => c.text("host"));
+      bare.route("/r4ec", r4ecRouter({ ...base, token: "t0ken", mountPath: "/r4ec" }));
+      const host = checkAnswers(bare, { bearer: true, prefix: "/r4ec" });
       assert.equal((await host.request("/r4ec/healthz")).status, 200);
       const res = await post(host, "/r4ec/v1/score", { user, items: [d.items.raw[1]] }, {
         authorization: "Bearer t0ken",
@@ -568,7 +577,7 @@ Deno.test("r4ecRouter", async (t) => {
     });
 
     await t.step("preload fills the cache so the first score needs no store lookup", async () => {
-      const warm = r4ecRouter(base);
+      const warm = checkedRouter(base);
       const n = await warm.serving.preload();
       assert.equal(
         n,
@@ -590,6 +599,10 @@ Deno.test("r4ecRouter", async (t) => {
       await warm.serving.preload();
       const after = await (await warm.request(`/v1/items/${d.items.raw[1]}/knowledge`)).json();
       assert.equal(after.knowledge[0].text, text);
+    });
+    await t.step("every route answered 200 at least once, checked against its schema", () => {
+      const all = Object.values(apiRoutes).map((r) => `${r.method} ${r.path}`);
+      assert.deepEqual(all.filter((r) => !answeredOk.has(r)), []);
     });
   } finally {
     await fx.close();

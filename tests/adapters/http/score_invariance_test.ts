@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { r4ecRouter } from "../../../adapters/http/router.ts";
+import type { R4ecRouter } from "../../../adapters/http/router.ts";
 import { candidateInputs } from "../../../adapters/http/scoring.ts";
 import { ONNX_FILE } from "../../../adapters/onnx/export.ts";
 import { onnxPredict, onnxSession } from "../../../adapters/onnx/onnxruntime.ts";
@@ -8,10 +8,11 @@ import { SeededRandom } from "../../../backbone/rng.ts";
 import { predict } from "../../../backbone/trainer.ts";
 import { MODEL_NAMES } from "../../../backbone/types.ts";
 import { servingData, trainedBundle } from "./serving_fixture.ts";
+import { checkedRouter } from "./checked_answers.ts";
 
 type Score = { item: string; score: number };
 
-function post(app: ReturnType<typeof r4ecRouter>, path: string, body: unknown) {
+function post(app: R4ecRouter, path: string, body: unknown) {
   return app.request(path, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -32,7 +33,7 @@ Deno.test("every backbone's bundle: a score does not depend on the other candida
     for (const backbone of MODEL_NAMES) {
       await t.step(backbone, async () => {
         const { bundle } = await trainedBundle(data, backbone);
-        const app = r4ecRouter({ store: data.store, bundle });
+        const app = checkedRouter({ store: data.store, bundle });
         const user = d.users.raw[2];
         const scoreOf = async (items: string[]) => {
           const res = await post(app, "/v1/score", { user, items });
