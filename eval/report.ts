@@ -88,6 +88,7 @@ export function markdownReport(r: EvalReport): string {
   const vs = [
     ...versus(r.r4VersusReasoning, "reasoning-only"),
     ...versus(r.r4VersusHistory, "plain history"),
+    ...versus(r.r4VersusStatistics, "statistics control"),
   ];
   return `# r4ec eval report: ${d.dataset}
 
@@ -114,7 +115,7 @@ ${resultsTable(r)}
 Gains are relative AUC differences of the means. "Beyond spread" means the mean gain over base
 exceeds the larger of the two standard deviations over seeds.
 
-R4 versus reasoning-only and the plain-history control (reported, not forced):
+R4 versus reasoning-only and the two controls (reported, not forced):
 ${vs.join("\n") || "- not compared in this run"}
 
 ${baselinesTable(r)}

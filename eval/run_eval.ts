@@ -193,6 +193,8 @@ export interface EvalReport {
   r4VersusReasoning: Comparison[];
   /** Whether R4 beat the plain-history control, per backbone. */
   r4VersusHistory: Comparison[];
+  /** Whether R4 beat the statistics control, per backbone. */
+  r4VersusStatistics: Comparison[];
   timings: Record<string, number>;
 }
 
@@ -456,6 +458,7 @@ function summarize(o: EvalOptions, results: ConditionResult[]) {
   const gain = (a: ConditionResult, b: ConditionResult | undefined) =>
     b ? 100 * (a.auc.mean - b.auc.mean) / b.auc.mean : undefined;
   const r4VersusReasoning: Comparison[] = [], r4VersusHistory: Comparison[] = [];
+  const r4VersusStatistics: Comparison[] = [];
   for (const backbone of o.backbones) {
     const mine = results.filter((r) => r.backbone === backbone);
     const row = (c: Condition) => mine.find((r) => r.condition === c);
@@ -475,8 +478,9 @@ function summarize(o: EvalOptions, results: ConditionResult[]) {
     const r4Row = row("r4"), reasoning = row("reasoning");
     if (r4Row && reasoning) r4VersusReasoning.push(compare(r4Row, reasoning));
     if (r4Row && history) r4VersusHistory.push(compare(r4Row, history));
+    if (r4Row && stats) r4VersusStatistics.push(compare(r4Row, stats));
   }
-  return { r4VersusReasoning, r4VersusHistory };
+  return { r4VersusReasoning, r4VersusHistory, r4VersusStatistics };
 }
 
 /**
