@@ -14,6 +14,9 @@ import { CTRL, floatView, OP, type WorkerInit } from "./data_parallel.ts";
 import { useWasmKernels } from "./kernels.ts";
 import { accumulateGradients } from "./trainer.ts";
 import { WasmAdamState } from "./wasm/adam_state.ts";
+import type { CtrModel } from "./model.ts";
+import type { Param } from "./param.ts";
+import type { Floats } from "./types.ts";
 
 declare const self: {
   onmessage: ((e: MessageEvent<WorkerInit>) => void) | null;
@@ -24,129 +27,167 @@ self.onmessage = (e) => {
   const init = e.data as WorkerInit;
   self.onmessage = null;
   try {
-    useWasmKernels(init.wasm);
-    const model = createModel(init.name, init.config);
-    const { layout, own } = init, view = floatView(model.store.dtype);
-    const params = model.store.params;
-    params.forEach((p, k) => {
-      p.value = view(init.values, layout.values[k], p.size);
-      p.grad = view(own, layout.grads[k], p.size);
-    });
-    const mainGrads = params.map((p, k) =>
-      p.sparse ? null : view(init.mainGrads, layout.mainGrads[k], p.size)
-    );
-    const touched = params.map((p, k) =>
-      p.sparse ? new Int32Array(own, layout.touched[k], p.shape[0] + 1) : null
-    );
-    const ctrl = new Int32Array(own, layout.ctrl, CTRL.length);
-    const loss = new Float64Array(own, layout.loss, 1);
-    const constants = new Float64Array(own, layout.constants, 5);
-    const index = new Int32Array(own, layout.index, init.inputs.split.size);
-    const error = new Uint8Array(own, layout.error, own.byteLength - layout.error);
-    const binding = new Int32Array(own, layout.binding, 1 + 3 * params.length);
-    let update: { state: WasmAdamState; params: number[] } | null = null;
-    let seq = 0;
-
-    const fail = (err: unknown) => {
-      const text = new TextEncoder().encode(String((err as Error)?.message ?? err));
-      error.fill(0);
-      error.set(text.subarray(0, error.length - 1));
-      Atomics.store(ctrl, CTRL.error, 1);
-    };
-    const answer = (word: number) => {
-      Atomics.store(ctrl, word, seq);
-      Atomics.notify(ctrl, word);
-    };
-    const shard = () => {
-      // The calling thread cleared this worker's gradients as it summed them (or `updateDense` did).
-      loss[0] = accumulateGradients(
-        model,
-        { inputs: init.inputs, index, start: 0, size: ctrl[CTRL.size] },
-        ctrl[CTRL.denominator],
-      );
-      params.forEach((p, k) => {
-        const list = touched[k];
-        if (!list) return;
-        list[0] = p.touchedCount;
-        list.set(p.touchedList.subarray(0, p.touchedCount), 1);
-        p.clearTouched();
-      });
-    };
-    /** Waits for the calling thread's gradients; false when the step failed there. */
-    const ready = (): boolean => {
-      for (;;) {
-        const r = Atomics.load(ctrl, CTRL.ready);
-        if (r === seq || r === -seq) return r === seq;
-        Atomics.wait(ctrl, CTRL.ready, r);
-      }
-    };
-    const bind = () => {
-      if (!init.optimizer) throw new Error("no memory for Adam's state");
-      const P = params.length;
-      const layout = {
-        m: Array.from(binding.subarray(1, 1 + P)),
-        v: Array.from(binding.subarray(1 + P, 1 + 2 * P)),
-        sizes: params.map((p) => p.size),
-        slots: [binding[0]],
-      };
-      update = {
-        state: WasmAdamState.attach(init.optimizer, layout),
-        params: params.flatMap((_, k) => (binding[1 + 2 * P + k] ? [k] : [])),
-      };
-    };
-    const updateDense = () => {
-      if (!update) throw new Error("no Adam bound for the dense update");
-      const c = {
-        b1: constants[0],
-        b2: constants[1],
-        eps: constants[2],
-        stepSize: constants[3],
-        gradScale: constants[4],
-      };
-      for (const k of update.params) {
-        const p = params[k], mine = p.grad as Float32Array, theirs = mainGrads[k] as Float32Array;
-        update.state.update(k, p.value as Float32Array, theirs, c, { also: mine });
-        theirs.fill(0);
-        mine.fill(0);
-      }
-    };
-    // Blocks this thread on purpose: steps come through shared memory, not messages.
-    const serve = () => {
-      for (;;) {
-        Atomics.wait(ctrl, CTRL.seq, seq);
-        const next = Atomics.load(ctrl, CTRL.seq);
-        if (next < 0) return;
-        seq = next;
-        const op = ctrl[CTRL.op];
-        if (op === OP.bind) {
-          try {
-            bind();
-          } catch (err) {
-            fail(err);
-          }
-          answer(CTRL.done);
-          continue;
-        }
-        let ok = true;
-        try {
-          shard();
-        } catch (err) {
-          fail(err);
-          ok = false;
-        }
-        answer(CTRL.done);
-        if (op !== OP.shardThenUpdate) continue;
-        try {
-          if (ready() && ok) updateDense();
-        } catch (err) {
-          fail(err);
-        }
-        answer(CTRL.updated);
-      }
-    };
+    const replica = new Replica(init);
     self.postMessage("ready");
-    serve();
+    replica.serve();
   } catch (err) {
     self.postMessage(`replica failed: ${(err as Error)?.message ?? err}`);
   }
 };
+
+/** The replica of the model on this thread and its views of the shared memory. */
+class Replica {
+  readonly init: WorkerInit;
+  readonly model: CtrModel;
+  readonly params: Param[];
+  /** The calling thread's dense gradients (null for sparse tensors). */
+  readonly mainGrads: (Floats | null)[];
+  /** Per sparse tensor: the count of rows touched, then the rows (null for dense tensors). */
+  readonly touched: (Int32Array | null)[];
+  readonly ctrl: Int32Array;
+  readonly loss: Float64Array;
+  /** Adam's step constants: b1, b2, eps, step size, gradient scale. */
+  readonly constants: Float64Array;
+  readonly index: Int32Array;
+  readonly error: Uint8Array;
+  /** Adam's slot count, the offsets of its moments and which tensors it updates (`OP.bind`). */
+  readonly binding: Int32Array;
+  update: { state: WasmAdamState; params: number[] } | null = null;
+  seq = 0;
+
+  constructor(init: WorkerInit) {
+    this.init = init;
+    useWasmKernels(init.wasm);
+    const model = createModel(init.name, init.config);
+    this.model = model;
+    const { layout, own } = init, view = floatView(model.store.dtype);
+    const params = model.store.params;
+    this.params = params;
+    params.forEach((p, k) => {
+      p.value = view(init.values, layout.values[k], p.size);
+      p.grad = view(own, layout.grads[k], p.size);
+    });
+    this.mainGrads = params.map((p, k) =>
+      p.sparse ? null : view(init.mainGrads, layout.mainGrads[k], p.size)
+    );
+    this.touched = params.map((p, k) =>
+      p.sparse ? new Int32Array(own, layout.touched[k], p.shape[0] + 1) : null
+    );
+    this.ctrl = new Int32Array(own, layout.ctrl, CTRL.length);
+    this.loss = new Float64Array(own, layout.loss, 1);
+    this.constants = new Float64Array(own, layout.constants, 5);
+    this.index = new Int32Array(own, layout.index, init.inputs.split.size);
+    this.error = new Uint8Array(own, layout.error, own.byteLength - layout.error);
+    this.binding = new Int32Array(own, layout.binding, 1 + 3 * params.length);
+  }
+
+  fail(err: unknown): void {
+    const text = new TextEncoder().encode(String((err as Error)?.message ?? err));
+    this.error.fill(0);
+    this.error.set(text.subarray(0, this.error.length - 1));
+    Atomics.store(this.ctrl, CTRL.error, 1);
+  }
+
+  answer(word: number): void {
+    Atomics.store(this.ctrl, word, this.seq);
+    Atomics.notify(this.ctrl, word);
+  }
+
+  shard(): void {
+    const { ctrl } = this;
+    // The calling thread cleared this worker's gradients as it summed them (or `updateDense` did).
+    this.loss[0] = accumulateGradients(
+      this.model,
+      { inputs: this.init.inputs, index: this.index, start: 0, size: ctrl[CTRL.size] },
+      ctrl[CTRL.denominator],
+    );
+    this.params.forEach((p, k) => {
+      const list = this.touched[k];
+      if (!list) return;
+      list[0] = p.touchedCount;
+      list.set(p.touchedList.subarray(0, p.touchedCount), 1);
+      p.clearTouched();
+    });
+  }
+
+  /** Waits for the calling thread's gradients; false when the step failed there. */
+  ready(): boolean {
+    const { ctrl, seq } = this;
+    for (;;) {
+      const r = Atomics.load(ctrl, CTRL.ready);
+      if (r === seq || r === -seq) return r === seq;
+      Atomics.wait(ctrl, CTRL.ready, r);
+    }
+  }
+
+  bind(): void {
+    const { init, params, binding } = this;
+    if (!init.optimizer) throw new Error("no memory for Adam's state");
+    const P = params.length;
+    const layout = {
+      m: Array.from(binding.subarray(1, 1 + P)),
+      v: Array.from(binding.subarray(1 + P, 1 + 2 * P)),
+      sizes: params.map((p) => p.size),
+      slots: [binding[0]],
+    };
+    this.update = {
+      state: WasmAdamState.attach(init.optimizer, layout),
+      params: params.flatMap((_, k) => (binding[1 + 2 * P + k] ? [k] : [])),
+    };
+  }
+
+  updateDense(): void {
+    const { update, constants, params, mainGrads } = this;
+    if (!update) throw new Error("no Adam bound for the dense update");
+    const c = {
+      b1: constants[0],
+      b2: constants[1],
+      eps: constants[2],
+      stepSize: constants[3],
+      gradScale: constants[4],
+    };
+    for (const k of update.params) {
+      const p = params[k], mine = p.grad as Float32Array, theirs = mainGrads[k] as Float32Array;
+      update.state.update(k, p.value as Float32Array, theirs, c, { also: mine });
+      theirs.fill(0);
+      mine.fill(0);
+    }
+  }
+
+  /** Serves steps until the calling thread posts a negative sequence number. */
+  serve(): void {
+    const { ctrl } = this;
+    // Blocks this thread on purpose: steps come through shared memory, not messages.
+    for (;;) {
+      Atomics.wait(ctrl, CTRL.seq, this.seq);
+      const next = Atomics.load(ctrl, CTRL.seq);
+      if (next < 0) return;
+      this.seq = next;
+      const op = ctrl[CTRL.op];
+      if (op === OP.bind) {
+        try {
+          this.bind();
+        } catch (err) {
+          this.fail(err);
+        }
+        this.answer(CTRL.done);
+        continue;
+      }
+      let ok = true;
+      try {
+        this.shard();
+      } catch (err) {
+        this.fail(err);
+        ok = false;
+      }
+      this.answer(CTRL.done);
+      if (op !== OP.shardThenUpdate) continue;
+      try {
+        if (this.ready() && ok) this.updateDense();
+      } catch (err) {
+        this.fail(err);
+      }
+      this.answer(CTRL.updated);
+    }
+  }
+}

@@ -8,7 +8,12 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { DATASET_NAMES, prepareDataset, withHistoryWindow } from "../datasets/mod.ts";
+import {
+  type CtrDataset,
+  DATASET_NAMES,
+  prepareDataset,
+  withHistoryWindow,
+} from "../datasets/mod.ts";
 import {
   type KnowledgeJobProgress,
   type KnowledgeJobSummary,
@@ -16,8 +21,16 @@ import {
 } from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
 import { knowledgeTasks, runKeyPrefix, withKeyPrefix } from "../plugins/tasks.ts";
+import type { KnowledgeTask } from "../plugins/types.ts";
+import type { DuckDbStore } from "../adapters/store/duckdb_store.ts";
 import { checkDataFlag, openStoreFlag } from "./checks.ts";
-import { buildComponents, checkComponentSpecs, profileSourceOf } from "./components.ts";
+import {
+  buildComponents,
+  checkComponentSpecs,
+  type ComponentOptions,
+  type Components,
+  profileSourceOf,
+} from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
 
@@ -146,105 +159,143 @@ await runCli(HELP, async (args) => {
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   try {
-    const t0 = performance.now();
-    const synthetic = flags.dataset === "synthetic" &&
-        (flags["synthetic-users"] !== undefined || flags["synthetic-items"] !== undefined)
-      ? { users: flags["synthetic-users"], items: flags["synthetic-items"] }
-      : undefined;
-    const prepared = (await prepareDataset({
-      dataset: flags.dataset,
-      dataDir: flags.data,
-      historyLength: flags.history,
-      validationFraction: flags.valid,
-      seed: flags.seed,
-      ...(synthetic ? { synthetic } : {}),
-    })).dataset;
-    const window = flags["history-window"];
-    const dataset = window ? withHistoryWindow(prepared, window) : prepared;
-    let tasks = knowledgeTasks(dataset, { kinds: flags.kinds });
-    if (flags.limit !== undefined) tasks = tasks.slice(0, flags.limit);
-    const prepareMs = performance.now() - t0;
-
-    const components = await buildComponents({
-      actor: flags.actor,
-      reflector: flags.reflector,
-      profile: flags.actor === "profile" ? profileSourceOf(dataset) : undefined,
-      store,
-      concurrency: flags.concurrency,
-      ...llm,
-      groundedK: flags["grounded-k"],
-      groundedThreshold: flags["grounded-threshold"],
-      seed: flags.seed,
-      signal: run.signal,
-    });
-    const { actor, reflector } = components;
-    // The prefix hashes the dataset's full task list, so a subset run shares keys with `eval`.
-    const prefix = await runKeyPrefix(knowledgeTasks(dataset), {
-      actor: actor.id,
-      reflector: reflector.id,
-      rounds: flags.rounds,
-    });
-    tasks = withKeyPrefix(tasks, prefix);
-    const config = { ...flags, tasks: tasks.length, actorId: actor.id, reflectorId: reflector.id };
-    const runId = await store.startRun({ kind: "knowledge", config });
-    console.error(
-      `knowledge: ${tasks.length} tasks of ${dataset.name} (prepared in ${duration(prepareMs)}); ` +
-        `actor ${actor.id} (${actor.kind}), reflector ${reflector.id} (${reflector.kind}), ` +
-        `rounds ${flags.rounds}, store ${flags.store}, run ${runId}`,
-    );
-    let lastPrint = 0;
-    const t1 = performance.now();
-    let summary;
-    try {
-      summary = await runKnowledgeJob({
-        tasks,
-        stage: r4({ actor, reflector, rounds: flags.rounds }),
-        store,
-        concurrency: flags.concurrency,
-        signal: run.signal,
-        runId,
-        onProgress: (p) => {
-          const now = performance.now();
-          if (now - lastPrint >= 2000 || p.done === p.total) {
-            lastPrint = now;
-            console.error(progressLine(p));
-          }
-        },
-      });
-    } catch (error) {
-      await store.finishRun(runId, { status: "failed", summary: { error: String(error) } });
-      throw error;
-    }
-    const jobMs = performance.now() - t1;
-    const result = {
-      dataset: dataset.name,
-      actor: { id: actor.id, kind: actor.kind, description: components.actorDescription },
-      reflector: {
-        id: reflector.id,
-        kind: reflector.kind,
-        description: components.reflectorDescription,
-      },
-      maxRounds: flags.rounds,
-      store: flags.store,
-      runId,
-      ...summary,
-      llm: components.llmStats(),
-      timings: { prepareMs: Math.round(prepareMs), jobMs: Math.round(jobMs) },
-    };
-    await store.finishRun(runId, {
-      status: summary.cancelled ? "cancelled" : summary.failed ? "failed" : "done",
-      timings: result.timings,
-      summary: result,
-    });
-    console.log(JSON.stringify(result));
-    if (summary.cancelled) Deno.exitCode = 130;
-    else if (summary.failed) {
-      for (const line of failureLines(summary)) console.error(line);
-      Deno.exitCode = 1;
-    }
+    await generateKnowledge(flags, llm, store, run.signal);
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     await store.close();
   }
 });
+
+/** The prepared dataset (with the history window of the LLM flags) and its tasks. */
+async function prepareTasks(
+  flags: Flags,
+): Promise<{ dataset: CtrDataset; tasks: KnowledgeTask[]; prepareMs: number }> {
+  const t0 = performance.now();
+  const synthetic = flags.dataset === "synthetic" &&
+      (flags["synthetic-users"] !== undefined || flags["synthetic-items"] !== undefined)
+    ? { users: flags["synthetic-users"], items: flags["synthetic-items"] }
+    : undefined;
+  const prepared = (await prepareDataset({
+    dataset: flags.dataset,
+    dataDir: flags.data,
+    historyLength: flags.history,
+    validationFraction: flags.valid,
+    seed: flags.seed,
+    ...(synthetic ? { synthetic } : {}),
+  })).dataset;
+  const window = flags["history-window"];
+  const dataset = window ? withHistoryWindow(prepared, window) : prepared;
+  let tasks = knowledgeTasks(dataset, { kinds: flags.kinds });
+  if (flags.limit !== undefined) tasks = tasks.slice(0, flags.limit);
+  return { dataset, tasks, prepareMs: performance.now() - t0 };
+}
+
+/** Prepares the data, builds the components, runs the job and prints its summary. */
+async function generateKnowledge(
+  flags: Flags,
+  llm: Partial<ComponentOptions>,
+  store: DuckDbStore,
+  signal: AbortSignal,
+): Promise<void> {
+  const prepared = await prepareTasks(flags);
+  const { dataset, prepareMs } = prepared;
+  const components = await buildComponents({
+    actor: flags.actor,
+    reflector: flags.reflector,
+    profile: flags.actor === "profile" ? profileSourceOf(dataset) : undefined,
+    store,
+    concurrency: flags.concurrency,
+    ...llm,
+    groundedK: flags["grounded-k"],
+    groundedThreshold: flags["grounded-threshold"],
+    seed: flags.seed,
+    signal,
+  });
+  const { actor, reflector } = components;
+  // The prefix hashes the dataset's full task list, so a subset run shares keys with `eval`.
+  const prefix = await runKeyPrefix(knowledgeTasks(dataset), {
+    actor: actor.id,
+    reflector: reflector.id,
+    rounds: flags.rounds,
+  });
+  const tasks = withKeyPrefix(prepared.tasks, prefix);
+  const config = { ...flags, tasks: tasks.length, actorId: actor.id, reflectorId: reflector.id };
+  const runId = await store.startRun({ kind: "knowledge", config });
+  console.error(
+    `knowledge: ${tasks.length} tasks of ${dataset.name} (prepared in ${duration(prepareMs)}); ` +
+      `actor ${actor.id} (${actor.kind}), reflector ${reflector.id} (${reflector.kind}), ` +
+      `rounds ${flags.rounds}, store ${flags.store}, run ${runId}`,
+  );
+  const t1 = performance.now();
+  const summary = await runJob({
+    tasks,
+    components,
+    rounds: flags.rounds,
+    store,
+    runId,
+    signal,
+    concurrency: flags.concurrency,
+  });
+  const jobMs = performance.now() - t1;
+  const result = {
+    dataset: dataset.name,
+    actor: { id: actor.id, kind: actor.kind, description: components.actorDescription },
+    reflector: {
+      id: reflector.id,
+      kind: reflector.kind,
+      description: components.reflectorDescription,
+    },
+    maxRounds: flags.rounds,
+    store: flags.store,
+    runId,
+    ...summary,
+    llm: components.llmStats(),
+    timings: { prepareMs: Math.round(prepareMs), jobMs: Math.round(jobMs) },
+  };
+  await store.finishRun(runId, {
+    status: summary.cancelled ? "cancelled" : summary.failed ? "failed" : "done",
+    timings: result.timings,
+    summary: result,
+  });
+  console.log(JSON.stringify(result));
+  if (summary.cancelled) Deno.exitCode = 130;
+  else if (summary.failed) {
+    for (const line of failureLines(summary)) console.error(line);
+    Deno.exitCode = 1;
+  }
+}
+
+/** Runs the knowledge job with a progress line every 2 s; a job that throws fails the run. */
+async function runJob(o: {
+  tasks: KnowledgeTask[];
+  components: Components;
+  rounds: number;
+  store: DuckDbStore;
+  runId: string;
+  signal: AbortSignal;
+  concurrency: number;
+}): Promise<KnowledgeJobSummary> {
+  const { actor, reflector } = o.components;
+  let lastPrint = 0;
+  try {
+    return await runKnowledgeJob({
+      tasks: o.tasks,
+      stage: r4({ actor, reflector, rounds: o.rounds }),
+      store: o.store,
+      concurrency: o.concurrency,
+      signal: o.signal,
+      runId: o.runId,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastPrint >= 2000 || p.done === p.total) {
+          lastPrint = now;
+          console.error(progressLine(p));
+        }
+      },
+    });
+  } catch (error) {
+    await o.store.finishRun(o.runId, { status: "failed", summary: { error: String(error) } });
+    throw error;
+  }
+}

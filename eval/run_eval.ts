@@ -1,210 +1,42 @@
 /**
  * The whole method on one prepared dataset, in phases: knowledge generation (R4 loop, resumable
  * through the store), encoding, the inputs of every condition, the trainings (backbone x condition
- * x seed, on a worker pool), and the summary an {@linkcode EvalReport} holds.
+ * x seed, on a worker pool), and the summary an {@linkcode EvalReport} holds. The trainings are
+ * in `trainings.ts`, the shapes of the options and the report in `eval_types.ts`.
  *
  * @module
  */
-import { type CtrModel, modelConfigFor, modelFromSafetensors } from "../backbone/mod.ts";
-import type { CtrInputs, ModelName } from "../backbone/types.ts";
-import type { TrainOptions } from "../backbone/trainer.ts";
 import { auc, logLoss } from "../backbone/metrics.ts";
 import {
   baselineScores,
   type CtrDataset,
-  type DatasetStats,
   datasetStats,
   fitRateBaselines,
-  statisticsFeatures,
 } from "../datasets/mod.ts";
 import { historyText } from "../plugins/history_text.ts";
 import { runKnowledgeJob } from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
 import { knowledgeTasks, runKeyPrefix, taskKeyOf, withKeyPrefix } from "../plugins/tasks.ts";
-import type {
-  Actor,
-  Embedder,
-  KnowledgeRecord,
-  KnowledgeStore,
-  KnowledgeTask,
-  Reflector,
-} from "../plugins/types.ts";
+import type { Embedder, KnowledgeRecord, KnowledgeTask } from "../plugins/types.ts";
 import { type Condition, DEFAULT_CONDITIONS, needsGeneration } from "./conditions.ts";
-import { type KnowledgeStats, knowledgeStats } from "./knowledge_stats.ts";
-import {
-  coverage,
-  knowledgeInputs,
-  type KnowledgeMatrices,
-  knowledgeMatrices,
-} from "./knowledge_vectors.ts";
-import { type EpochAuc, trainingPool } from "./training_pool.ts";
+import type { Comparison, ConditionResult, EvalOptions, EvalReport } from "./eval_types.ts";
+import { knowledgeStats } from "./knowledge_stats.ts";
+import { coverage, type KnowledgeMatrices, knowledgeMatrices } from "./knowledge_vectors.ts";
+import { trainAll } from "./trainings.ts";
 
 export { type Condition, CONDITION_LABELS, CONDITIONS } from "./conditions.ts";
-
-/** Where finished trainings are kept so a rerun skips them. */
-export interface TrainingCache {
-  get(key: string): Promise<TrainingResult | undefined>;
-  put(key: string, result: TrainingResult): Promise<void>;
-}
-
-/** What the store must offer the eval besides knowledge. */
-export interface EvalStore extends KnowledgeStore {
-  listKnowledge(filter: { keys?: string[] }): Promise<KnowledgeRecord[]>;
-}
-
-/** A component with a description that says honestly what it is. */
-export interface Described<T> {
-  value: T;
-  /** e.g. `profile (deterministic statistical profile, no LLM)`. */
-  description: string;
-}
-
-/** User and item vectors brought in from outside (`--knowledge-vectors`). */
-export interface BroughtVectors {
-  /** What they are and where they came from (files, counts, dim, coverage). */
-  description: string;
-  /** Hash of the vectors, so a training on other vectors is never reused. */
-  fingerprint: string;
-  matrices: KnowledgeMatrices;
-}
-
-/** Options of {@linkcode runEval}. */
-export interface EvalOptions {
-  dataset: CtrDataset;
-  /** How the data was found (flag, env, folder, or the synthetic fallback and why). */
-  dataOrigin: string;
-  /** Conditions to train (default: base, statistics, history, reasoning, r4; + vectors). */
-  conditions?: readonly Condition[];
-  /** Needed by `reasoning` and `r4`. */
-  actor?: Described<Actor>;
-  /** Needed by `reasoning` and `r4`. */
-  reflector?: Described<Reflector>;
-  /** Builds the encoder once the corpus of texts is known (hashing fits on it). */
-  encoder: { description: string; create(corpus: string[]): Promise<Embedder> };
-  /** Needed by `vectors`. */
-  vectors?: BroughtVectors;
-  store: EvalStore;
-  trainings: TrainingCache;
-  backbones: ModelName[];
-  rounds: number;
-  seeds: number[];
-  epochs: number;
-  patience: number;
-  batchSize: number;
-  lr: number;
-  /** Learning-rate schedule (default `constant`). */
-  schedule?: TrainOptions["schedule"];
-  /** Tasks in flight during knowledge generation. */
-  concurrency: number;
-  /** Knowledge for the first N tasks only; the others get none (smoke runs). Default: all. */
-  taskLimit?: number;
-  /** Trainings run at once, each in its own worker (default: logical cores, at most 4). */
-  workers?: number;
-  /** Progress lines (stderr). */
-  log: (line: string) => void;
-  /**
-   * Called after each new training with the trained model; may save it (e.g. as a serving bundle)
-   * and return where, which the report then lists.
-   */
-  onTrained?: (trained: {
-    backbone: ModelName;
-    condition: Condition;
-    seed: number;
-    model: CtrModel;
-    embedder: Embedder | undefined;
-    keyPrefix: string;
-    trainingKey: string;
-  }) => Promise<string | undefined>;
-  signal?: AbortSignal;
-}
-
-/** Test metrics of one training. */
-export interface TrainingResult {
-  auc: number;
-  logloss: number;
-  validAuc?: number;
-  bestEpoch: number;
-  epochs: number;
-  /** Validation AUC after every epoch. */
-  curve?: EpochAuc[];
-  seconds: number;
-  /** Where the trained model was saved, when it was. */
-  modelDir?: string;
-}
-
-/** Mean and sample standard deviation over seeds. */
-export interface Spread {
-  mean: number;
-  std: number;
-  values: number[];
-}
-
-/** One row of the results table. */
-export interface ConditionResult {
-  backbone: ModelName;
-  condition: Condition;
-  auc: Spread;
-  logloss: Spread;
-  /** Relative AUC gain over base, in percent (absent for base). */
-  gainOverBase?: number;
-  /** Relative AUC gain over the statistics control, in percent (knowledge conditions). */
-  gainOverStatistics?: number;
-  /** Relative AUC gain over the plain-history control, in percent (generated knowledge). */
-  gainOverHistory?: number;
-  /** True when the mean gain over base exceeds the larger of the two seed spreads. */
-  beatsBaseBeyondSpread?: boolean;
-  runs: TrainingResult[];
-}
-
-/** A difference of mean test AUC between two conditions of one backbone. */
-export interface Comparison {
-  backbone: ModelName;
-  deltaAuc: number;
-  /** Beyond the larger seed spread of the two (false with one seed). */
-  beyondSpread: boolean;
-}
-
-/** Everything the report shows. */
-export interface EvalReport {
-  dataset: DatasetStats & { fingerprint: string; origin: string };
-  components: {
-    actor: string;
-    reflector: string;
-    encoder: string;
-    encoderId: string;
-    vectors?: string;
-  };
-  settings: {
-    backbones: ModelName[];
-    conditions: Condition[];
-    rounds: number;
-    seeds: number[];
-    epochs: number;
-    patience: number;
-    batchSize: number;
-    lr: number;
-    schedule: string;
-    selection: string;
-  };
-  baselines: { name: string; auc: number; logloss: number }[];
-  knowledge: { user: KnowledgeStats; item: KnowledgeStats; coverage: Record<string, unknown> };
-  results: ConditionResult[];
-  /** Whether R4 beat reasoning-only, per backbone (reported, never forced). */
-  r4VersusReasoning: Comparison[];
-  /** Whether R4 beat the plain-history control, per backbone. */
-  r4VersusHistory: Comparison[];
-  /** Whether R4 beat the statistics control, per backbone. */
-  r4VersusStatistics: Comparison[];
-  timings: Record<string, number>;
-}
-
-function spread(values: number[]): Spread {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const std = values.length > 1
-    ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1))
-    : 0;
-  return { mean, std, values };
-}
+export type {
+  BroughtVectors,
+  Comparison,
+  ConditionResult,
+  Described,
+  EvalOptions,
+  EvalReport,
+  EvalStore,
+  Spread,
+  TrainingCache,
+  TrainingResult,
+} from "./eval_types.ts";
 
 /**
  * SHA-256 (hex, 16 chars) over the dataset's samples: same data, same fingerprint.
@@ -310,143 +142,6 @@ async function encodeTexts(
   return { embedder, matrices };
 }
 
-type Splits<T> = Record<"train" | "valid" | "test", T>;
-
-/** Phase 3: the inputs of a condition on every split. */
-function conditionInputs(
-  d: CtrDataset,
-  condition: Condition,
-  matrices: Partial<Record<Condition, KnowledgeMatrices>>,
-): Splits<CtrInputs> {
-  const splits = { train: d.train, valid: d.valid, test: d.test };
-  const baselines = condition === "statistics" ? fitRateBaselines(d) : undefined;
-  const out = {} as Splits<CtrInputs>;
-  for (const [name, split] of Object.entries(splits) as [keyof typeof splits, typeof d.train][]) {
-    if (condition === "base") out[name] = { split };
-    else if (baselines) {
-      const f = statisticsFeatures(baselines, split);
-      out[name] = { split, userKnowledge: f.user, itemKnowledge: f.item };
-    } else out[name] = { split, ...knowledgeInputs(matrices[condition]!, split) };
-  }
-  return out;
-}
-
-/**
- * Version of what a finished training's result depends on beyond its key (model code, inference):
- * raised when a change alters results, so the training cache never returns a stale result.
- */
-const TRAINING_FORMAT = 2;
-
-/** What every training of one eval shares. */
-interface TrainingContext {
-  o: EvalOptions;
-  conditions: Condition[];
-  fingerprint: string;
-  matrices: Partial<Record<Condition, KnowledgeMatrices>>;
-  embedder: Embedder | undefined;
-  keyPrefix: string;
-  /** What identifies each condition's knowledge in a training's cache key. */
-  knowledgeId: Record<Condition, string>;
-}
-
-/** The model configuration of a backbone on a condition's inputs (HEA when there is knowledge). */
-function configFor(d: CtrDataset, inputs: CtrInputs, seed: number) {
-  const user = inputs.userKnowledge, item = inputs.itemKnowledge;
-  return modelConfigFor(d, {
-    seed,
-    ...(user && item ? { knowledge: { userDim: user.dim, itemDim: item.dim } } : {}),
-  });
-}
-
-/** Phase 4: every backbone x condition x seed (each training single-threaded and seeded). */
-async function trainAll(ctx: TrainingContext): Promise<ConditionResult[]> {
-  const { o } = ctx, d = o.dataset;
-  const trainOptions = {
-    epochs: o.epochs,
-    patience: o.patience,
-    batchSize: o.batchSize,
-    lr: o.lr,
-    ...(o.schedule && o.schedule !== "constant" ? { schedule: o.schedule } : {}),
-  };
-  const inputsByCondition = new Map<Condition, Splits<CtrInputs>>();
-  const pool = trainingPool({ size: o.workers, signal: o.signal });
-  const trainOne = async (backbone: ModelName, condition: Condition, seed: number) => {
-    const label = `train ${backbone}/${condition}/seed ${seed}`;
-    const key = JSON.stringify({
-      format: TRAINING_FORMAT,
-      fingerprint: ctx.fingerprint,
-      knowledge: ctx.knowledgeId[condition],
-      backbone,
-      condition,
-      seed,
-      ...trainOptions,
-    });
-    const cached = await o.trainings.get(key);
-    if (cached) {
-      o.log(`${label}: reused (test AUC ${cached.auc.toFixed(4)})`);
-      return cached;
-    }
-    if (!inputsByCondition.has(condition)) {
-      inputsByCondition.set(condition, conditionInputs(d, condition, ctx.matrices));
-    }
-    const inputs = inputsByCondition.get(condition)!;
-    const trained = await pool.train({
-      backbone,
-      config: configFor(d, inputs.train, seed),
-      train: inputs.train,
-      valid: inputs.valid.split.size ? inputs.valid : undefined,
-      test: inputs.test,
-      options: { ...trainOptions, seed },
-    }, (line) => o.log(`${label}: ${line}`));
-    const result: TrainingResult = { ...trained.result };
-    const modelDir = await o.onTrained?.({
-      backbone,
-      condition,
-      seed,
-      model: modelFromSafetensors(trained.weights, label),
-      embedder: ctx.embedder,
-      keyPrefix: ctx.keyPrefix,
-      trainingKey: key,
-    });
-    if (modelDir) result.modelDir = modelDir;
-    await o.trainings.put(key, result);
-    o.log(
-      `${label}: test AUC ${result.auc.toFixed(4)} LogLoss ${
-        result.logloss.toFixed(4)
-      } (best epoch ${result.bestEpoch}, ${result.seconds.toFixed(1)}s)`,
-    );
-    return result;
-  };
-  // The slowest trainings (knowledge through the adaptor) start first, so the pool ends together.
-  const started = new Map<string, Promise<TrainingResult[]>>();
-  for (const backbone of o.backbones) {
-    for (const condition of [...ctx.conditions].reverse()) {
-      const runs = Promise.all(o.seeds.map((seed) => trainOne(backbone, condition, seed)));
-      // Awaited below in order; this keeps a failure after the first one from going unhandled.
-      runs.catch(() => {});
-      started.set(`${backbone}/${condition}`, runs);
-    }
-  }
-  const results: ConditionResult[] = [];
-  try {
-    for (const backbone of o.backbones) {
-      for (const condition of ctx.conditions) {
-        const runs = await started.get(`${backbone}/${condition}`)!;
-        results.push({
-          backbone,
-          condition,
-          auc: spread(runs.map((r) => r.auc)),
-          logloss: spread(runs.map((r) => r.logloss)),
-          runs,
-        });
-      }
-    }
-  } finally {
-    pool.close();
-  }
-  return results;
-}
-
 /** Means over seeds and gains, per backbone. */
 function summarize(o: EvalOptions, results: ConditionResult[]) {
   const compare = (a: ConditionResult, b: ConditionResult): Comparison => ({
@@ -528,16 +223,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   // 2. Texts and encoding. A draft that could not be parsed holds the raw model output: it counts
   // as no knowledge (a zero vector), never as text.
   t0 = clock();
-  const texts: TextsByCondition = {};
-  if (conditions.includes("history")) {
-    texts.history = new Map(allTasks.map((task) => [task.key, historyText(task)]));
-  }
-  for (const [c, which] of [["reasoning", "first"], ["r4", "final"]] as const) {
-    if (!conditions.includes(c)) continue;
-    texts[c] = new Map(
-      records.filter((r) => !r[which].parseFailure).map((r) => [taskKeyOf(r.key), r[which].text]),
-    );
-  }
+  const texts = conditionTexts(conditions, allTasks, records);
   const { embedder, matrices } = await encodeTexts(o, texts);
   if (o.vectors) matrices.vectors = o.vectors.matrices;
   timings.encodingSeconds = (clock() - t0) / 1000;
@@ -567,6 +253,52 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   });
   timings.trainingSeconds = (clock() - t0) / 1000;
 
+  return reportOf({
+    o,
+    conditions,
+    generate,
+    fingerprint,
+    embedder,
+    matrices,
+    records,
+    results,
+    timings,
+  });
+}
+
+/** Texts per task key of each text condition: the history, and the first and final drafts. */
+function conditionTexts(
+  conditions: Condition[],
+  allTasks: KnowledgeTask[],
+  records: KnowledgeRecord[],
+): TextsByCondition {
+  const texts: TextsByCondition = {};
+  if (conditions.includes("history")) {
+    texts.history = new Map(allTasks.map((task) => [task.key, historyText(task)]));
+  }
+  for (const [c, which] of [["reasoning", "first"], ["r4", "final"]] as const) {
+    if (!conditions.includes(c)) continue;
+    texts[c] = new Map(
+      records.filter((r) => !r[which].parseFailure).map((r) => [taskKeyOf(r.key), r[which].text]),
+    );
+  }
+  return texts;
+}
+
+/** The report of a finished eval: comparisons and gains, the rate baselines, knowledge stats. */
+function reportOf(e: {
+  o: EvalOptions;
+  conditions: Condition[];
+  generate: boolean;
+  fingerprint: string;
+  embedder: Embedder | undefined;
+  matrices: Partial<Record<Condition, KnowledgeMatrices>>;
+  records: KnowledgeRecord[];
+  results: ConditionResult[];
+  timings: Record<string, number>;
+}): EvalReport {
+  const { o, conditions, generate, fingerprint, embedder, matrices, records, results, timings } = e;
+  const d = o.dataset;
   const comparisons = summarize(o, results);
   const scores = baselineScores(fitRateBaselines(d), d.test);
   const baselineRows = [

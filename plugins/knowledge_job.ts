@@ -16,7 +16,9 @@ export interface KnowledgeJobProgress {
   total: number;
   /** Tasks skipped because the store already had them. */
   skipped: number;
+  /** Tasks of this run that failed (not written). */
   failed: number;
+  /** Milliseconds since the run started. */
   elapsedMs: number;
   /** Finished tasks per second in this run. */
   ratePerSec: number;
@@ -32,11 +34,18 @@ export interface KnowledgeJobProgress {
 export interface RoundSummary {
   /** 1-based reflection round. */
   round: number;
+  /** Critiques given in this round. */
   judged: number;
+  /** Judged reasonable (the loop stops). */
   reasonable: number;
+  /** Judged not reasonable, with a critique to refine by. */
   notReasonable: number;
-  /** "Not reasonable" with an empty critique (counts as reasonable, METHOD.md §5.1). */
+  /**
+   * "Not reasonable" with an empty critique: counts as reasonable, so the loop stops
+   * (docs/method.md#inference).
+   */
   emptyCritique: number;
+  /** Judgements that could not be parsed (the loop stops and keeps the draft). */
   unparsable: number;
 }
 
@@ -69,25 +78,31 @@ export interface KnowledgeJobSummary {
   permanentFailures: number;
   /** True when the run was cancelled before every task finished. */
   cancelled: boolean;
+  /** The judgements of each reflection round (index 0: round 1). */
   rounds: RoundSummary[];
   /** How many results stopped for each reason (`reasonable`, `max_rounds`, ...). */
   stopReasons: Record<string, number>;
   /** Drafts and critiques whose output could not be parsed. */
   parseFailures: number;
+  /** Tokens spent by the results written in this run. */
   tokens: TokenUsage;
+  /** Wall time of the run in milliseconds. */
   elapsedMs: number;
 }
 
 /** Options of {@link runKnowledgeJob}. */
 export interface KnowledgeJobOptions {
+  /** The tasks, each with a unique key (`knowledgeTasks`, then `withKeyPrefix`). */
   tasks: KnowledgeTask[];
   /** The R4 loop (`r4({ actor, reflector, rounds })`). */
   stage: Stage<KnowledgeTask, R4Result>;
+  /** Where results are written, and whose stored keys are skipped. */
   store: KnowledgeStore;
   /** Tasks in flight at once. Default 8. */
   concurrency?: number;
   /** Cancels the run: no new task starts; tasks in flight get the signal. */
   signal?: AbortSignal;
+  /** Called after every finished task (written or failed). */
   onProgress?: (progress: KnowledgeJobProgress) => void;
   /** Stored with each record. */
   runId?: string;
@@ -128,6 +143,78 @@ function countBy<T extends string>(map: Record<string, number>, key: T): void {
   map[key] = (map[key] ?? 0) + 1;
 }
 
+/** The concurrency option, checked. */
+function checkedConcurrency(concurrency: number): number {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(
+      `runKnowledgeJob: concurrency must be a positive integer, got ${concurrency}`,
+    );
+  }
+  return concurrency;
+}
+
+/** The tasks' keys in order; throws on a repeated key. */
+function uniqueKeys(tasks: KnowledgeTask[]): string[] {
+  const seen = new Set<string>();
+  for (const [i, task] of tasks.entries()) {
+    if (seen.has(task.key)) {
+      throw new Error(`runKnowledgeJob: task ${i} repeats key "${task.key}" (keys must be unique)`);
+    }
+    seen.add(task.key);
+  }
+  return [...seen];
+}
+
+/** The counts of a run so far: what was written and failed, and what the results say. */
+class JobTally {
+  readonly tokens: TokenUsage = { prompt: 0, completion: 0 };
+  readonly rounds: RoundSummary[] = [];
+  readonly stopReasons: Record<string, number> = {};
+  readonly failures: KnowledgeJobFailure[] = [];
+  permanentFailures = 0;
+  written = 0;
+  failed = 0;
+  parseFailures = 0;
+
+  /** Counts a result that was written to the store. */
+  wrote(result: R4Result): void {
+    this.written++;
+    this.tokens.prompt += result.usage.prompt;
+    this.tokens.completion += result.usage.completion;
+    this.parseFailures += result.parseFailures;
+    countBy(this.stopReasons, result.stopReason);
+    for (const r of result.rounds) {
+      while (this.rounds.length < r.round) {
+        this.rounds.push({
+          round: this.rounds.length + 1,
+          judged: 0,
+          reasonable: 0,
+          notReasonable: 0,
+          emptyCritique: 0,
+          unparsable: 0,
+        });
+      }
+      const summary = this.rounds[r.round - 1];
+      summary.judged++;
+      const outcome: JudgementOutcome = judgementOutcome(r.critique);
+      if (outcome === "reasonable") summary.reasonable++;
+      else if (outcome === "not_reasonable") summary.notReasonable++;
+      else if (outcome === "empty_critique") summary.emptyCritique++;
+      else summary.unparsable++;
+    }
+  }
+
+  /** Counts a failed task (keeping the first 20 failures) and returns the error's message. */
+  fail(key: string, error: unknown): string {
+    this.failed++;
+    const message = error instanceof Error ? error.message : String(error);
+    const permanent = (error as { permanent?: unknown } | null)?.permanent === true;
+    if (permanent) this.permanentFailures++;
+    if (this.failures.length < 20) this.failures.push({ key, error: message, permanent });
+    return message;
+  }
+}
+
 /**
  * Runs the job and resolves with its summary (also when cancelled; check `cancelled`).
  *
@@ -148,21 +235,10 @@ function countBy<T extends string>(map: Record<string, number>, key: T): void {
  * ```
  */
 export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<KnowledgeJobSummary> {
-  const concurrency = options.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(
-      `runKnowledgeJob: concurrency must be a positive integer, got ${concurrency}`,
-    );
-  }
-  const seen = new Set<string>();
-  for (const [i, task] of options.tasks.entries()) {
-    if (seen.has(task.key)) {
-      throw new Error(`runKnowledgeJob: task ${i} repeats key "${task.key}" (keys must be unique)`);
-    }
-    seen.add(task.key);
-  }
+  const concurrency = checkedConcurrency(options.concurrency ?? 8);
+  const keys = uniqueKeys(options.tasks);
   const started = performance.now();
-  const stored = await options.store.completedKeys([...seen]);
+  const stored = await options.store.completedKeys(keys);
   const todo = options.tasks.filter((t) => !stored.has(t.key));
   const onTaskError = options.onTaskError ?? "continue";
   // Our own controller so a failing task can stop the others in `stop` mode.
@@ -172,39 +248,9 @@ export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<Kno
   if (outer?.aborted) forward();
   else outer?.addEventListener("abort", forward, { once: true });
 
-  const tokens: TokenUsage = { prompt: 0, completion: 0 };
-  const rounds: RoundSummary[] = [];
-  const stopReasons: Record<string, number> = {};
-  const failures: KnowledgeJobFailure[] = [];
-  let permanentFailures = 0;
-  let written = 0, failed = 0, parseFailures = 0, done = 0, next = 0;
+  const tally = new JobTally();
+  let done = 0, next = 0;
   let fatal: unknown;
-
-  function account(result: R4Result): void {
-    tokens.prompt += result.usage.prompt;
-    tokens.completion += result.usage.completion;
-    parseFailures += result.parseFailures;
-    countBy(stopReasons, result.stopReason);
-    for (const r of result.rounds) {
-      while (rounds.length < r.round) {
-        rounds.push({
-          round: rounds.length + 1,
-          judged: 0,
-          reasonable: 0,
-          notReasonable: 0,
-          emptyCritique: 0,
-          unparsable: 0,
-        });
-      }
-      const summary = rounds[r.round - 1];
-      summary.judged++;
-      const outcome: JudgementOutcome = judgementOutcome(r.critique);
-      if (outcome === "reasonable") summary.reasonable++;
-      else if (outcome === "not_reasonable") summary.notReasonable++;
-      else if (outcome === "empty_critique") summary.emptyCritique++;
-      else summary.unparsable++;
-    }
-  }
 
   function report(lastKey: string): void {
     if (!options.onProgress) return;
@@ -214,11 +260,11 @@ export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<Kno
       done,
       total: todo.length,
       skipped: stored.size,
-      failed,
+      failed: tally.failed,
       elapsedMs,
       ratePerSec,
       etaMs: done > 0 ? ((todo.length - done) / done) * elapsedMs : undefined,
-      tokens: { ...tokens },
+      tokens: { ...tally.tokens },
       lastKey,
     });
   }
@@ -232,15 +278,10 @@ export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<Kno
           throw new Error(`stage returned key "${result.key}" for task "${task.key}"`);
         }
         await options.store.putKnowledge(recordFromResult(result, options.runId));
-        written++;
-        account(result);
+        tally.wrote(result);
       } catch (error) {
         if (run.signal.aborted) return; // cancelled: the task is simply not done
-        failed++;
-        const message = error instanceof Error ? error.message : String(error);
-        const permanent = (error as { permanent?: unknown } | null)?.permanent === true;
-        if (permanent) permanentFailures++;
-        if (failures.length < 20) failures.push({ key: task.key, error: message, permanent });
+        const message = tally.fail(task.key, error);
         if (onTaskError === "stop") {
           fatal ??= new Error(`runKnowledgeJob: task "${task.key}" failed: ${message}`, {
             cause: error,
@@ -263,15 +304,15 @@ export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<Kno
   return {
     tasks: options.tasks.length,
     skipped: stored.size,
-    written,
-    failed,
-    failures,
-    permanentFailures,
-    cancelled: written + failed < todo.length,
-    rounds,
-    stopReasons,
-    parseFailures,
-    tokens,
+    written: tally.written,
+    failed: tally.failed,
+    failures: tally.failures,
+    permanentFailures: tally.permanentFailures,
+    cancelled: tally.written + tally.failed < todo.length,
+    rounds: tally.rounds,
+    stopReasons: tally.stopReasons,
+    parseFailures: tally.parseFailures,
+    tokens: tally.tokens,
     elapsedMs: performance.now() - started,
   };
 }

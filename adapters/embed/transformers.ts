@@ -11,8 +11,6 @@
  * @module
  */
 import {
-  type DataType,
-  type DeviceType,
   env,
   type FeatureExtractionPipeline,
   pipeline,
@@ -42,10 +40,41 @@ export interface TransformersEmbedderOptions {
   localModelPath?: string;
   /** Allow downloads from the Hub (sets the global `env.allowRemoteModels`; default unchanged). */
   allowRemoteModels?: boolean;
-  /** Weights variant, e.g. `fp32`, `fp16`, `q8` (default: the model's config). */
-  dtype?: DataType;
-  /** ONNX Runtime device, e.g. `cpu`, `cuda`, `webgpu` (default: the library's choice). */
-  device?: DeviceType;
+  /**
+   * Weights variant, e.g. `fp32`, `fp16`, `q8` (default: the model's config). The values of
+   * transformers.js's `DataType`, spelled out so this API names no type of the library's.
+   */
+  dtype?:
+    | "auto"
+    | "fp32"
+    | "fp16"
+    | "q8"
+    | "int8"
+    | "uint8"
+    | "q4"
+    | "bnb4"
+    | "q4f16"
+    | "q2"
+    | "q2f16"
+    | "q1"
+    | "q1f16";
+  /**
+   * ONNX Runtime device, e.g. `cpu`, `cuda`, `webgpu` (default: the library's choice). The values
+   * of transformers.js's `DeviceType`, spelled out like `dtype`'s.
+   */
+  device?:
+    | "auto"
+    | "gpu"
+    | "cpu"
+    | "wasm"
+    | "webgpu"
+    | "cuda"
+    | "dml"
+    | "coreml"
+    | "webnn"
+    | "webnn-npu"
+    | "webnn-gpu"
+    | "webnn-cpu";
   /** Hub revision (default `main`). */
   revision?: string;
   /** Called after each batch of an `embed` call. */
@@ -58,6 +87,7 @@ export interface TransformersEmbedder extends Embedder {
   readonly model: string;
   /** Effective truncation length (the smaller of `maxTokens` and the model's limit). */
   readonly maxTokens: number;
+  /** Frees the ONNX session; the embedder cannot be used afterwards. */
   dispose(): Promise<void>;
 }
 
@@ -86,78 +116,15 @@ export async function transformersEmbedder(
   model: string,
   options: TransformersEmbedderOptions = {},
 ): Promise<TransformersEmbedder> {
-  const pooling = options.pooling ?? "mean";
-  if (pooling !== "mean" && pooling !== "cls") {
-    throw new RangeError(`transformersEmbedder: pooling must be "mean" or "cls", got ${pooling}`);
-  }
-  const normalize = options.normalize ?? true;
-  const batchSize = checkBatchSize(options.batchSize ?? 32, "transformersEmbedder batchSize");
-  if (
-    options.maxTokens !== undefined &&
-    !(Number.isInteger(options.maxTokens) && options.maxTokens > 0)
-  ) {
-    throw new RangeError(
-      `transformersEmbedder: maxTokens must be a positive integer, got ${options.maxTokens}`,
-    );
-  }
+  const { pooling, normalize, batchSize } = checkEmbedderOptions(options);
   if (options.localModelPath !== undefined) {
     env.localModelPath = withTrailingSlash(options.localModelPath);
   }
   if (options.allowRemoteModels !== undefined) env.allowRemoteModels = options.allowRemoteModels;
-
-  let local: string | undefined;
-  try {
-    // An explicit localModelPath keeps transformers.js's own lookup by id under it.
-    const found = resolveLocalModel(model, options.localModelPath ? { modelsDir: "" } : {});
-    local = "folder" in found ? found.folder : undefined;
-  } catch (error) {
-    throw new Error(`transformersEmbedder: ${(error as Error).message}`);
-  }
-  const source = local ?? model;
-  let extractor: FeatureExtractionPipeline;
-  try {
-    extractor = await pipeline("feature-extraction", source, {
-      dtype: options.dtype,
-      device: options.device,
-      revision: options.revision,
-      local_files_only: local !== undefined || env.allowRemoteModels === false,
-    });
-  } catch (error) {
-    throw new Error(
-      `transformersEmbedder: cannot load model ${JSON.stringify(model)}` +
-        (local ? ` from folder ${local}` : ` (local model path ${env.localModelPath})`) +
-        `: ${error instanceof Error ? error.message : error}`,
-      { cause: error },
-    );
-  }
-  // Tokenizers without a known limit declare a huge placeholder (transformers uses 1e30).
-  const declared = extractor.tokenizer.model_max_length;
-  const modelLimit = declared > 1_000_000 ? Infinity : declared;
-  const maxTokens = Math.min(options.maxTokens ?? Infinity, modelLimit);
-  if (!Number.isFinite(maxTokens)) {
-    await extractor.dispose();
-    throw new Error(
-      `transformersEmbedder: model ${model} declares no model_max_length; set maxTokens`,
-    );
-  }
-
-  async function embedBatch(texts: string[]): Promise<Float32Array[]> {
-    const inputs = extractor.tokenizer(texts, {
-      padding: true,
-      truncation: true,
-      max_length: maxTokens,
-    });
-    const outputs = await extractor.model(inputs);
-    const hidden: Tensor | undefined = outputs.last_hidden_state ?? outputs.token_embeddings ??
-      outputs.logits;
-    if (!hidden || hidden.dims.length !== 3) {
-      throw new Error(
-        `transformersEmbedder(${model}): expected a [batch, tokens, hidden] output, got ` +
-          (hidden ? `dims [${hidden.dims}]` : `outputs ${Object.keys(outputs).join(", ")}`),
-      );
-    }
-    return pool(hidden, inputs.attention_mask as Tensor, pooling, normalize);
-  }
+  const { extractor, local, source } = await loadExtractor(model, options);
+  const maxTokens = await truncationLength(extractor, model, options.maxTokens);
+  const embedBatch = (texts: string[]) =>
+    embedTokens(extractor, texts, { model, maxTokens, pooling, normalize });
 
   let dim: number;
   try {
@@ -206,6 +173,108 @@ export async function transformersEmbedder(
     embed,
     dispose: () => extractor.dispose(),
   };
+}
+
+/** The options that need checking, checked, with their defaults. */
+function checkEmbedderOptions(
+  options: TransformersEmbedderOptions,
+): { pooling: TransformersPooling; normalize: boolean; batchSize: number } {
+  const pooling = options.pooling ?? "mean";
+  if (pooling !== "mean" && pooling !== "cls") {
+    throw new RangeError(`transformersEmbedder: pooling must be "mean" or "cls", got ${pooling}`);
+  }
+  const normalize = options.normalize ?? true;
+  const batchSize = checkBatchSize(options.batchSize ?? 32, "transformersEmbedder batchSize");
+  if (
+    options.maxTokens !== undefined &&
+    !(Number.isInteger(options.maxTokens) && options.maxTokens > 0)
+  ) {
+    throw new RangeError(
+      `transformersEmbedder: maxTokens must be a positive integer, got ${options.maxTokens}`,
+    );
+  }
+  return { pooling, normalize, batchSize };
+}
+
+/**
+ * The feature-extraction pipeline of `model`: from its local folder when it has one (`local`),
+ * else by id through transformers.js's own lookup (`source` is what was loaded).
+ */
+async function loadExtractor(
+  model: string,
+  options: TransformersEmbedderOptions,
+): Promise<{ extractor: FeatureExtractionPipeline; local: string | undefined; source: string }> {
+  let local: string | undefined;
+  try {
+    // An explicit localModelPath keeps transformers.js's own lookup by id under it.
+    const found = resolveLocalModel(model, options.localModelPath ? { modelsDir: "" } : {});
+    local = "folder" in found ? found.folder : undefined;
+  } catch (error) {
+    throw new Error(`transformersEmbedder: ${(error as Error).message}`);
+  }
+  const source = local ?? model;
+  let extractor: FeatureExtractionPipeline;
+  try {
+    extractor = await pipeline("feature-extraction", source, {
+      dtype: options.dtype,
+      device: options.device,
+      revision: options.revision,
+      local_files_only: local !== undefined || env.allowRemoteModels === false,
+    });
+  } catch (error) {
+    throw new Error(
+      `transformersEmbedder: cannot load model ${JSON.stringify(model)}` +
+        (local ? ` from folder ${local}` : ` (local model path ${env.localModelPath})`) +
+        `: ${error instanceof Error ? error.message : error}`,
+      { cause: error },
+    );
+  }
+  return { extractor, local, source };
+}
+
+/**
+ * The effective truncation length: the smaller of `maxTokens` and the model's limit. Disposes the
+ * pipeline and throws when neither is known.
+ */
+async function truncationLength(
+  extractor: FeatureExtractionPipeline,
+  model: string,
+  maxTokensOption: number | undefined,
+): Promise<number> {
+  // Tokenizers without a known limit declare a huge placeholder (transformers uses 1e30).
+  const declared = extractor.tokenizer.model_max_length;
+  const modelLimit = declared > 1_000_000 ? Infinity : declared;
+  const maxTokens = Math.min(maxTokensOption ?? Infinity, modelLimit);
+  if (!Number.isFinite(maxTokens)) {
+    await extractor.dispose();
+    throw new Error(
+      `transformersEmbedder: model ${model} declares no model_max_length; set maxTokens`,
+    );
+  }
+  return maxTokens;
+}
+
+/** One forward pass over `texts` (tokenised with truncation), pooled into one vector each. */
+async function embedTokens(
+  extractor: FeatureExtractionPipeline,
+  texts: string[],
+  how: { model: string; maxTokens: number; pooling: TransformersPooling; normalize: boolean },
+): Promise<Float32Array[]> {
+  const inputs = extractor.tokenizer(texts, {
+    padding: true,
+    truncation: true,
+    max_length: how.maxTokens,
+  });
+  const outputs = await extractor.model(inputs);
+  const hidden: Tensor | undefined = outputs.last_hidden_state ?? outputs.token_embeddings ??
+    outputs.logits;
+  if (!hidden || hidden.dims.length !== 3) {
+    throw new Error(
+      `transformersEmbedder(${how.model}): expected a [batch, tokens, hidden] output, got ` +
+        (hidden ? `dims [${hidden.dims}]` : `outputs ${Object.keys(outputs).join(", ")}`),
+    );
+  }
+  return pool(hidden, inputs.attention_mask as Tensor, how.pooling, how.normalize);
 }
 
 /** Pools `[batch, tokens, hidden]` states over the attention mask. */

@@ -14,6 +14,7 @@ import {
   InferenceClientInputError,
   InferenceClientProviderApiError,
   type InferenceProviderOrPolicy,
+  PROVIDERS_OR_POLICIES,
 } from "@huggingface/inference";
 import { z } from "zod";
 import type { ChatRequest, ChatResult, TextGenerator } from "../../plugins/types.ts";
@@ -29,8 +30,11 @@ import {
 export interface HfGeneratorOptions {
   /** Model id; always sent (servers behind an `endpointUrl` use it to pick or check the model). */
   model: string;
-  /** Inference provider or policy (`auto` by default); not allowed together with `endpointUrl`. */
-  provider?: InferenceProviderOrPolicy;
+  /**
+   * Inference provider or policy (`auto` by default), one of the client's `PROVIDERS_OR_POLICIES`
+   * (checked); not allowed together with `endpointUrl`.
+   */
+  provider?: string;
   /** Base URL of an OpenAI-compatible server; `/v1/chat/completions` is appended unless present. */
   endpointUrl?: string;
   /** Access token; default `HF_TOKEN` from the environment (when readable). */
@@ -108,6 +112,15 @@ export function hfGenerator(options: HfGeneratorOptions): TextGenerator {
       `hfGenerator(${options.model}): endpointUrl must start with http:// or https://, got "${options.endpointUrl}"`,
     );
   }
+  if (
+    options.provider && !(PROVIDERS_OR_POLICIES as readonly string[]).includes(options.provider)
+  ) {
+    throw new LlmRequestError(
+      `hfGenerator(${options.model}): unknown provider ${
+        JSON.stringify(options.provider)
+      }; one of ${PROVIDERS_OR_POLICIES.join(", ")}`,
+    );
+  }
   const client = new InferenceClient(options.accessToken ?? envToken() ?? "", {
     retry_on_error: false,
   });
@@ -117,13 +130,14 @@ export function hfGenerator(options: HfGeneratorOptions): TextGenerator {
       : `hf:${options.model}${options.provider ? `@${options.provider}` : ""}`);
   const where = options.endpointUrl ?? `provider ${options.provider ?? "auto"}`;
   const baseFetch = options.fetch ?? fetch;
+  const target: Target = { client, id, where, model: options.model };
 
   async function generate(req: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
     const p = req.params ?? {};
     const args = {
       model: options.model,
       ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}),
-      ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.provider ? { provider: options.provider as InferenceProviderOrPolicy } : {}),
       messages: req.messages,
       max_tokens: p.maxTokens ?? 512,
       temperature: p.temperature ?? 0,
@@ -141,91 +155,133 @@ export function hfGenerator(options: HfGeneratorOptions): TextGenerator {
     const callOptions = { signal, fetch: callFetch, retry_on_error: false };
     const started = performance.now();
     try {
-      if (!options.stream) {
-        const raw = await client.chatCompletion(args, callOptions);
-        const parsed = ChatCompletionSchema.safeParse(raw);
-        if (!parsed.success) {
-          throw new LlmRequestError(
-            `${id} at ${where}: malformed chat completion: ${parsed.error.issues[0]?.message} ` +
-              `at ${parsed.error.issues[0]?.path.join(".")}`,
-          );
-        }
-        const body = parsed.data;
-        return {
-          text: body.choices[0].message.content ?? "",
-          usage: {
-            prompt: body.usage?.prompt_tokens ?? 0,
-            completion: body.usage?.completion_tokens ?? 0,
-          },
-          latencyMs: performance.now() - started,
-          model: body.model ?? options.model,
-          cached: false,
-          finishReason: body.choices[0].finish_reason ?? undefined,
-        };
-      }
-      let text = "";
-      let model: string | undefined;
-      let finishReason: string | undefined;
-      let usage = { prompt: 0, completion: 0 };
-      const stream = client.chatCompletionStream(
-        { ...args, stream_options: { include_usage: true } },
-        callOptions,
-      );
-      for await (const raw of stream) {
-        const chunk = StreamChunkSchema.safeParse(raw);
-        if (!chunk.success) {
-          throw new LlmRequestError(
-            `${id} at ${where}: malformed stream chunk ${JSON.stringify(raw)}`,
-          );
-        }
-        model ??= chunk.data.model;
-        for (const choice of chunk.data.choices) {
-          text += choice.delta?.content ?? "";
-          finishReason = choice.finish_reason ?? finishReason;
-        }
-        if (chunk.data.usage) {
-          usage = {
-            prompt: chunk.data.usage.prompt_tokens ?? 0,
-            completion: chunk.data.usage.completion_tokens ?? 0,
-          };
-        }
-      }
-      return {
-        text,
-        usage,
-        latencyMs: performance.now() - started,
-        model: model ?? options.model,
-        cached: false,
-        finishReason,
-      };
+      return options.stream
+        ? await streamedCompletion(target, args, callOptions, started)
+        : await chatCompletion(target, args, callOptions, started);
     } catch (error) {
-      throw classify(error, signal, retryAfter);
+      throw classify(target, error, signal, retryAfter);
     }
-  }
-
-  function classify(error: unknown, signal: AbortSignal | undefined, retryAfter: string | null) {
-    if (error instanceof LlmError) return error;
-    // Cancellation and timeouts belong to the caller: hand back the signal's own reason.
-    if (signal?.aborted && (isAbort(error) || error === signal.reason)) return signal.reason;
-    if (error instanceof InferenceClientProviderApiError) {
-      const status = error.httpResponse.status;
-      const body = typeof error.httpResponse.body === "string"
-        ? error.httpResponse.body
-        : JSON.stringify(error.httpResponse.body);
-      return new LlmHttpError(
-        `${id}: POST ${error.httpRequest.url} answered ${status}: ${body.slice(0, 300)}`,
-        { status, retryAfterMs: parseRetryAfter(retryAfter), cause: error },
-      );
-    }
-    if (error instanceof InferenceClientInputError) {
-      return new LlmRequestError(`${id} at ${where}: ${error.message}`, { cause: error });
-    }
-    // fetch failures (refused, reset, truncated body) surface as TypeError / SyntaxError.
-    if (error instanceof TypeError || error instanceof SyntaxError) {
-      return new LlmNetworkError(`${id} at ${where}: ${error.message}`, { cause: error });
-    }
-    return new LlmNetworkError(`${id} at ${where}: ${String(error)}`, { cause: error });
   }
 
   return { id, kind: "llm", generate };
+}
+
+/** The client and how errors name what it talks to. */
+interface Target {
+  client: InferenceClient;
+  /** The generator's id. */
+  id: string;
+  /** The endpoint URL, or the provider. */
+  where: string;
+  /** The model id of the options (reported when the answer names none). */
+  model: string;
+}
+
+type ChatArgs = Parameters<InferenceClient["chatCompletion"]>[0];
+type CallOptions = Parameters<InferenceClient["chatCompletion"]>[1];
+
+/** One non-streaming chat completion, validated. */
+async function chatCompletion(
+  target: Target,
+  args: ChatArgs,
+  callOptions: CallOptions,
+  started: number,
+): Promise<ChatResult> {
+  const { client, id, where } = target;
+  const raw = await client.chatCompletion(args, callOptions);
+  const parsed = ChatCompletionSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new LlmRequestError(
+      `${id} at ${where}: malformed chat completion: ${parsed.error.issues[0]?.message} ` +
+        `at ${parsed.error.issues[0]?.path.join(".")}`,
+    );
+  }
+  const body = parsed.data;
+  return {
+    text: body.choices[0].message.content ?? "",
+    usage: {
+      prompt: body.usage?.prompt_tokens ?? 0,
+      completion: body.usage?.completion_tokens ?? 0,
+    },
+    latencyMs: performance.now() - started,
+    model: body.model ?? target.model,
+    cached: false,
+    finishReason: body.choices[0].finish_reason ?? undefined,
+  };
+}
+
+/** One streamed chat completion (server-sent events), its chunks validated and assembled. */
+async function streamedCompletion(
+  target: Target,
+  args: ChatArgs,
+  callOptions: CallOptions,
+  started: number,
+): Promise<ChatResult> {
+  const { client, id, where } = target;
+  let text = "";
+  let model: string | undefined;
+  let finishReason: string | undefined;
+  let usage = { prompt: 0, completion: 0 };
+  const stream = client.chatCompletionStream(
+    { ...args, stream_options: { include_usage: true } },
+    callOptions,
+  );
+  for await (const raw of stream) {
+    const chunk = StreamChunkSchema.safeParse(raw);
+    if (!chunk.success) {
+      throw new LlmRequestError(
+        `${id} at ${where}: malformed stream chunk ${JSON.stringify(raw)}`,
+      );
+    }
+    model ??= chunk.data.model;
+    for (const choice of chunk.data.choices) {
+      text += choice.delta?.content ?? "";
+      finishReason = choice.finish_reason ?? finishReason;
+    }
+    if (chunk.data.usage) {
+      usage = {
+        prompt: chunk.data.usage.prompt_tokens ?? 0,
+        completion: chunk.data.usage.completion_tokens ?? 0,
+      };
+    }
+  }
+  return {
+    text,
+    usage,
+    latencyMs: performance.now() - started,
+    model: model ?? target.model,
+    cached: false,
+    finishReason,
+  };
+}
+
+/** The typed error (or the caller's abort reason) for a failed call. */
+function classify(
+  target: Target,
+  error: unknown,
+  signal: AbortSignal | undefined,
+  retryAfter: string | null,
+): unknown {
+  const { id, where } = target;
+  if (error instanceof LlmError) return error;
+  // Cancellation and timeouts belong to the caller: hand back the signal's own reason.
+  if (signal?.aborted && (isAbort(error) || error === signal.reason)) return signal.reason;
+  if (error instanceof InferenceClientProviderApiError) {
+    const status = error.httpResponse.status;
+    const body = typeof error.httpResponse.body === "string"
+      ? error.httpResponse.body
+      : JSON.stringify(error.httpResponse.body);
+    return new LlmHttpError(
+      `${id}: POST ${error.httpRequest.url} answered ${status}: ${body.slice(0, 300)}`,
+      { status, retryAfterMs: parseRetryAfter(retryAfter), cause: error },
+    );
+  }
+  if (error instanceof InferenceClientInputError) {
+    return new LlmRequestError(`${id} at ${where}: ${error.message}`, { cause: error });
+  }
+  // fetch failures (refused, reset, truncated body) surface as TypeError / SyntaxError.
+  if (error instanceof TypeError || error instanceof SyntaxError) {
+    return new LlmNetworkError(`${id} at ${where}: ${error.message}`, { cause: error });
+  }
+  return new LlmNetworkError(`${id} at ${where}: ${String(error)}`, { cause: error });
 }

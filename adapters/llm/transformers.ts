@@ -118,6 +118,48 @@ export async function transformersGenerator(
   if (cap !== undefined && !(Number.isInteger(cap) && cap > 1)) {
     throw new LlmRequestError(`transformersGenerator: maxPromptTokens must be an integer > 1`);
   }
+  const { found, tokenizer, model } = await loadModel(options);
+  const usesChatTemplate = Boolean(tokenizer.chat_template);
+  const config = model.config as unknown as { max_position_embeddings?: number };
+  const maxContext = options.maxContext ?? config.max_position_embeddings;
+  // Same rule as the text-generation pipeline: add BOS/EOS only when the tokenizer asks for them.
+  const tok = tokenizer as unknown as { add_bos_token?: boolean; add_eos_token?: boolean };
+  const addSpecialTokens = Boolean(tok.add_bos_token || tok.add_eos_token);
+  const id = options.id ??
+    `transformers:${"folder" in found ? await localModelKey(found.folder) : found.hubId}` +
+      (cap ? `#maxPromptTokens=${cap}` : "");
+  const loaded: LoadedModel = {
+    id,
+    name: options.model,
+    tokenizer,
+    model,
+    usesChatTemplate,
+    addSpecialTokens,
+    maxContext,
+    cap,
+  };
+  let queue: Promise<unknown> = Promise.resolve();
+
+  return {
+    id,
+    kind: "llm",
+    usesChatTemplate,
+    generate(req, signal) {
+      const next = queue.then(() => generateOnce(loaded, req, signal));
+      queue = next.catch(() => {});
+      return next;
+    },
+    async dispose() {
+      await queue;
+      await model.dispose();
+    },
+  };
+}
+
+/** Where the model was found, and its tokenizer and weights, loaded. */
+async function loadModel(
+  options: TransformersGeneratorOptions,
+): Promise<{ found: LocalModelSource; tokenizer: PreTrainedTokenizer; model: PreTrainedModel }> {
   let found: LocalModelSource;
   try {
     found = resolveLocalModel(options.model);
@@ -143,91 +185,90 @@ export async function transformersGenerator(
       { cause: error },
     );
   }
-  const usesChatTemplate = Boolean(tokenizer.chat_template);
-  const config = model.config as unknown as { max_position_embeddings?: number };
-  const maxContext = options.maxContext ?? config.max_position_embeddings;
-  // Same rule as the text-generation pipeline: add BOS/EOS only when the tokenizer asks for them.
-  const tok = tokenizer as unknown as { add_bos_token?: boolean; add_eos_token?: boolean };
-  const addSpecialTokens = Boolean(tok.add_bos_token || tok.add_eos_token);
-  const id = options.id ??
-    `transformers:${"folder" in found ? await localModelKey(found.folder) : found.hubId}` +
-      (cap ? `#maxPromptTokens=${cap}` : "");
-  let queue: Promise<unknown> = Promise.resolve();
+  return { found, tokenizer, model };
+}
 
-  async function run(req: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
-    signal?.throwIfAborted();
-    const p = req.params ?? {};
-    const started = performance.now();
-    const prompt = usesChatTemplate
-      ? tokenizer.apply_chat_template(req.messages, {
-        tokenize: false,
-        add_generation_prompt: true,
-      }) as unknown as string
-      : plainPrompt(req.messages);
-    let inputs = tokenizer(prompt, {
-      add_special_tokens: usesChatTemplate ? false : addSpecialTokens,
-    });
-    if (cap !== undefined) inputs = keepLastTokens(inputs, cap, tokenizer.bos_token_id);
-    const promptLength = (inputs.input_ids as Tensor).dims.at(-1)!;
-    const maxNew = p.maxTokens ?? 512;
-    if (maxContext !== undefined && promptLength + maxNew > maxContext) {
-      throw new LlmRequestError(
-        `${id}: prompt of ${promptLength} tokens + maxTokens ${maxNew} exceeds the model's ` +
-          `context of ${maxContext} tokens (lower maxTokens / --max-tokens, or cap prompts with ` +
-          `maxPromptTokens / --max-prompt-tokens)`,
-      );
-    }
-    const temperature = p.temperature ?? 0;
-    if (temperature > 0 && p.seed !== undefined) random.seed(p.seed);
-    let output: Tensor;
-    try {
-      output = await model.generate({
-        ...inputs,
-        max_new_tokens: maxNew,
-        do_sample: temperature > 0,
-        ...(temperature > 0 ? { temperature, top_p: p.topP ?? 1 } : {}),
-      }) as Tensor;
-    } catch (error) {
-      throw new LlmRequestError(
-        `${id}: generation failed (prompt ${promptLength} tokens, maxTokens ${maxNew}): ` +
-          (error as Error).message,
-        { cause: error },
-      );
-    }
-    signal?.throwIfAborted();
-    const all = output.tolist() as bigint[][];
-    const fresh = all[0].slice(promptLength).map(Number);
-    let text = tokenizer.decode(fresh, { skip_special_tokens: true });
-    let finishReason = fresh.length >= maxNew ? "length" : "stop";
-    for (const stop of p.stop ?? []) {
-      const at = text.indexOf(stop);
-      if (at >= 0) {
-        text = text.slice(0, at);
-        finishReason = "stop";
-      }
-    }
-    return {
-      text,
-      usage: { prompt: promptLength, completion: fresh.length },
-      latencyMs: performance.now() - started,
-      model: options.model,
-      cached: false,
-      finishReason,
-    };
+/** A loaded model and what its generations need to know about it. */
+interface LoadedModel {
+  /** The generator's id (names it in errors). */
+  id: string;
+  /** The model as given in the options (reported as the result's `model`). */
+  name: string;
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  usesChatTemplate: boolean;
+  /** Whether a plain prompt gets BOS/EOS added. */
+  addSpecialTokens: boolean;
+  /** Longest prompt + new tokens (`undefined`: unknown, not checked). */
+  maxContext: number | undefined;
+  /** `maxPromptTokens`. */
+  cap: number | undefined;
+}
+
+/** One generation; callers run them one at a time (see {@link transformersGenerator}). */
+async function generateOnce(
+  m: LoadedModel,
+  req: ChatRequest,
+  signal?: AbortSignal,
+): Promise<ChatResult> {
+  const { tokenizer, model, usesChatTemplate, maxContext, cap, id } = m;
+  signal?.throwIfAborted();
+  const p = req.params ?? {};
+  const started = performance.now();
+  const prompt = usesChatTemplate
+    ? tokenizer.apply_chat_template(req.messages, {
+      tokenize: false,
+      add_generation_prompt: true,
+    }) as unknown as string
+    : plainPrompt(req.messages);
+  let inputs = tokenizer(prompt, {
+    add_special_tokens: usesChatTemplate ? false : m.addSpecialTokens,
+  });
+  if (cap !== undefined) inputs = keepLastTokens(inputs, cap, tokenizer.bos_token_id);
+  const promptLength = (inputs.input_ids as Tensor).dims.at(-1)!;
+  const maxNew = p.maxTokens ?? 512;
+  if (maxContext !== undefined && promptLength + maxNew > maxContext) {
+    throw new LlmRequestError(
+      `${id}: prompt of ${promptLength} tokens + maxTokens ${maxNew} exceeds the model's ` +
+        `context of ${maxContext} tokens (lower maxTokens / --max-tokens, or cap prompts with ` +
+        `maxPromptTokens / --max-prompt-tokens)`,
+    );
   }
-
+  const temperature = p.temperature ?? 0;
+  if (temperature > 0 && p.seed !== undefined) random.seed(p.seed);
+  let output: Tensor;
+  try {
+    output = await model.generate({
+      ...inputs,
+      max_new_tokens: maxNew,
+      do_sample: temperature > 0,
+      ...(temperature > 0 ? { temperature, top_p: p.topP ?? 1 } : {}),
+    }) as Tensor;
+  } catch (error) {
+    throw new LlmRequestError(
+      `${id}: generation failed (prompt ${promptLength} tokens, maxTokens ${maxNew}): ` +
+        (error as Error).message,
+      { cause: error },
+    );
+  }
+  signal?.throwIfAborted();
+  const all = output.tolist() as bigint[][];
+  const fresh = all[0].slice(promptLength).map(Number);
+  let text = tokenizer.decode(fresh, { skip_special_tokens: true });
+  let finishReason = fresh.length >= maxNew ? "length" : "stop";
+  for (const stop of p.stop ?? []) {
+    const at = text.indexOf(stop);
+    if (at >= 0) {
+      text = text.slice(0, at);
+      finishReason = "stop";
+    }
+  }
   return {
-    id,
-    kind: "llm",
-    usesChatTemplate,
-    generate(req, signal) {
-      const next = queue.then(() => run(req, signal));
-      queue = next.catch(() => {});
-      return next;
-    },
-    async dispose() {
-      await queue;
-      await model.dispose();
-    },
+    text,
+    usage: { prompt: promptLength, completion: fresh.length },
+    latencyMs: performance.now() - started,
+    model: m.name,
+    cached: false,
+    finishReason,
   };
 }
