@@ -110,6 +110,25 @@ export class LlmRequestError extends LlmError {
 }
 
 /**
+ * A 200 answer whose body is not the protocol's shape: an HTML page from a proxy or load balancer,
+ * JSON of another API, a completion without choices. Retryable, because such answers come from
+ * something in front of the model that is usually gone on the next attempt; the message carries
+ * the body's first bytes so a persistent one can be recognised.
+ *
+ * @example
+ * ```ts
+ * import { LlmProtocolError } from "./errors.ts";
+ * console.log(new LlmProtocolError("answered 200 with <html>...").retryable); // true
+ * ```
+ */
+export class LlmProtocolError extends LlmError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { retryable: true, cause: options.cause });
+    this.name = "LlmProtocolError";
+  }
+}
+
+/**
  * Retries are used up (or the error was not retryable); `cause` is the last attempt's error, and
  * `permanent` is the cause's (a transient failure that ran out of retries may pass on a rerun).
  *

@@ -22,6 +22,7 @@ import {
   LlmError,
   LlmHttpError,
   LlmNetworkError,
+  LlmProtocolError,
   LlmRequestError,
   parseRetryAfter,
 } from "./errors.ts";
@@ -191,9 +192,10 @@ async function chatCompletion(
   const raw = await client.chatCompletion(args, callOptions);
   const parsed = ChatCompletionSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new LlmRequestError(
-      `${id} at ${where}: malformed chat completion: ${parsed.error.issues[0]?.message} ` +
-        `at ${parsed.error.issues[0]?.path.join(".")}`,
+    const issue = parsed.error.issues[0];
+    throw new LlmProtocolError(
+      `${id} at ${where}: answered 200 with a body that is not a chat completion ` +
+        `(${issue?.message} at ${issue?.path.join(".") || "the top"}): ${await firstBytes(raw)}`,
     );
   }
   const body = parsed.data;
@@ -229,8 +231,10 @@ async function streamedCompletion(
   for await (const raw of stream) {
     const chunk = StreamChunkSchema.safeParse(raw);
     if (!chunk.success) {
-      throw new LlmRequestError(
-        `${id} at ${where}: malformed stream chunk ${JSON.stringify(raw)}`,
+      throw new LlmProtocolError(
+        `${id} at ${where}: streamed a chunk that is not a completion chunk: ${await firstBytes(
+          raw,
+        )}`,
       );
     }
     model ??= chunk.data.model;
@@ -253,6 +257,21 @@ async function streamedCompletion(
     cached: false,
     finishReason,
   };
+}
+
+/** How many characters of a bad answer an error quotes. */
+const QUOTED_CHARS = 200;
+
+/**
+ * The first characters of an answer that is not the protocol's shape, quoted for the error. The
+ * client hands back a non-JSON body (an HTML error page) as a Blob, JSON as a value.
+ */
+async function firstBytes(raw: unknown): Promise<string> {
+  const text = raw instanceof Blob
+    ? await raw.slice(0, 4 * QUOTED_CHARS).text()
+    : JSON.stringify(raw) ?? String(raw);
+  const quoted = JSON.stringify(text.slice(0, QUOTED_CHARS));
+  return text.length > QUOTED_CHARS ? `${quoted}...` : quoted;
 }
 
 /** The typed error (or the caller's abort reason) for a failed call. */

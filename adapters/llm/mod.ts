@@ -38,6 +38,7 @@ export {
   LlmGaveUpError,
   LlmHttpError,
   LlmNetworkError,
+  LlmProtocolError,
   LlmRequestError,
   LlmTimeoutError,
   parseRetryAfter,

@@ -5,6 +5,7 @@ import {
   LlmGaveUpError,
   LlmHttpError,
   LlmNetworkError,
+  LlmProtocolError,
   LlmTimeoutError,
 } from "../../../adapters/llm/errors.ts";
 import { type Behaviour, promptText, startOpenAIServer } from "../../fixtures/openai_server.ts";
@@ -232,4 +233,57 @@ Deno.test("limits: invalid options are rejected", () => {
   const gen = hfGenerator({ model: "m", endpointUrl: "http://127.0.0.1:1" });
   assert.throws(() => withLimits(gen, { concurrency: 0 }), /concurrency must be > 0/);
   assert.throws(() => withLimits(gen, { requestsPerMinute: -1 }), /requestsPerMinute must be > 0/);
+});
+
+const PROXY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
+
+Deno.test("limits: an HTML 200 is a protocol error, retried up to --retries, then fails quoting it", async () => {
+  await using server = startOpenAIServer({ fallback: { raw: PROXY_PAGE } });
+  const seen: string[] = [];
+  const llm = withLimits(hfGenerator({ model: "m", endpointUrl: server.url }), {
+    ...fast,
+    maxRetries: 2,
+    onRetry: (e) => seen.push(e.error.name),
+  });
+  const error = await llm.generate(ask()).catch((e) => e);
+  assert.ok(error instanceof LlmGaveUpError, String(error));
+  assert.equal(error.attempts, 3);
+  assert.equal(server.requests.length, 3);
+  assert.deepEqual(seen, ["LlmProtocolError", "LlmProtocolError"]);
+  const cause = error.cause as LlmProtocolError;
+  assert.ok(cause instanceof LlmProtocolError);
+  assert.match(cause.message, /answered 200 with a body that is not a chat completion/);
+  assert.ok(cause.message.includes("<html><head><title>502 Bad Gateway"), cause.message);
+  assert.match(cause.message, new RegExp(server.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+});
+
+Deno.test("limits: JSON of the wrong shape is retried and the next good answer is taken", async () => {
+  await using server = startOpenAIServer({
+    script: [
+      { raw: '{"object":"list","data":[]}', contentType: "application/json" },
+      { raw: '{"choices":[]}', contentType: "application/json" },
+      { text: "fine" },
+    ],
+  });
+  const seen: string[] = [];
+  const llm = withLimits(hfGenerator({ model: "m", endpointUrl: server.url }), {
+    ...fast,
+    onRetry: (e) => seen.push(e.error.message),
+  });
+  assert.equal((await llm.generate(ask())).text, "fine");
+  assert.equal(seen.length, 2);
+  assert.ok(seen[0].includes('{\\"object\\":\\"list\\"'), seen[0]);
+  assert.ok(seen[1].includes('{\\"choices\\":[]}'), seen[1]);
+});
+
+Deno.test("limits: a long bad body is quoted to 200 characters", async () => {
+  await using server = startOpenAIServer({ fallback: { raw: `<html>${"x".repeat(5000)}</html>` } });
+  const llm = withLimits(hfGenerator({ model: "m", endpointUrl: server.url }), {
+    ...fast,
+    maxRetries: 0,
+  });
+  const error = await llm.generate(ask()).catch((e) => e);
+  const quoted = (error.cause as Error).message.match(/: ("<html>x+")\.\.\.$/);
+  assert.ok(quoted, (error.cause as Error).message);
+  assert.equal(JSON.parse(quoted[1]).length, 200);
 });
