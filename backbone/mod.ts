@@ -70,5 +70,5 @@ export {
   saveModel,
 } from "./safetensors.ts";
 export { validateInputs } from "./validate.ts";
-export { SeededRandom } from "./rng.ts";
+export { SeededRandom } from "../util/random.ts";
 export { useWasmKernels, wasmKernelsOn } from "./kernels.ts";

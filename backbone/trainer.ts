@@ -10,7 +10,7 @@ import type { BatchView } from "./input_layer.ts";
 import { auc, logLoss } from "./metrics.ts";
 import type { DataParallel } from "./data_parallel.ts";
 import type { CtrModel } from "./model.ts";
-import { SeededRandom } from "./rng.ts";
+import { SeededRandom } from "../util/random.ts";
 import type { CtrInputs, Floats, ForwardMode } from "./types.ts";
 import { validateInputs } from "./validate.ts";
 

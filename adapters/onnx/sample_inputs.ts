@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 import type { CtrInputs, KnowledgeInput, ModelConfig } from "../../backbone/types.ts";
 import type { SampleSplit } from "../../datasets/types.ts";
 

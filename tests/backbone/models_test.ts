@@ -4,7 +4,7 @@ import { bceWithLogits } from "../../backbone/trainer.ts";
 import type { BatchView } from "../../backbone/input_layer.ts";
 import type { CtrModel } from "../../backbone/model.ts";
 import { MODEL_NAMES, type ModelConfig, type ModelName } from "../../backbone/types.ts";
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 import { gradCheck } from "./gradcheck.ts";
 import { SMALL, smallConfig, syntheticInputs } from "./synthetic.ts";
 

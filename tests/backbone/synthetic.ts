@@ -5,7 +5,7 @@
  * @module
  */
 import type { SampleSplit } from "../../datasets/types.ts";
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 import type { CtrInputs, KnowledgeInput, ModelConfig } from "../../backbone/types.ts";
 
 /** Shape of a synthetic dataset. */

@@ -16,7 +16,7 @@ import { Adam } from "../../backbone/adam.ts";
 import { WasmAdamState } from "../../backbone/wasm/adam_state.ts";
 import { CrossNet, type CrossVariant } from "../../backbone/layers/cross.ts";
 import { ParamStore } from "../../backbone/param.ts";
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 
 const VARIANTS: WasmGemmVariant[] = ["relaxed-simd", "simd"];
 
