@@ -25,7 +25,7 @@ import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { z } from "zod";
 import type { Embedder } from "../../plugins/types.ts";
-import { ENGLISH_STOPWORDS } from "./stopwords.ts";
+import { ENGLISH_STOPWORDS } from "../../util/stopwords.ts";
 import { checkBatchSize, type ProgressCallback } from "./progress.ts";
 
 /** Options that change the vectors (all stored in the fitted state and encoded in the id). */
