@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createModel } from "../../backbone/create_model.ts";
-import { bceWithLogits } from "../../backbone/trainer.ts";
+import { bceWithLogits } from "../../backbone/loss.ts";
 import type { BatchView } from "../../backbone/input_layer.ts";
 import type { CtrModel } from "../../backbone/model.ts";
 import { MODEL_NAMES, type ModelConfig, type ModelName } from "../../backbone/types.ts";
