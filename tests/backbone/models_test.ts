@@ -78,10 +78,6 @@ for (const name of MODEL_NAMES) {
   }
 }
 
-Deno.test("dcn with the reference bug flag: gradient check", () => {
-  checkModel("dcn", { dcnReferenceBug: true }, false);
-});
-
 Deno.test("deepfm + mlp adaptor: gradient check", () => {
   checkModel("deepfm", {}, true);
   const knowledge = { userDim: 4, itemDim: 4 };
