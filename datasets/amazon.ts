@@ -7,8 +7,8 @@
  */
 import { join } from "node:path";
 import { listValue } from "@duckdb/node-api";
-import { type DuckDBConnection, readRows, requireFile, sqlString } from "./duckdb.ts";
-import { DatasetError, fromDuckDbError } from "./errors.ts";
+import { type DuckDBConnection, readRows, requireFile, runOnFile, sqlString } from "./duckdb.ts";
+import { DatasetError } from "./errors.ts";
 import { CREATE_SOURCE_TABLES, type DatasetSource, type SourceReport } from "./source.ts";
 import type { DatasetDomain } from "./types.ts";
 
@@ -87,15 +87,13 @@ async function readJsonLines(
   const cols = Object.entries(columns).map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(
     ", ",
   );
-  try {
-    await db.run(
-      `create or replace temp table ${table} as select row_number() over () as line, * from read_json(${
-        sqlString(file)
-      }, format='newline_delimited', columns={${cols}})`,
-    );
-  } catch (e) {
-    throw fromDuckDbError(e, file);
-  }
+  await runOnFile(
+    db,
+    `create or replace temp table ${table} as select row_number() over () as line, * from read_json(${
+      sqlString(file)
+    }, format='newline_delimited', columns={${cols}})`,
+    file,
+  );
 }
 
 /**

@@ -10,8 +10,6 @@ import { TRAIT_STOPWORDS } from "../../util/stopwords.ts";
 
 /** Trait namespaces, in the order a text lists them. */
 export const NAMESPACES = ["genre", "era", "theme"] as const;
-/** One trait namespace. */
-export type Namespace = typeof NAMESPACES[number];
 /** Index of a namespace in {@linkcode NAMESPACES}. */
 export const GENRE = 0, ERA = 1, THEME = 2;
 
