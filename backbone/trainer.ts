@@ -30,7 +30,8 @@ export interface SplitMetrics {
 }
 
 /**
- * Options of `fit`. Defaults follow the ML-1M parity run (METHOD.md §8).
+ * Options of `fit`. Defaults follow the ML-1M parity run (`bench/din_ml1m.ts`;
+ * docs/method.md#training).
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 /**
- * Amazon-Book in the Amazon Review Data 2018 format (METHOD.md §5.4): `Books_5.json.gz` reviews and
- * `meta_Books.json.gz` metadata, 60-core users / 40-core items, attributes brand + first
- * sub-category in one shared vocabulary.
+ * Amazon-Book in the Amazon Review Data 2018 format (docs/protocol.md#amazon-book):
+ * `Books_5.json.gz` reviews and `meta_Books.json.gz` metadata, 60-core users / 40-core items,
+ * attributes brand + first sub-category in one shared vocabulary.
  *
  * @module
  */
@@ -46,7 +46,7 @@ const ENTITIES: Record<string, string> = {
  * Cleans a title or brand as the reference does (HTML-unescape, ASCII quotes and dashes, collapse
  * spaces, truncate to 150 characters at a word boundary). Strings the reference would turn into its
  * long "delete-flag" string (non-ASCII left, no letters, or under 3 characters) come back as
- * `undefined`, so callers use a readable placeholder instead (METHOD.md §5.4 recommendation).
+ * `undefined`, so callers use a readable placeholder instead (docs/protocol.md#amazon-book).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * DCN cross networks (METHOD.md §7.3). v1: `x_{l+1} = x0·(x_lᵀw_l) + b_l + x_l`, the published
+ * DCN cross networks (docs/method.md#dcn). v1: `x_{l+1} = x0·(x_lᵀw_l) + b_l + x_l`, the published
  * formula (the authors' code loses the residual and computes `2·x0·(x_lᵀw_l) + b_l`). v2:
  * `x_{l+1} = x0 ⊙ (W_l x_l + b_l) + x_l`.
  *

@@ -1,5 +1,5 @@
 /**
- * DCN (v1) and DCNv2 (METHOD.md §7.3): a cross network and a deep MLP on x0, then
+ * DCN (v1) and DCNv2 (docs/method.md#dcn): a cross network and a deep MLP on x0, then
  * `logit = FinalMLP([deep; cross])`.
  *
  * @module

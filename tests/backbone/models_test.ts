@@ -111,7 +111,7 @@ Deno.test("deepfm + mlp adaptor: gradient check", () => {
   });
 });
 
-Deno.test("input widths follow METHOD.md §7.2 for ML-1M shapes", () => {
+Deno.test("input widths follow docs/method.md#input-layer for ML-1M shapes", () => {
   // Embedding, MLP and adaptor are left to their defaults: they are the reference's.
   const base = {
     items: 3707,
