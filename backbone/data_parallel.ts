@@ -18,7 +18,7 @@
 import type { BatchView } from "./input_layer.ts";
 import type { CtrModel } from "./model.ts";
 import { wasmKernelsOn } from "./kernels.ts";
-import { accumulateGradients } from "./trainer.ts";
+import { accumulateGradients } from "./loss.ts";
 import type { CtrInputs, Floats } from "./types.ts";
 import type { Adam } from "./adam.ts";
 import { WasmAdamState } from "./wasm/adam_state.ts";

@@ -12,7 +12,7 @@
 import { createModel } from "./create_model.ts";
 import { CTRL, floatView, OP, type WorkerInit } from "./data_parallel.ts";
 import { useWasmKernels } from "./kernels.ts";
-import { accumulateGradients } from "./trainer.ts";
+import { accumulateGradients } from "./loss.ts";
 import { WasmAdamState } from "./wasm/adam_state.ts";
 import type { CtrModel } from "./model.ts";
 import type { Param } from "./param.ts";

@@ -1,6 +1,6 @@
 /**
- * The shared input layer of every backbone (METHOD.md §7.2): embedding lookups for the target
- * item and the history, the history mean, and the knowledge adaptor.
+ * The shared input layer of every backbone (docs/method.md#input-layer): embedding lookups for the
+ * target item and the history, the history mean, and the knowledge adaptor.
  *
  * @module
  */

@@ -47,9 +47,8 @@ export { Adam, type AdamOptions } from "./adam.ts";
 export type { AdamStateLayout, AdamStepConstants, WasmAdamState } from "./wasm/adam_state.ts";
 export { auc, logLoss, type LogLossOptions } from "./metrics.ts";
 export { DataParallel } from "./data_parallel.ts";
+export { accumulateGradients, bceWithLogits } from "./loss.ts";
 export {
-  accumulateGradients,
-  bceWithLogits,
   type EpochRecord,
   evaluate,
   fit,
@@ -70,5 +69,5 @@ export {
   saveModel,
 } from "./safetensors.ts";
 export { validateInputs } from "./validate.ts";
-export { SeededRandom } from "./rng.ts";
+export { SeededRandom } from "../util/random.ts";
 export { useWasmKernels, wasmKernelsOn } from "./kernels.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SeededRandom } from "./rng.ts";
+import { SeededRandom } from "../util/random.ts";
 import type { FloatDType, Floats } from "./types.ts";
 
 /**

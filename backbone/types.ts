@@ -95,9 +95,9 @@ export interface CtrInputs {
 export type ForwardMode = "train" | "infer" | "reference-eval";
 
 /**
- * How knowledge vectors join the backbone (METHOD.md §7.1), as a caller writes it: the widths
- * are required, everything else defaults (HEA, 2 shared + 6 specific experts of [128, 32]; see
- * `KNOWLEDGE_DEFAULTS`).
+ * How knowledge vectors join the backbone (docs/method.md#adaptor), as a caller writes it: the
+ * widths are required, everything else defaults (HEA, 2 shared + 6 specific experts of [128, 32];
+ * see `KNOWLEDGE_DEFAULTS`).
  *
  * @example
  * ```ts

@@ -20,7 +20,7 @@ import {
   type ModelName,
   trainStep,
 } from "../backbone/mod.ts";
-import { SeededRandom } from "../backbone/rng.ts";
+import { SeededRandom } from "../util/random.ts";
 import { useWasmKernels } from "../backbone/kernels.ts";
 import process from "node:process";
 import type { SampleSplit } from "../datasets/types.ts";

@@ -1,7 +1,8 @@
 /**
  * Parity run: DIN without knowledge on ML-1M, the reference's settings (validation split off,
- * embedding 32, MLP 200-80, history 5, batch 256, Adam lr 5e-4, constant lr, seed 1234), test
- * AUC / LogLoss after every epoch next to the reference PyTorch figures (METHOD.md, issue 3).
+ * embedding 32, MLP 200-80, history 5, batch 256, Adam lr 5e-4, constant lr, seed 1234), test AUC /
+ * LogLoss after every epoch next to the reference PyTorch figures (`REFERENCE` below; recorded in
+ * bench/results/backbone.md).
  *
  * Run: `deno run -A bench/din_ml1m.ts [--data ../shared/data/ml-1m] [--epochs 3]
  *   [--embedding-update lazy|dense] [--seed 1234] [--eval-batch 256] [--json out.json]

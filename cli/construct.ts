@@ -1,10 +1,10 @@
 /**
  * `deno task construct --dataset NAME --teacher SPEC --out DIR [options]`: construction mode
- * (METHOD.md §4). A teacher LLM reasons about held-back training-period targets, its verdicts are
- * checked against the labels, and the keep/discard table yields the reason, reflect and refine
- * fine-tuning sets, written as JSONL (one file per kind, role and format). Every teacher call is
- * cached in the store, so a rerun after a kill repeats no generation. Progress on stderr, a JSON
- * summary on stdout.
+ * (docs/method.md#construction). A teacher LLM reasons about held-back training-period targets, its
+ * verdicts are checked against the labels, and the keep/discard table yields the reason, reflect
+ * and refine fine-tuning sets, written as JSONL (one file per kind, role and format). Every teacher
+ * call is cached in the store, so a rerun after a kill repeats no generation. Progress on stderr, a
+ * JSON summary on stdout.
  *
  * @module
  */

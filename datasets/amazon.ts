@@ -1,14 +1,14 @@
 /**
- * Amazon-Book in the Amazon Review Data 2018 format (METHOD.md §5.4): `Books_5.json.gz` reviews and
- * `meta_Books.json.gz` metadata, 60-core users / 40-core items, attributes brand + first
- * sub-category in one shared vocabulary.
+ * Amazon-Book in the Amazon Review Data 2018 format (docs/protocol.md#amazon-book):
+ * `Books_5.json.gz` reviews and `meta_Books.json.gz` metadata, 60-core users / 40-core items,
+ * attributes brand + first sub-category in one shared vocabulary.
  *
  * @module
  */
 import { join } from "node:path";
 import { listValue } from "@duckdb/node-api";
-import { type DuckDBConnection, readRows, requireFile, sqlString } from "./duckdb.ts";
-import { DatasetError, fromDuckDbError } from "./errors.ts";
+import { type DuckDBConnection, readRows, requireFile, runOnFile, sqlString } from "./duckdb.ts";
+import { DatasetError } from "./errors.ts";
 import { CREATE_SOURCE_TABLES, type DatasetSource, type SourceReport } from "./source.ts";
 import type { DatasetDomain } from "./types.ts";
 
@@ -46,7 +46,7 @@ const ENTITIES: Record<string, string> = {
  * Cleans a title or brand as the reference does (HTML-unescape, ASCII quotes and dashes, collapse
  * spaces, truncate to 150 characters at a word boundary). Strings the reference would turn into its
  * long "delete-flag" string (non-ASCII left, no letters, or under 3 characters) come back as
- * `undefined`, so callers use a readable placeholder instead (METHOD.md §5.4 recommendation).
+ * `undefined`, so callers use a readable placeholder instead (docs/protocol.md#amazon-book).
  *
  * @example
  * ```ts
@@ -87,15 +87,13 @@ async function readJsonLines(
   const cols = Object.entries(columns).map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(
     ", ",
   );
-  try {
-    await db.run(
-      `create or replace temp table ${table} as select row_number() over () as line, * from read_json(${
-        sqlString(file)
-      }, format='newline_delimited', columns={${cols}})`,
-    );
-  } catch (e) {
-    throw fromDuckDbError(e, file);
-  }
+  await runOnFile(
+    db,
+    `create or replace temp table ${table} as select row_number() over () as line, * from read_json(${
+      sqlString(file)
+    }, format='newline_delimited', columns={${cols}})`,
+    file,
+  );
 }
 
 /**

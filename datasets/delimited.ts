@@ -5,8 +5,15 @@
  *
  * @module
  */
-import { type DuckDBConnection, linesOf, readRows, requireFile, sqlString } from "./duckdb.ts";
-import { DatasetError, fromDuckDbError } from "./errors.ts";
+import {
+  type DuckDBConnection,
+  linesOf,
+  readRows,
+  requireFile,
+  runOnFile,
+  sqlString,
+} from "./duckdb.ts";
+import { DatasetError } from "./errors.ts";
 
 /** One field of a delimited file. */
 export interface DelimitedField {
@@ -64,15 +71,13 @@ export async function loadDelimited(
       ? `f[${k + 1}] as ${fd.name}`
       : `try_cast(trim(f[${k + 1}]) as ${fd.type}) as ${fd.name}`
   ).join(", ");
-  try {
-    await db.run(
-      `create or replace temp table ${table} as select ${columns}, line, len(f) as nf from (
-        select line, string_split(text, ${sqlString(separator)}) as f from ${lines}
-        where text is not null and trim(text) <> '')`,
-    );
-  } catch (e) {
-    throw fromDuckDbError(e, file);
-  }
+  await runOnFile(
+    db,
+    `create or replace temp table ${table} as select ${columns}, line, len(f) as nf from (
+      select line, string_split(text, ${sqlString(separator)}) as f from ${lines}
+      where text is not null and trim(text) <> '')`,
+    file,
+  );
   const countCheck = options.allowExtraFields ? `nf < ${n}` : `nf <> ${n}`;
   const numeric = fields.map((fd, k) => ({ fd, k })).filter(({ fd }) => fd.type !== "VARCHAR");
   const firsts = (await readRows(

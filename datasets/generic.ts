@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { type DuckDBConnection, readRows, requireFile, sqlString } from "./duckdb.ts";
-import { DatasetError, fromDuckDbError } from "./errors.ts";
+import { type DuckDBConnection, readRows, requireFile, runOnFile, sqlString } from "./duckdb.ts";
+import { DatasetError } from "./errors.ts";
 import { checkRatingRange } from "./movielens.ts";
 import { CREATE_SOURCE_TABLES, type DatasetSource } from "./source.ts";
 import type { DatasetDomain } from "./types.ts";
@@ -49,15 +49,13 @@ async function loadTable(
   columns: Record<string, string | undefined>,
 ): Promise<void> {
   await requireFile(f.path, `${table} file`);
-  try {
-    await db.run(
-      `create or replace temp table ${table} as select row_number() over () + 1 as line, * from ${
-        reader(f)
-      }`,
-    );
-  } catch (e) {
-    throw fromDuckDbError(e, f.path);
-  }
+  await runOnFile(
+    db,
+    `create or replace temp table ${table} as select row_number() over () + 1 as line, * from ${
+      reader(f)
+    }`,
+    f.path,
+  );
   const present = (await readRows(db, `describe ${table}`)).map((r) => String(r.column_name));
   for (const [role, name] of Object.entries(columns)) {
     if (name !== undefined && !present.includes(name)) {

@@ -1,5 +1,6 @@
 /**
- * MovieLens-1M and MovieLens-100K sources in their standard GroupLens layouts (METHOD.md §5.3).
+ * MovieLens-1M and MovieLens-100K sources in their standard GroupLens layouts
+ * (docs/protocol.md#movielens).
  *
  * @module
  */
@@ -27,9 +28,9 @@ export interface MovieLensOptions {
    */
   order?: "day" | "timestamp";
   /**
-   * IANA timezone for `day` order. The authors' timezone is unknown (METHOD.md §5.3); the ML-1M
-   * default `Etc/GMT-10` (UTC+10) is the whole-hour offset whose positive rates come closest to the
-   * reference's (scan recorded in bench/results/datasets.md). ML-100K defaults to UTC.
+   * IANA timezone for `day` order. The authors' timezone is unknown (docs/protocol.md#order); the
+   * ML-1M default `Etc/GMT-10` (UTC+10) is the whole-hour offset whose positive rates come closest
+   * to the reference's (scan recorded in bench/results/datasets.md). ML-100K defaults to UTC.
    */
   timezone?: string;
 }

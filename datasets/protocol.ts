@@ -13,6 +13,7 @@
  */
 import { type DuckDBConnection, readColumns, readRows } from "./duckdb.ts";
 import { DatasetError } from "./errors.ts";
+import { emptySplit } from "./split.ts";
 import type { DatasetSource, SourceReport } from "./source.ts";
 import type {
   CtrDataset,
@@ -20,7 +21,6 @@ import type {
   InteractionTable,
   ItemInfo,
   ItemKnowledgeInput,
-  SampleSplit,
   UserKnowledgeInput,
   Vocabulary,
 } from "./types.ts";
@@ -61,22 +61,6 @@ export interface PrepareReport extends SourceReport {
 function vocabulary(raw: string[]): Vocabulary {
   const all = ["", ...raw];
   return { raw: all, index: new Map(all.map((r, i) => [r, i])) };
-}
-
-function emptySplit(size: number, T: number, A: number): SampleSplit {
-  return {
-    size,
-    user: new Int32Array(size),
-    position: new Int32Array(size),
-    item: new Int32Array(size),
-    attrs: new Int32Array(size * A),
-    histItem: new Int32Array(size * T),
-    histAttrs: new Int32Array(size * T * A),
-    histRating: new Int32Array(size * T),
-    rating: new Int32Array(size),
-    label: new Float32Array(size),
-    period: new Uint8Array(size),
-  };
 }
 
 /**

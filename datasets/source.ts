@@ -56,9 +56,3 @@ export const CREATE_SOURCE_TABLES = `
 create or replace table ratings(user_raw VARCHAR, item_raw VARCHAR, rating INTEGER, sort_key BIGINT, line BIGINT);
 create or replace table items(item_raw VARCHAR, title VARCHAR, genres VARCHAR[], attrs VARCHAR[], description VARCHAR, year INTEGER);
 `;
-
-/** The release year at the end of a MovieLens title, e.g. `Heat (1995)` -> 1995. */
-export function yearOfTitle(title: string): number | undefined {
-  const m = title.match(/\((\d{4})\)\s*$/);
-  return m ? Number(m[1]) : undefined;
-}

@@ -1,6 +1,7 @@
 /**
  * The hand-off between datasets and the rest of the library: columnar CTR samples, vocabularies and
- * the LLM-side inputs of the R4ec/KAR protocol (METHOD.md §2, §5.5).
+ * the LLM-side inputs of the R4ec/KAR protocol (docs/protocol.md#targets,
+ * docs/protocol.md#llm-inputs).
  *
  * @module
  */

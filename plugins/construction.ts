@@ -1,7 +1,7 @@
 /**
- * Construction mode (METHOD.md §4): a teacher reasons about a held-back target, its verdict is
- * checked against the label, and the keep/discard table turns each sample into reason, reflect and
- * refine fine-tuning samples rendered with the inference prompts.
+ * Construction mode (docs/method.md#construction): a teacher reasons about a held-back target, its
+ * verdict is checked against the label, and the keep/discard table turns each sample into reason,
+ * reflect and refine fine-tuning samples rendered with the inference prompts.
  *
  * @module
  */
@@ -57,7 +57,7 @@ export interface SftSample {
   instruction: string;
   /** Knowledge text (reason, refine) or judgement + reflection tags (reflect). */
   output: string;
-  /** The task key (entity and period). */
+  /** The task key (`<dataset>:<kind>:<raw id>`). */
   key: string;
   /** The construction label (1 = like). */
   label: 0 | 1;

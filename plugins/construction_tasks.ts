@@ -1,5 +1,5 @@
 /**
- * Construction samples of a prepared dataset (METHOD.md §4): the inference tasks of
+ * Construction samples of a prepared dataset (docs/method.md#construction): the inference tasks of
  * {@linkcode knowledgeTasks} with a held-back target from the training period.
  * - User: each user's knowledge window, and as target the training interaction right after it.
  * - Item: each item's liker/disliker task, and as target another training-period rater of the item,

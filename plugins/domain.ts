@@ -1,6 +1,6 @@
 /**
- * Built-in domains (METHOD.md §2) and the words a domain contributes to prompts, tag names and the
- * fixed answer strings.
+ * Built-in domains (docs/method.md#domains) and the words a domain contributes to prompts, tag
+ * names and the fixed answer strings.
  *
  * @module
  */

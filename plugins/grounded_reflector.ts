@@ -1,10 +1,11 @@
 /**
- * The `grounded` reflector: judges knowledge by whether it explains the entity's own training-period
- * behaviour — the signal R4ec's reflection model is trained to imitate (METHOD.md §4: a draft is
- * "reasonable" when its verdict matches the label). It holds back k interactions the actor could
- * see (user kind: k pairs of the task's own window; item kind: the liker and the disliker), asks the
- * actor for a verdict on each, compares with the actual ratings, and either accepts the draft or
- * names the mispredicted cases. No language model is involved; works with any {@link Actor}.
+ * The `grounded` reflector: judges knowledge by whether it explains the entity's own
+ * training-period behaviour — the signal R4ec's reflection model is trained to imitate
+ * (docs/method.md#offline-components: a draft is "reasonable" when its verdicts match the labels).
+ * It holds back k interactions the actor could see (user kind: k pairs of the task's own window;
+ * item kind: the liker and the disliker), asks the actor for a verdict on each, compares with the
+ * actual ratings, and either accepts the draft or names the mispredicted cases. No language model
+ * is involved; works with any {@link Actor}.
  *
  * @module
  */
@@ -105,7 +106,7 @@ export interface GroundedReflectorOptions {
  * @example
  * ```ts
  * import { heldBackIndices } from "./grounded_reflector.ts";
- * console.log(heldBackIndices("ml-1m:user:1:train", 10, 4, 0)); // four indices in 0..9
+ * console.log(heldBackIndices("ml-1m:user:1", 10, 4, 0)); // four indices in 0..9
  * ```
  */
 export function heldBackIndices(key: string, length: number, k: number, seed: number): number[] {

@@ -27,7 +27,7 @@ import type {
 export interface LlmActorOptions {
   /** The model behind the actor. */
   generator: TextGenerator;
-  /** Decoding parameters for every call (METHOD.md §5.2 recommends pinning them). */
+  /** Decoding parameters for every call (pin them; docs/method.md#decoding-parameters). */
   params?: Partial<GenerationParams>;
   /** Attempts per call including the format-reminder retry; default 2. */
   maxAttempts?: number;

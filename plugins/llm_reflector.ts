@@ -22,7 +22,7 @@ import type {
 export interface LlmReflectorOptions {
   /** The model behind the reflector. */
   generator: TextGenerator;
-  /** Decoding parameters (METHOD.md §5.2: greedy or low temperature for the reflector). */
+  /** Decoding parameters (the CLI runs it greedy; docs/method.md#decoding-parameters). */
   params?: Partial<GenerationParams>;
   /** Attempts per call including the format-reminder retry; default 2. */
   maxAttempts?: number;
@@ -54,8 +54,8 @@ export interface LlmReflector extends Reflector {
 /**
  * Builds an LLM reflector. An answer whose judgement cannot be parsed is retried once with a format
  * reminder; if it still fails, the critique is `{ reasonable: true, feedback: "" }` with
- * `parseFailure` set and the raw answer in `evidence.unparsedOutput` (METHOD.md §5.1: keep the
- * knowledge and count the failure). "Not reasonable"
+ * `parseFailure` set and the raw answer in `evidence.unparsedOutput` (docs/method.md#parsers: the
+ * loop keeps the knowledge and counts the failure). "Not reasonable"
  * with an empty reflection is returned as it is; the loop decides what it means.
  *
  * @example

@@ -1,6 +1,7 @@
 /**
  * The R4 stages as plugins: domains, prompts, parsers, the LLM actor and reflector, the stages and
- * the loop, and construction mode with SFT export.
+ * the loop, tasks from a dataset and the knowledge job, construction mode with SFT export, and the
+ * offline components (the profile actor, the grounded and hybrid reflectors).
  *
  * @example
  * ```ts
@@ -37,6 +38,13 @@ export * from "./llm_reflector.ts";
 export * from "./stages.ts";
 export * from "./r4.ts";
 export * from "./construction.ts";
+export * from "./construction_tasks.ts";
 export * from "./sft_export.ts";
 export * from "./construction_run.ts";
 export * from "./reflection_filter.ts";
+export * from "./tasks.ts";
+export * from "./history_text.ts";
+export * from "./knowledge_job.ts";
+export * from "./profile/mod.ts";
+export * from "./grounded_reflector.ts";
+export * from "./hybrid_reflector.ts";

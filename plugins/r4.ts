@@ -1,6 +1,6 @@
 /**
- * The R4 loop (METHOD.md §5.1): reason, then up to `rounds` times reflect and, unless the draft is
- * judged reasonable, refine. Returns the final knowledge and a trace of every round.
+ * The R4 loop (docs/method.md#inference): reason, then up to `rounds` times reflect and, unless the
+ * draft is judged reasonable, refine. Returns the final knowledge and a trace of every round.
  *
  * @module
  */
@@ -23,7 +23,7 @@ export type JudgementOutcome =
   | "reasonable"
   /** Judged not reasonable, with a critique: refine. */
   | "not_reasonable"
-  /** Judged not reasonable with an empty critique: counts as reasonable (METHOD.md §5.1). */
+  /** Judged not reasonable, empty critique: counts as reasonable (docs/method.md#inference). */
   | "empty_critique"
   /** The judgement could not be parsed: keep the knowledge, count the failure. */
   | "unparsable";
@@ -94,7 +94,7 @@ export interface R4Options {
   actor: Actor;
   /** Judges and critiques. */
   reflector: Reflector;
-  /** T_max: reflection rounds, 0 for reasoning only; default 1 (METHOD.md §5.1). */
+  /** T_max: reflection rounds, 0 for reasoning only; default 1 (docs/method.md#inference). */
   rounds?: number;
   /**
    * Stop at the first reasonable judgement (default, the method). `false` refines after every

@@ -1,7 +1,8 @@
 /**
- * Reflection as a filter (METHOD.md §5.2), the alternative to iterative refinement: the actor
- * samples n drafts, the reflector judges each, and the drafts judged reasonable are kept (all
- * parsable drafts when none is). The caller averages their embeddings ({@link meanVector}).
+ * Reflection as a filter (docs/method.md#reflection-as-a-filter), the alternative to iterative
+ * refinement: the actor samples n drafts, the reflector judges each, and the drafts judged
+ * reasonable are kept (all parsable drafts when none is). The caller averages their embeddings
+ * ({@link meanVector}).
  *
  * @module
  */

@@ -1,6 +1,7 @@
 /**
- * Exporting fine-tuning sets as JSONL in the two layouts common trainers read (METHOD.md §4):
- * Alpaca-style `instruction`/`input`/`output`, and chat `messages`. One file per (kind, role).
+ * Exporting fine-tuning sets as JSONL (docs/method.md#sft-export): Alpaca-style
+ * `instruction`/`input`/`output`, chat `messages`, and the authors' released layout. One file per
+ * (kind, role, format).
  *
  * @module
  */
@@ -14,8 +15,8 @@ import type { KnowledgeKind } from "./types.ts";
 
 /**
  * The layouts: `alpaca` (`instruction`/`input`/`output` plus metadata), `chat` (`messages` plus
- * metadata), and `released` (the authors' example-file layout `user_id`/`prompt`/`answer`, METHOD.md
- * §4 format (b)).
+ * metadata), and `released` (the authors' example-file layout `user_id`/`prompt`/`answer`,
+ * docs/method.md#sft-export).
  */
 export type SftFormat = "alpaca" | "chat" | "released";
 
@@ -27,7 +28,7 @@ export interface SftMetadata {
   kind: KnowledgeKind;
   /** Which set. */
   role: SftRole;
-  /** The task key (entity and period). */
+  /** The task key (`<dataset>:<kind>:<raw id>`). */
   entity_id: string;
   /** The construction label. */
   label: 0 | 1;
@@ -96,7 +97,8 @@ export function toAlpacaRecord(sample: SftSample, dataset: string): AlpacaRecord
 
 /**
  * The released-layout record of a sample: `user_id` is the raw id inside the task key
- * (`<dataset>:<kind>:<id>[:<period>]`), or the whole key when it has another shape.
+ * (`<dataset>:<kind>:<id>`; anything after the id is ignored), or the whole key when it has
+ * another shape.
  *
  * @example
  * ```ts

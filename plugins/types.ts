@@ -1,7 +1,8 @@
 /**
- * The seams of the library (DESIGN.md): what plugins expect of text generators, embedders, actors,
- * reflectors, stages and the store. Concrete adapters implement these; plugins import nothing else.
- * Values that cross a boundary (LLM output, HTTP, files) have zod schemas beside their types.
+ * The seams of the library (docs/architecture.md#seams): what plugins expect of text generators,
+ * embedders, actors, reflectors, stages and the store. Concrete adapters implement these; plugins
+ * import nothing else. Values that cross a boundary (LLM output, HTTP, files) have zod schemas
+ * beside their types.
  *
  * @module
  */
@@ -112,7 +113,7 @@ export interface VectorCache {
   ): Promise<void>;
 }
 
-/** The two kinds of knowledge (METHOD.md §2). */
+/** The two kinds of knowledge (docs/method.md#knowledge). */
 export const KnowledgeKindSchema = z.enum(["user", "item"]);
 /** The two kinds of knowledge. */
 export type KnowledgeKind = z.infer<typeof KnowledgeKindSchema>;
@@ -136,7 +137,7 @@ export const DomainSchema = z.object({
 /** How the dataset speaks. */
 export type Domain = z.infer<typeof DomainSchema>;
 
-/** Target-aware extra input of construction mode (METHOD.md §4). */
+/** Target-aware extra input of construction mode (docs/method.md#construction). */
 export const ConstructionTargetSchema = z.object({
   /** User kind: the target item's title. */
   itemTitle: z.string().optional(),
@@ -155,7 +156,7 @@ export type ConstructionTarget = z.infer<typeof ConstructionTargetSchema>;
 export const KnowledgeTaskSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("user"),
-    /** Store key, e.g. `ml-1m:user:42:train`. */
+    /** Store key, e.g. `ml-1m:user:42` (one per user; `userTaskKey`). */
     key: z.string(),
     domain: DomainSchema,
     history: z.array(RatedTitleSchema),
@@ -274,7 +275,7 @@ export interface KnowledgeRound {
 
 /** The knowledge of one entity with its full trace, as one store record. */
 export interface KnowledgeRecord {
-  /** Task key, e.g. `ml-1m:user:42:train`. */
+  /** Task key, e.g. `ml-1m:user:42`. */
   key: string;
   kind: KnowledgeKind;
   /** The reasoning draft (R²ec-style knowledge). */

@@ -1,6 +1,7 @@
 /**
- * Seeded randomness shared by every part: one small PRNG, so a seed means the same stream
- * everywhere.
+ * Seeded randomness shared by every part: one small PRNG (mulberry32), so a seed means the same
+ * stream everywhere. {@linkcode SeededRandom} wraps it with normal draws and shuffling for the
+ * backbone's initialisation and epochs.
  *
  * @module
  */
@@ -43,4 +44,72 @@ export function hashSeed(seed: number, text: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h;
+}
+
+/**
+ * Seeded pseudo-random numbers over {@linkcode mulberry32}, with normal draws (Box–Muller) and
+ * Fisher–Yates shuffling. Every random choice of the backbone (initialisation, shuffling) goes
+ * through one of these, so a seed fixes a run.
+ *
+ * @example
+ * ```ts
+ * import { SeededRandom } from "./random.ts";
+ * const rng = new SeededRandom(1234);
+ * const u = rng.uniform(); // in [0, 1)
+ * const z = rng.normal(); // standard normal
+ * ```
+ */
+export class SeededRandom {
+  readonly #uniform: () => number;
+  #spare = 0;
+  #hasSpare = false;
+
+  /** @param seed any integer; equal seeds give equal streams. */
+  constructor(seed: number) {
+    if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+    // Mix the seed so that nearby seeds start far apart.
+    this.#uniform = mulberry32((Math.imul(seed | 0, 0x9e3779b1) ^ 0x85ebca6b) >>> 0);
+  }
+
+  /** Next 32-bit unsigned integer. */
+  nextUint32(): number {
+    // Exact: a mulberry32 uniform is a 32-bit integer divided by 2^32.
+    return this.#uniform() * 4294967296;
+  }
+
+  /** Uniform in [0, 1). */
+  uniform(): number {
+    return this.#uniform();
+  }
+
+  /** Standard normal (Box–Muller, pairs cached). */
+  normal(): number {
+    if (this.#hasSpare) {
+      this.#hasSpare = false;
+      return this.#spare;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.#spare = r * Math.sin(2 * Math.PI * v);
+    this.#hasSpare = true;
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** Shuffles `a` in place (Fisher–Yates) and returns it. */
+  shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
 }

@@ -26,7 +26,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Embedder } from "../../plugins/types.ts";
-import { ENGLISH_STOPWORDS } from "./stopwords.ts";
+import { ENGLISH_STOPWORDS } from "../../util/stopwords.ts";
 import { checkBatchSize, type ProgressCallback } from "./progress.ts";
 import {
   decodeUint32,

@@ -12,7 +12,7 @@
  * @module
  */
 export * from "./progress.ts";
-export * from "./stopwords.ts";
+export { ENGLISH_STOPWORDS } from "../../util/stopwords.ts";
 export * from "./hashing.ts";
 export * from "./transformers.ts";
 export * from "./hf.ts";

@@ -13,7 +13,7 @@
 import { predict } from "../../backbone/trainer.ts";
 import type { CtrModel } from "../../backbone/model.ts";
 import type { CtrInputs, KnowledgeInput } from "../../backbone/types.ts";
-import type { SampleSplit } from "../../datasets/types.ts";
+import { emptySplit } from "../../datasets/split.ts";
 
 /**
  * What scoring reads of a bundle.
@@ -81,19 +81,9 @@ export function candidateInputs(bundle: ScoringModel, batch: CandidateBatch): Ct
   if (batch.historyItem.length !== T || batch.historyRating.length !== T) {
     throw new RangeError(`candidateInputs: history must hold ${T} items and ratings`);
   }
-  const split: SampleSplit = {
-    size: n,
-    user: new Int32Array(n),
-    position: new Int32Array(n),
-    item: batch.items,
-    attrs: new Int32Array(n * A),
-    histItem: new Int32Array(n * T),
-    histAttrs: new Int32Array(n * T * A),
-    histRating: new Int32Array(n * T),
-    rating: new Int32Array(n),
-    label: new Float32Array(n),
-    period: new Uint8Array(n).fill(1),
-  };
+  const split = emptySplit(n, T, A);
+  split.item = batch.items;
+  split.period.fill(1);
   const histAttrs = new Int32Array(T * A);
   for (let t = 0; t < T; t++) {
     const h = batch.historyItem[t];

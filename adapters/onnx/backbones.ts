@@ -40,7 +40,7 @@ const din: BackboneGraph = (ctx, input) => {
   return head(ctx, ctx.g.node("Concat", parts, { axis: { int: 1 } }, "head.in"));
 };
 
-/** DCN v1 (either formula) and DCNv2: cross network and deep MLP on x0, then the head. */
+/** DCN v1 and DCNv2: cross network and deep MLP on x0, then the head. */
 const dcn: BackboneGraph = (ctx, input) => {
   const { g, model } = ctx, c = model.config, layers = c.crossLayers!;
   const deep = mlp(ctx, "deep", input.x0, c.mlp.length);
@@ -56,13 +56,12 @@ const dcn: BackboneGraph = (ctx, input) => {
       );
       continue;
     }
-    // v1: x_{l+1} = c·x0·(x_lᵀw) + b + keep·x_l (the reference bug: c = 2, keep = 0).
+    // v1: x_{l+1} = x0·(x_lᵀw) + b + x_l.
     const X = ctx.shape(`${p}.weight`)[0];
     const w = g.floats(`${p}.weight`, ctx.value(`${p}.weight`), [X, 1]);
     let t = g.node("Mul", [input.x0, g.node("MatMul", [xl, w], {}, `${p}.dot`)], {}, `${p}.x0s`);
-    if (c.dcnReferenceBug) t = g.node("Mul", [t, g.scalar(`${p}.two`, 2)], {}, `${p}.doubled`);
     t = g.node("Add", [t, g.floats(`${p}.bias`, ctx.value(`${p}.bias`), [X])], {}, `${p}.biased`);
-    xl = c.dcnReferenceBug ? t : g.node("Add", [t, xl], {}, p);
+    xl = g.node("Add", [t, xl], {}, p);
   }
   return head(ctx, g.node("Concat", [deep, xl], { axis: { int: 1 } }, "head.in"));
 };

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 import type { CtrInputs, KnowledgeInput, ModelConfig } from "../../backbone/types.ts";
-import type { SampleSplit } from "../../datasets/types.ts";
+import { emptySplit } from "../../datasets/split.ts";
 
 /**
  * `size` samples for a model with `config`: target items in `[1, items)`, attributes in
@@ -31,19 +31,9 @@ export function sampleInputs(
   const rng = new SeededRandom(options.seed), n = options.size;
   const A = config.attrFields, T = config.historyLength;
   const id = (rows: number) => (rows > 1 ? 1 + rng.int(rows - 1) : 0);
-  const split: SampleSplit = {
-    size: n,
-    user: new Int32Array(n),
-    position: new Int32Array(n),
-    item: Int32Array.from({ length: n }, () => id(config.items)),
-    attrs: Int32Array.from({ length: n * A }, () => id(config.attributes)),
-    histItem: new Int32Array(n * T),
-    histAttrs: new Int32Array(n * T * A),
-    histRating: new Int32Array(n * T),
-    rating: new Int32Array(n),
-    label: new Float32Array(n),
-    period: new Uint8Array(n),
-  };
+  const split = emptySplit(n, T, A);
+  for (let s = 0; s < n; s++) split.item[s] = id(config.items);
+  for (let s = 0; s < n * A; s++) split.attrs[s] = id(config.attributes);
   for (let s = 0; s < n * T; s++) {
     if (rng.uniform() < 0.2) continue; // padding
     split.histItem[s] = id(config.items);

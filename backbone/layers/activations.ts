@@ -1,5 +1,6 @@
 /**
- * Activations: ReLU (in place) and Dice with batch and running statistics (DIN, METHOD.md §7.3).
+ * Activations: ReLU (in place) and Dice with batch and running statistics (DIN,
+ * docs/method.md#dice).
  *
  * @module
  */

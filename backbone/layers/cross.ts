@@ -1,6 +1,6 @@
 /**
- * DCN cross networks (METHOD.md §7.3). v1: `x_{l+1} = x0·(x_lᵀw_l) + b_l + x_l`; the reference
- * code's variant loses the residual and computes `2·x0·(x_lᵀw_l) + b_l`. v2:
+ * DCN cross networks (docs/method.md#dcn). v1: `x_{l+1} = x0·(x_lᵀw_l) + b_l + x_l`, the published
+ * formula (the authors' code loses the residual and computes `2·x0·(x_lᵀw_l) + b_l`). v2:
  * `x_{l+1} = x0 ⊙ (W_l x_l + b_l) + x_l`.
  *
  * @module
@@ -20,7 +20,7 @@ import { wasmCrossBackward, wasmCrossForward } from "../wasm/gemm.ts";
  * const v: CrossVariant = "v2";
  * ```
  */
-export type CrossVariant = "v1" | "v1-reference-bug" | "v2";
+export type CrossVariant = "v1" | "v2";
 
 /**
  * A stack of cross layers over `dim`-wide rows. Tensor names: v1 `{name}.{l}.weight` `[dim, 1]`
@@ -98,13 +98,13 @@ export class CrossNet {
         this.#xs[l] = ensure(store, this.#xs[l], len);
         this.#dots[l] = ensure(store, this.#dots[l], n);
       }
-      const c = this.variant === "v1" ? 1 : 2, keep = this.variant === "v1" ? 1 : 0;
+      // The kernel computes `c·x0·(x_lᵀw_l) + b_l + keep·x_l`; v1 is c = keep = 1.
       wasmCrossForward(
         x0 as Float32Array,
         this.kernels.map((p) => p.value as Float32Array),
         this.biases.map((p) => p.value as Float32Array),
         { xs: this.#xs as Float32Array[], dots: this.#dots as Float32Array[] },
-        { rows: n, dim: D, c, keep },
+        { rows: n, dim: D, c: 1, keep: 1 },
       );
       return this.#xs[this.#layers - 1];
     }
@@ -118,14 +118,13 @@ export class CrossNet {
       } else {
         this.#dots[l] = ensure(store, this.#dots[l], n);
         const w = this.kernels[l].value, bias = this.biases[l].value, dots = this.#dots[l];
-        const c = this.variant === "v1" ? 1 : 2, keep = this.variant === "v1" ? 1 : 0;
         for (let b = 0; b < n; b++) {
           let s = 0;
           for (let j = 0; j < D; j++) s += xl[b * D + j] * w[j];
           dots[b] = s;
           for (let j = 0; j < D; j++) {
             const i = b * D + j;
-            next[i] = c * x0[i] * s + bias[j] + keep * xl[i];
+            next[i] = x0[i] * s + bias[j] + xl[i];
           }
         }
       }
@@ -140,7 +139,6 @@ export class CrossNet {
     this.dx0 = ensure(store, this.dx0, len);
     const dx0 = this.dx0;
     if (this.#v1Wasm(x0) && dOut instanceof Float32Array) {
-      const c = this.variant === "v1" ? 1 : 2, keep = this.variant === "v1" ? 1 : 0;
       wasmCrossBackward(dOut, {
         x0: x0 as Float32Array,
         xs: this.#xs as Float32Array[],
@@ -150,7 +148,7 @@ export class CrossNet {
         dw: this.kernels.map((p) => p.grad as Float32Array),
         db: this.biases.map((p) => p.grad as Float32Array),
         dx0: dx0 as Float32Array,
-      }, { rows: n, dim: D, c, keep });
+      }, { rows: n, dim: D, c: 1, keep: 1 });
       return dx0;
     }
     this.#g = ensure(store, this.#g, len);
@@ -173,21 +171,19 @@ export class CrossNet {
       } else {
         const w = this.kernels[l].value, dw = this.kernels[l].grad, db = this.biases[l].grad;
         const dots = this.#dots[l];
-        const c = this.variant === "v1" ? 1 : 2, keep = this.variant === "v1" ? 1 : 0;
         for (let b = 0; b < n; b++) {
           const s = dots[b];
           let ds = 0;
           for (let j = 0; j < D; j++) {
             const i = b * D + j;
             ds += g[i] * x0[i];
-            dx0[i] += c * s * g[i];
+            dx0[i] += s * g[i];
             db[j] += g[i];
           }
-          ds *= c;
           for (let j = 0; j < D; j++) {
             const i = b * D + j;
             dw[j] += ds * xl[i];
-            gPrev[i] = keep * g[i] + ds * w[j];
+            gPrev[i] = g[i] + ds * w[j];
           }
         }
       }

@@ -1,5 +1,5 @@
 /**
- * DIN's attention unit and weighted pooling (METHOD.md §7.3): scores
+ * DIN's attention unit and weighted pooling (docs/method.md#din): scores
  * `a_τ = MLP([q; h_τ; q − h_τ; q ⊙ h_τ])` with Dice after each hidden layer, masked but not
  * softmax-normalised, and `u = Σ_τ a_τ h_τ`.
  *

@@ -1,6 +1,6 @@
 /**
- * Knowledge adaptors (METHOD.md §7.1): the hybrid-expert adaptor (HEA) and a plain shared MLP.
- * Both map user and item knowledge vectors to `dens = [z_u; z_i]`.
+ * Knowledge adaptors (docs/method.md#adaptor): the hybrid-expert adaptor (HEA) and a plain shared
+ * MLP. Both map user and item knowledge vectors to `dens = [z_u; z_i]`.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * AutoInt's multi-head self-attention over fields (METHOD.md §7.3): bias-free Q, K, V
+ * AutoInt's multi-head self-attention over fields (docs/method.md#autoint): bias-free Q, K, V
  * projections, `A = softmax(QKᵀ/√dk)` per head, `Y = ReLU(AV + residual)` where the residual is
  * `X·W_res` when the width changes and `X` otherwise. No layer norm, no dropout.
  *

@@ -1,5 +1,5 @@
 /**
- * AutoInt (METHOD.md §7.3): self-attention layers over the fields of x0, then
+ * AutoInt (docs/method.md#autoint): self-attention layers over the fields of x0, then
  * `logit = Linear(flatten(X_L))`, no DNN.
  *
  * @module

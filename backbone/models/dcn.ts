@@ -1,5 +1,5 @@
 /**
- * DCN (v1) and DCNv2 (METHOD.md §7.3): a cross network and a deep MLP on x0, then
+ * DCN (v1) and DCNv2 (docs/method.md#dcn): a cross network and a deep MLP on x0, then
  * `logit = FinalMLP([deep; cross])`.
  *
  * @module
@@ -28,16 +28,10 @@ export interface DcnOptions {
    * @default 3
    */
   crossLayers?: number;
-  /**
-   * DCN (v1) only: reproduce the reference code's bug `x_{l+1} = 2·x0(x_lᵀw) + b` (residual lost)
-   * instead of the published `x0(x_lᵀw) + b + x_l`.
-   * @default false
-   */
-  dcnReferenceBug?: boolean;
 }
 
 /**
- * A resolved DCN or DCNv2 configuration (`dcnReferenceBug` is set for DCN only).
+ * A resolved DCN or DCNv2 configuration.
  *
  * @example
  * ```ts
@@ -45,7 +39,7 @@ export interface DcnOptions {
  * const layersOf = (c: DcnConfig) => c.crossLayers;
  * ```
  */
-export type DcnConfig = ResolvedBaseConfig & { crossLayers: number; dcnReferenceBug?: boolean };
+export type DcnConfig = ResolvedBaseConfig & { crossLayers: number };
 
 /**
  * Deep & Cross Network. Tensor names: the input layer's, `deep.{i}.*`, `cross.{l}.weight|bias`,
@@ -83,7 +77,7 @@ export class Dcn implements CtrModel {
     this.cross = new CrossNet(this.store, "cross", {
       dim: X,
       layers: config.crossLayers,
-      variant: name === "dcnv2" ? "v2" : config.dcnReferenceBug ? "v1-reference-bug" : "v1",
+      variant: name === "dcnv2" ? "v2" : "v1",
     });
     this.head = new MlpHead(this.store, { inDim: this.deep.outDim + X, widths: config.mlp });
     const z = this.store.alloc(0);
@@ -134,19 +128,18 @@ export class Dcn implements CtrModel {
  * ```
  */
 export const dcnBackbone: Backbone<DcnOptions> = {
-  defaults: Object.freeze({ crossLayers: 3, dcnReferenceBug: false }),
+  defaults: Object.freeze({ crossLayers: 3 }),
   resolve(config, shared) {
     return {
       ...shared,
       crossLayers: positiveInt(config.crossLayers ?? this.defaults.crossLayers, "crossLayers"),
-      dcnReferenceBug: config.dcnReferenceBug ?? this.defaults.dcnReferenceBug,
     };
   },
   create: (config) => new Dcn("dcn", config),
 };
 
 /**
- * DCNv2's registry entry (no reference-bug switch: the bug is DCN v1's).
+ * DCNv2's registry entry.
  *
  * @example
  * ```ts
@@ -154,7 +147,7 @@ export const dcnBackbone: Backbone<DcnOptions> = {
  * console.log(dcnv2Backbone.defaults.crossLayers); // 3
  * ```
  */
-export const dcnv2Backbone: Backbone<Pick<DcnOptions, "crossLayers">> = {
+export const dcnv2Backbone: Backbone<DcnOptions> = {
   defaults: Object.freeze({ crossLayers: 3 }),
   resolve(config, shared) {
     return {

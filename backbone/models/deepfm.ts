@@ -1,5 +1,5 @@
 /**
- * DeepFM (METHOD.md §7.3): `logit = first order + FM second order + DNN`.
+ * DeepFM (docs/method.md#deepfm): `logit = first order + FM second order + DNN`.
  *
  * @module
  */

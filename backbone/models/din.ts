@@ -1,5 +1,5 @@
 /**
- * DIN (METHOD.md §7.3): history steps mapped by a Linear to |q|, DIN attention pooling,
+ * DIN (docs/method.md#din): history steps mapped by a Linear to |q|, DIN attention pooling,
  * `logit = FinalMLP([u; q; dens])`.
  *
  * @module

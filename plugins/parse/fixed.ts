@@ -1,6 +1,6 @@
 /**
- * Matching the fixed verdict and judgement strings (METHOD.md §3.3): strip brackets, quotes,
- * whitespace and a trailing full stop, compare case-insensitively, negative form first.
+ * Matching the fixed verdict and judgement strings (docs/method.md#parsers): strip brackets,
+ * quotes, whitespace and a trailing full stop, compare case-insensitively, negative form first.
  *
  * @module
  */

@@ -22,7 +22,7 @@ export type ParseFailureCode =
   | "unknown_answer"
   /** A fixed-string tag holds both fixed strings. */
   | "ambiguous_answer"
-  /** Knowledge or critique mentions the construction target (METHOD.md §3.1 "must never appear"). */
+  /** Knowledge or critique mentions the construction target (docs/method.md#parsers). */
   | "target_leak"
   /** Knowledge contains a verdict string. */
   | "verdict_in_knowledge"

@@ -1,6 +1,6 @@
 /**
  * Finding XML-like tags in model output, tolerant of case, spacing, underscores and missing closing
- * tags (METHOD.md §3.1: normalise whitespace and case when parsing).
+ * tags (docs/method.md#parsers).
  *
  * @module
  */

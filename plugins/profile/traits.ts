@@ -6,11 +6,10 @@
  * @module
  */
 import type { ItemInfo } from "../../datasets/types.ts";
+import { TRAIT_STOPWORDS } from "../../util/stopwords.ts";
 
 /** Trait namespaces, in the order a text lists them. */
 export const NAMESPACES = ["genre", "era", "theme"] as const;
-/** One trait namespace. */
-export type Namespace = typeof NAMESPACES[number];
 /** Index of a namespace in {@linkcode NAMESPACES}. */
 export const GENRE = 0, ERA = 1, THEME = 2;
 
@@ -29,16 +28,12 @@ export function genreWords(itemNoun: string): { one: string; many: string } {
     : { one: "category", many: "categories" };
 }
 
-// Function words and generic description words; the document-frequency cut removes the rest.
-const STOPWORDS = new Set(
-  ("a about after again all also an and any are as at be because been before being between both " +
-    "but by can could did do does during each few for from further had has have he her here his how " +
-    "if in into is it its just more most my no nor not of off on once only or other our out over own " +
-    "same she should so some such than that the their them then there these they this those through " +
-    "to too under until up very was we were what when where which while who whom why will with would " +
-    "you your one two its story film movie book novel mood tale")
-    .split(" "),
-);
+// Function words and negations (util/stopwords.ts), and generic description words; the
+// document-frequency cut removes the rest.
+const STOPWORDS = new Set([
+  ...TRAIT_STOPWORDS,
+  ..."one two story film movie book novel mood tale".split(" "),
+]);
 
 /** Words of a description that can be themes. */
 function descriptionWords(text: string): string[] {

@@ -1,8 +1,8 @@
 /**
- * The built-in prompt templates of the 12 kinds, as data: the prompt contract's wording (METHOD.md
- * §3.2), in the template language of `template.ts`. They render byte-identical to the renderers
- * they replaced (`tests/fixtures/prompts_golden.json` pins it). A user's own templates replace any
- * of them (see `templates.ts`).
+ * The built-in prompt templates of the 12 kinds, as data: the prompt contract's wording
+ * (docs/method.md#prompts), in the template language of `template.ts`. They render byte-identical
+ * to the renderers they replaced (`tests/fixtures/prompts_golden.json` pins it). A user's own
+ * templates replace any of them (see `templates.ts`).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * History serialization of the prompt contract (METHOD.md §3.1).
+ * History serialization of the prompt contract (docs/method.md#prompt-conventions).
  *
  * @module
  */

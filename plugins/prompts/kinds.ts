@@ -144,7 +144,7 @@ const textOf = (x: { text: string } | string) => typeof x === "string" ? x : x.t
  * import { renderReasonPrompt } from "./kinds.ts";
  * import { movieDomain } from "../domain.ts";
  * const prompt = renderReasonPrompt({
- *   kind: "user", key: "ml-1m:user:1:train", domain: movieDomain,
+ *   kind: "user", key: "ml-1m:user:1", domain: movieDomain,
  *   history: [{ title: "Toy Story (1995)", rating: 5 }],
  * });
  * ```
@@ -161,7 +161,7 @@ export function renderReasonPrompt(task: KnowledgeTask, options: PromptOptions =
  * import { renderReflectPrompt } from "./kinds.ts";
  * import { bookDomain } from "../domain.ts";
  * const prompt = renderReflectPrompt(
- *   { kind: "user", key: "amz:user:7:train", domain: bookDomain, history: [{ title: "Emma", rating: 5 }] },
+ *   { kind: "user", key: "amz:user:7", domain: bookDomain, history: [{ title: "Emma", rating: 5 }] },
  *   "Enjoys classic romance.",
  *   { evidence: "Predicted 3 of 4 held-back ratings correctly." },
  * );
@@ -188,7 +188,7 @@ export function renderReflectPrompt(
  * import { renderRefinePrompt } from "./kinds.ts";
  * import { movieDomain } from "../domain.ts";
  * const prompt = renderRefinePrompt(
- *   { kind: "user", key: "ml-1m:user:1:train", domain: movieDomain, history: [{ title: "Heat (1995)", rating: 2 }] },
+ *   { kind: "user", key: "ml-1m:user:1", domain: movieDomain, history: [{ title: "Heat (1995)", rating: 2 }] },
  *   "Loves crime thrillers.",
  *   "The user rated the only crime thriller 2, a dislike.",
  * );

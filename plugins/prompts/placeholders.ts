@@ -41,8 +41,8 @@ import type { PlaceholderSpec } from "./template.ts";
 export type PromptKindName = `${KnowledgeKind}.${PromptRole}.${PromptMode}`;
 
 /**
- * The 12 kind names, ordered as METHOD.md §3.2 numbers them (reason 1–4, reflect 5–8, refine
- * 9–12; user before item, construction before inference).
+ * The 12 kind names, ordered as the table of docs/method.md#prompts numbers them (reason 1–4,
+ * reflect 5–8, refine 9–12; user before item, construction before inference).
  *
  * @example
  * ```ts

@@ -1,6 +1,7 @@
 /**
- * The protocol shared by prompts and parsers (METHOD.md §3.1, §3.3): tag names and the fixed verdict
- * and judgement strings, per knowledge kind and domain.
+ * The protocol shared by prompts and parsers (docs/method.md#prompt-conventions,
+ * docs/method.md#fixed-strings): tag names and the fixed verdict and judgement strings, per
+ * knowledge kind and domain.
  *
  * @module
  */

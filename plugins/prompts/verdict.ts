@@ -29,7 +29,7 @@ export type Probe = Omit<ConstructionTarget, "label">;
  * import { renderVerdictPrompt } from "./verdict.ts";
  * import { movieDomain } from "../domain.ts";
  * const prompt = renderVerdictPrompt(
- *   { kind: "user", key: "ml-1m:user:1:train", domain: movieDomain, history: [] },
+ *   { kind: "user", key: "ml-1m:user:1", domain: movieDomain, history: [] },
  *   "Enjoys animated family films.",
  *   { itemTitle: "Toy Story 2 (1999)" },
  * );

@@ -6,7 +6,7 @@
  */
 import type { Param, ParamStore } from "../../backbone/param.ts";
 import type { Floats } from "../../backbone/types.ts";
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 
 const H = 1e-5;
 const ABS = 1e-7;

@@ -6,7 +6,7 @@ import {
   useWasmKernels,
 } from "../../backbone/kernels.ts";
 import { wasmGemmAvailable } from "../../backbone/wasm/gemm.ts";
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 import { ParamStore } from "../../backbone/param.ts";
 import { SelfAttention } from "../../backbone/layers/self_attention.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { auc, logLoss } from "../../backbone/metrics.ts";
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 
 /** O(n²) pair counting: P(score+ > score−) + ½ P(tie), the definition of AUC. */
 function pairAuc(labels: number[], scores: number[]): number {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { createModel } from "../../backbone/create_model.ts";
-import { bceWithLogits } from "../../backbone/trainer.ts";
+import { bceWithLogits } from "../../backbone/loss.ts";
 import type { BatchView } from "../../backbone/input_layer.ts";
 import type { CtrModel } from "../../backbone/model.ts";
 import { MODEL_NAMES, type ModelConfig, type ModelName } from "../../backbone/types.ts";
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 import { gradCheck } from "./gradcheck.ts";
 import { SMALL, smallConfig, syntheticInputs } from "./synthetic.ts";
 
@@ -78,10 +78,6 @@ for (const name of MODEL_NAMES) {
   }
 }
 
-Deno.test("dcn with the reference bug flag: gradient check", () => {
-  checkModel("dcn", { dcnReferenceBug: true }, false);
-});
-
 Deno.test("deepfm + mlp adaptor: gradient check", () => {
   checkModel("deepfm", {}, true);
   const knowledge = { userDim: 4, itemDim: 4 };
@@ -115,7 +111,7 @@ Deno.test("deepfm + mlp adaptor: gradient check", () => {
   });
 });
 
-Deno.test("input widths follow METHOD.md §7.2 for ML-1M shapes", () => {
+Deno.test("input widths follow docs/method.md#input-layer for ML-1M shapes", () => {
   // Embedding, MLP and adaptor are left to their defaults: they are the reference's.
   const base = {
     items: 3707,

@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { emptySplit } from "../../datasets/split.ts";
 import type { SampleSplit } from "../../datasets/types.ts";
-import { SeededRandom } from "../../backbone/rng.ts";
+import { SeededRandom } from "../../util/random.ts";
 import type { CtrInputs, KnowledgeInput, ModelConfig } from "../../backbone/types.ts";
 
 /** Shape of a synthetic dataset. */
@@ -50,19 +51,7 @@ export function syntheticSplit(
     (_, i) => 1 + ((i * 7 + Math.floor(i / A) * 3) % (attributes - 1)),
   );
   const rng = new SeededRandom(options.seed);
-  const s: SampleSplit = {
-    size: n,
-    user: new Int32Array(n),
-    position: new Int32Array(n),
-    item: new Int32Array(n),
-    attrs: new Int32Array(n * A),
-    histItem: new Int32Array(n * T),
-    histAttrs: new Int32Array(n * T * A),
-    histRating: new Int32Array(n * T),
-    rating: new Int32Array(n),
-    label: new Float32Array(n),
-    period: new Uint8Array(n),
-  };
+  const s = emptySplit(n, T, A);
   for (let r = 0; r < n; r++) {
     s.user[r] = 1 + rng.int(50);
     s.position[r] = 11 + rng.int(20);

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createModel } from "../../backbone/create_model.ts";
 import { Adam } from "../../backbone/adam.ts";
 import { ParamStore } from "../../backbone/param.ts";
-import { bceWithLogits, evaluate, fit, predict } from "../../backbone/trainer.ts";
+import { bceWithLogits } from "../../backbone/loss.ts";
+import { evaluate, fit, predict } from "../../backbone/trainer.ts";
 import { MODEL_NAMES } from "../../backbone/types.ts";
 import { SMALL, smallConfig, syntheticInputs } from "./synthetic.ts";
 

@@ -22,7 +22,7 @@ Deno.test({
     assert.equal(s.attributes, 18);
     assert.ok(Math.abs(s.train.positiveRate - 0.5717) <= 0.001, `train ${s.train.positiveRate}`);
     assert.ok(Math.abs(s.test.positiveRate - 0.5627) <= 0.001, `test ${s.test.positiveRate}`);
-    // train + test = ratings - 11 history positions per user (METHOD.md §5.5)
+    // train + test = ratings - 11 history positions per user (docs/protocol.md#counts)
     assert.equal(s.train.samples + s.test.samples, 1_000_209 - 11 * 6_040);
     // A title fix of the reference: ", A (year)" moves to the front.
     assert.ok(dataset.itemInfo.some((i) => i.title === "A Bronx Tale (1993)"));

@@ -3,7 +3,7 @@ import { memoizeKnowledgeAdaptor } from "../../../adapters/http/adaptor_memo.ts"
 import { candidateInputs } from "../../../adapters/http/scoring.ts";
 import { createModel } from "../../../backbone/create_model.ts";
 import { predict } from "../../../backbone/trainer.ts";
-import { SeededRandom } from "../../../backbone/rng.ts";
+import { SeededRandom } from "../../../util/random.ts";
 import type { ModelConfig, ModelName } from "../../../backbone/types.ts";
 
 const config = (adaptor: "hea" | "mlp"): ModelConfig => ({

@@ -4,6 +4,7 @@ import { hfGenerator } from "../../../adapters/llm/hf.ts";
 import { r4ecRouter, type R4ecRouterOptions } from "../../../adapters/http/router.ts";
 import type { ServingStore } from "../../../adapters/http/knowledge_cache.ts";
 import { predict } from "../../../backbone/trainer.ts";
+import { emptySplit } from "../../../datasets/split.ts";
 import type { SampleSplit } from "../../../datasets/types.ts";
 import { knowledgeInputs } from "../../../eval/knowledge_vectors.ts";
 import { groundedReflector } from "../../../plugins/grounded_reflector.ts";
@@ -67,19 +68,11 @@ function lastTestRow(fx: ServingFixture, rawUser: string) {
 /** The offline inputs: the sample row replicated once per candidate, target item replaced. */
 function offlineSplit(fx: ServingFixture, row: number, items: number[]): SampleSplit {
   const d = fx.dataset, s = d.test, T = d.historyLength, A = d.attrFields, n = items.length;
-  const out: SampleSplit = {
-    size: n,
-    user: new Int32Array(n).fill(s.user[row]),
-    position: new Int32Array(n).fill(s.position[row]),
-    item: Int32Array.from(items),
-    attrs: new Int32Array(n * A),
-    histItem: new Int32Array(n * T),
-    histAttrs: new Int32Array(n * T * A),
-    histRating: new Int32Array(n * T),
-    rating: new Int32Array(n),
-    label: new Float32Array(n),
-    period: new Uint8Array(n).fill(1),
-  };
+  const out = emptySplit(n, T, A);
+  out.user.fill(s.user[row]);
+  out.position.fill(s.position[row]);
+  out.item.set(items);
+  out.period.fill(1);
   items.forEach((item, r) => {
     for (let f = 0; f < A; f++) out.attrs[r * A + f] = d.itemAttrs[item * A + f];
     out.histItem.set(s.histItem.subarray(row * T, row * T + T), r * T);

@@ -4,7 +4,7 @@ import type { R4ecRouter } from "../../../adapters/http/router.ts";
 import { candidateInputs } from "../../../adapters/http/scoring.ts";
 import { ONNX_FILE } from "../../../adapters/onnx/export.ts";
 import { onnxPredict, onnxSession } from "../../../adapters/onnx/onnxruntime.ts";
-import { SeededRandom } from "../../../backbone/rng.ts";
+import { SeededRandom } from "../../../util/random.ts";
 import { predict } from "../../../backbone/trainer.ts";
 import { MODEL_NAMES } from "../../../backbone/types.ts";
 import { servingData, trainedBundle } from "./serving_fixture.ts";

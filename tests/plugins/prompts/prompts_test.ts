@@ -351,7 +351,7 @@ Deno.test("a host's own domain swaps noun, scale and threshold into tags and fix
   );
 });
 
-Deno.test("tag names and fixed strings follow METHOD.md §3 for both datasets", () => {
+Deno.test("tags and fixed strings follow docs/method.md#fixed-strings for both datasets", () => {
   assert.equal(movieTags.targetItemName, "Target Movie Name");
   assert.equal(bookTags.previousItemKnowledge, "Previous Book Knowledge");
   assert.deepEqual(verdictStrings("user", movieDomain), {
