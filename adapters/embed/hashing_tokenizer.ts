@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ENGLISH_STOPWORDS } from "./stopwords.ts";
+import { ENGLISH_STOPWORDS } from "../../util/stopwords.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Character classes: one table lookup per code unit. > 0: a word char, folded to lower case;
