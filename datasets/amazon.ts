@@ -8,7 +8,10 @@
 import { join } from "node:path";
 import { listValue } from "@duckdb/node-api";
 import { type DuckDBConnection, readRows, requireFile, sqlString } from "./duckdb.ts";
+import { applyDuplicatePolicy, type DuplicatePolicy } from "./duplicates.ts";
 import { DatasetError, fromDuckDbError } from "./errors.ts";
+import { verifyGzip } from "./file_checks.ts";
+import { checkRatingRange } from "./movielens.ts";
 import { CREATE_SOURCE_TABLES, type DatasetSource, type SourceReport } from "./source.ts";
 import type { DatasetDomain } from "./types.ts";
 
@@ -31,6 +34,13 @@ export interface AmazonOptions {
   userCore?: number;
   /** Minimum interactions per item in the k-core (default 40). */
   itemCore?: number;
+  /**
+   * Reviews repeating an earlier (reviewer, book, time), dropped before the k-core or kept (the
+   * reference counts them in the k-core); counted either way.
+   *
+   * @default "keep"
+   */
+  duplicates?: DuplicatePolicy;
 }
 
 const ENTITIES: Record<string, string> = {
@@ -87,6 +97,7 @@ async function readJsonLines(
   const cols = Object.entries(columns).map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(
     ", ",
   );
+  await verifyGzip(file);
   try {
     await db.run(
       `create or replace temp table ${table} as select row_number() over () as line, * from read_json(${
@@ -97,6 +108,10 @@ async function readJsonLines(
     throw fromDuckDbError(e, file);
   }
 }
+
+// JSON numbers read as text: an integer, or one written with a zero fraction (`5.0`, as the
+// dataset writes ratings). DuckDB writes 1e3 as "1000.0"; 4.5 and strings like "0x10" fail.
+const INTEGRAL_TEXT = "'[+-]?[0-9]+(\\.0+)?'";
 
 /**
  * The Amazon-Book source.
@@ -133,8 +148,12 @@ export function amazonBooks(options: AmazonOptions): DatasetSource {
         const [col, check] of [
           ["reviewerID", "reviewerID is null"],
           ["asin", "asin is null"],
-          ["overall", "overall is not null and try_cast(overall as DOUBLE) is null"],
-          ["unixReviewTime", "try_cast(unixReviewTime as BIGINT) is null"],
+          ["overall", `overall is not null and not regexp_full_match(overall, ${INTEGRAL_TEXT})`],
+          [
+            "unixReviewTime",
+            `not coalesce(regexp_full_match(unixReviewTime, ${INTEGRAL_TEXT}), false)
+              or try_cast(unixReviewTime as BIGINT) is null`,
+          ],
         ]
       ) {
         const bad = await readRows(
@@ -145,7 +164,7 @@ export function amazonBooks(options: AmazonOptions): DatasetSource {
           throw new DatasetError(
             bad[0].v == null
               ? `missing ${col}`
-              : `${col} is not a number: ${JSON.stringify(bad[0].v)}`,
+              : `${col} is not an integer: ${JSON.stringify(bad[0].v)}`,
             { file: reviewsFile, line: Number(bad[0].line), column: col },
           );
         }
@@ -157,6 +176,14 @@ export function amazonBooks(options: AmazonOptions): DatasetSource {
       await db.run(`create or replace temp table kc as
         select reviewerID, asin, round(overall::DOUBLE)::INTEGER as rating,
           unixReviewTime::BIGINT as ts, line from raw_reviews where overall is not null`);
+      await checkRatingRange(db, reviewsFile, BOOK_DOMAIN, "kc");
+      await applyDuplicatePolicy(
+        db,
+        "kc",
+        ["reviewerID", "asin", "ts"],
+        options.duplicates ?? "keep",
+        report,
+      );
       const before = Number((await readRows(db, "select count(*) n from kc"))[0].n);
       // Iterate the k-core to a fixed point; duplicates count, as the reference.
       for (;;) {
