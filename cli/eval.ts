@@ -216,7 +216,7 @@ async function prepareData(flags: EvalFlags, log: (line: string) => void) {
   });
   // The first line says what data runs (and why, when it is the synthetic fallback).
   console.log(`data: ${resolved.origin}`);
-  const prepared = (await prepareDataset({
+  const { dataset: prepared, report } = await prepareDataset({
     dataset: resolved.dataset as typeof DATASET_NAMES[number],
     dataDir: resolved.dataDir,
     validationFraction: flags.valid,
@@ -224,7 +224,10 @@ async function prepareData(flags: EvalFlags, log: (line: string) => void) {
       users: flags["synthetic-users"] ?? (flags.quick ? 300 : undefined),
       items: flags["synthetic-items"] ?? (flags.quick ? 450 : undefined),
     },
-  })).dataset;
+  });
+  if (report.duplicates) {
+    console.log(`data: ${report.duplicates} rows repeat an earlier (user, item, timestamp), kept`);
+  }
   const window = flags["history-window"];
   const dataset = window ? withHistoryWindow(prepared, window) : prepared;
   // Brought-in vectors are checked against the dataset's ids before any knowledge or training.

@@ -23,6 +23,8 @@ Prepares a dataset under the R4ec/KAR protocol and prints one JSON object of sta
   --seed N         seed for validation users and liker/disliker choice (default 1234)
   --timezone TZ    MovieLens day-order timezone (default: ml-1m Etc/GMT-10, ml-100k UTC)
   --order KEY      MovieLens chronological key: day | timestamp (default day)
+  --duplicates P   rows repeating an earlier (user, item, timestamp): keep | drop (default keep,
+                   as the reference; counted either way as "duplicates")
 `;
 
 const Flags = z.object({
@@ -34,6 +36,7 @@ const Flags = z.object({
   seed: z.coerce.number().int().default(1234),
   timezone: z.string().optional(),
   order: z.enum(["day", "timestamp"]).optional(),
+  duplicates: z.enum(["keep", "drop"]).default("keep"),
 });
 
 await runCli(HELP, async (args) => {
@@ -53,12 +56,14 @@ await runCli(HELP, async (args) => {
     seed: flags.seed,
     timezone: flags.timezone,
     order: flags.order,
+    duplicates: flags.duplicates,
   });
   const seconds = (performance.now() - t0) / 1000;
   const files = flags.out ? await exportParquet(dataset, flags.out) : [];
   console.log(JSON.stringify({
     ...datasetStats(dataset),
     dropped: report.dropped,
+    duplicates: report.duplicates,
     usersWithoutTargets: report.usersWithoutTargets,
     itemsWithoutTrainingRatings: report.itemsWithoutTrainingRatings,
     prepareSeconds: Number(seconds.toFixed(3)),

@@ -1,14 +1,17 @@
 /**
- * Amazon-Book in the Amazon Review Data 2018 format (docs/protocol.md#amazon-book):
- * `Books_5.json.gz` reviews and `meta_Books.json.gz` metadata, 60-core users / 40-core items,
- * attributes brand + first sub-category in one shared vocabulary.
+ * Amazon-Book in the Amazon Review Data 2018 format (METHOD.md §5.4): `Books_5.json.gz` reviews and
+ * `meta_Books.json.gz` metadata, 60-core users / 40-core items, attributes brand + first
+ * sub-category in one shared vocabulary.
  *
  * @module
  */
 import { join } from "node:path";
 import { listValue } from "@duckdb/node-api";
 import { type DuckDBConnection, readRows, requireFile, runOnFile, sqlString } from "./duckdb.ts";
+import { applyDuplicatePolicy, type DuplicatePolicy } from "./duplicates.ts";
 import { DatasetError } from "./errors.ts";
+import { verifyGzip } from "./file_checks.ts";
+import { checkRatingRange } from "./movielens.ts";
 import { CREATE_SOURCE_TABLES, type DatasetSource, type SourceReport } from "./source.ts";
 import type { DatasetDomain } from "./types.ts";
 
@@ -31,6 +34,13 @@ export interface AmazonOptions {
   userCore?: number;
   /** Minimum interactions per item in the k-core (default 40). */
   itemCore?: number;
+  /**
+   * Reviews repeating an earlier (reviewer, book, time), dropped before the k-core or kept (the
+   * reference counts them in the k-core); counted either way.
+   *
+   * @default "keep"
+   */
+  duplicates?: DuplicatePolicy;
 }
 
 const ENTITIES: Record<string, string> = {
@@ -46,7 +56,7 @@ const ENTITIES: Record<string, string> = {
  * Cleans a title or brand as the reference does (HTML-unescape, ASCII quotes and dashes, collapse
  * spaces, truncate to 150 characters at a word boundary). Strings the reference would turn into its
  * long "delete-flag" string (non-ASCII left, no letters, or under 3 characters) come back as
- * `undefined`, so callers use a readable placeholder instead (docs/protocol.md#amazon-book).
+ * `undefined`, so callers use a readable placeholder instead (METHOD.md §5.4 recommendation).
  *
  * @example
  * ```ts
@@ -87,6 +97,7 @@ async function readJsonLines(
   const cols = Object.entries(columns).map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(
     ", ",
   );
+  await verifyGzip(file);
   await runOnFile(
     db,
     `create or replace temp table ${table} as select row_number() over () as line, * from read_json(${
@@ -95,6 +106,10 @@ async function readJsonLines(
     file,
   );
 }
+
+// JSON numbers read as text: an integer, or one written with a zero fraction (`5.0`, as the
+// dataset writes ratings). DuckDB writes 1e3 as "1000.0"; 4.5 and strings like "0x10" fail.
+const INTEGRAL_TEXT = "'[+-]?[0-9]+(\\.0+)?'";
 
 /**
  * The Amazon-Book source.
@@ -131,8 +146,12 @@ export function amazonBooks(options: AmazonOptions): DatasetSource {
         const [col, check] of [
           ["reviewerID", "reviewerID is null"],
           ["asin", "asin is null"],
-          ["overall", "overall is not null and try_cast(overall as DOUBLE) is null"],
-          ["unixReviewTime", "try_cast(unixReviewTime as BIGINT) is null"],
+          ["overall", `overall is not null and not regexp_full_match(overall, ${INTEGRAL_TEXT})`],
+          [
+            "unixReviewTime",
+            `not coalesce(regexp_full_match(unixReviewTime, ${INTEGRAL_TEXT}), false)
+              or try_cast(unixReviewTime as BIGINT) is null`,
+          ],
         ]
       ) {
         const bad = await readRows(
@@ -143,7 +162,7 @@ export function amazonBooks(options: AmazonOptions): DatasetSource {
           throw new DatasetError(
             bad[0].v == null
               ? `missing ${col}`
-              : `${col} is not a number: ${JSON.stringify(bad[0].v)}`,
+              : `${col} is not an integer: ${JSON.stringify(bad[0].v)}`,
             { file: reviewsFile, line: Number(bad[0].line), column: col },
           );
         }
@@ -155,6 +174,14 @@ export function amazonBooks(options: AmazonOptions): DatasetSource {
       await db.run(`create or replace temp table kc as
         select reviewerID, asin, round(overall::DOUBLE)::INTEGER as rating,
           unixReviewTime::BIGINT as ts, line from raw_reviews where overall is not null`);
+      await checkRatingRange(db, reviewsFile, BOOK_DOMAIN, "kc");
+      await applyDuplicatePolicy(
+        db,
+        "kc",
+        ["reviewerID", "asin", "ts"],
+        options.duplicates ?? "keep",
+        report,
+      );
       const before = Number((await readRows(db, "select count(*) n from kc"))[0].n);
       // Iterate the k-core to a fixed point; duplicates count, as the reference.
       for (;;) {

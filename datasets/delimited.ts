@@ -14,6 +14,7 @@ import {
   sqlString,
 } from "./duckdb.ts";
 import { DatasetError } from "./errors.ts";
+import { requireLatin1, verifyGzip } from "./file_checks.ts";
 
 /** One field of a delimited file. */
 export interface DelimitedField {
@@ -62,15 +63,21 @@ export async function loadDelimited(
 ): Promise<number> {
   const { file, table, separator, fields } = options;
   await requireFile(file, options.what ?? "input file");
+  await verifyGzip(file);
+  const encoding = options.encoding ?? "utf-8";
+  if (encoding === "latin-1") await requireLatin1(file);
   const n = fields.length;
-  const lines = linesOf(file, options.encoding ?? "utf-8");
-  // One pass: split, keep the field count, and try-cast every field; a NULL from a non-empty
-  // field marks a bad value. The text of a bad line is read back only when there is one.
-  const columns = fields.map((fd, k) =>
-    fd.type === "VARCHAR"
-      ? `f[${k + 1}] as ${fd.name}`
-      : `try_cast(trim(f[${k + 1}]) as ${fd.type}) as ${fd.name}`
-  ).join(", ");
+  const lines = linesOf(file, encoding);
+  // One pass: split, keep the field count, and cast every field; a NULL marks a bad value. Only
+  // digits with an optional sign (and blanks) are cast: try_cast alone reads 4.5 as 5, 1e3, 0x10
+  // and 5_0 too. Text equal to the cast integer printed back needs no pattern match (the cheap
+  // common case). The text of a bad line is read back only when there is one.
+  const columns = fields.map((fd, k) => {
+    if (fd.type === "VARCHAR") return `f[${k + 1}] as ${fd.name}`;
+    const value = `try_cast(trim(f[${k + 1}]) as ${fd.type})`;
+    return `case when ${value}::VARCHAR = f[${k + 1}]
+      or regexp_full_match(f[${k + 1}], '\\s*[+-]?[0-9]+\\s*') then ${value} end as ${fd.name}`;
+  }).join(", ");
   await runOnFile(
     db,
     `create or replace temp table ${table} as select ${columns}, line, len(f) as nf from (
@@ -106,7 +113,10 @@ export async function loadDelimited(
     const { fd, k } = badFields[0];
     const line = Number(firsts[`bad_${k}`]);
     const value = (await lineText(line)).split(separator)[k];
-    throw new DatasetError(`${fd.name} is not an integer: ${JSON.stringify(value)}`, {
+    const problem = /^\s*[+-]?[0-9]+\s*$/.test(value)
+      ? `out of range for ${fd.type}`
+      : "not an integer";
+    throw new DatasetError(`${fd.name} is ${problem}: ${JSON.stringify(value)}`, {
       file,
       line,
       column: fd.name,

@@ -4,10 +4,12 @@
  *
  * @module
  */
-import { type DuckDBConnection, readRows, requireFile, runOnFile, sqlString } from "./duckdb.ts";
-import { DatasetError } from "./errors.ts";
+import { type DuckDBConnection, readRows, requireFile, sqlString } from "./duckdb.ts";
+import { applyDuplicatePolicy, type DuplicatePolicy } from "./duplicates.ts";
+import { DatasetError, fromDuckDbError } from "./errors.ts";
+import { verifyGzip } from "./file_checks.ts";
 import { checkRatingRange } from "./movielens.ts";
-import { CREATE_SOURCE_TABLES, type DatasetSource } from "./source.ts";
+import { CREATE_SOURCE_TABLES, type DatasetSource, type SourceReport } from "./source.ts";
 import type { DatasetDomain } from "./types.ts";
 
 /** A table file and how to read it. */
@@ -18,14 +20,24 @@ export interface TableFile {
   delimiter?: string;
 }
 
+/** Column names of the interactions file. */
+export type InteractionColumns = {
+  /** User id column. */
+  user: string;
+  /** Item id column. */
+  item: string;
+  /** Rating column: integers (`5` or `5.0`) on the domain's scale. */
+  rating: string;
+  /** Epoch seconds (integers) or dates; without it, file order is the chronological order. */
+  timestamp?: string;
+};
+
 /** Column mapping of a generic dataset. */
 export interface GenericMapping {
   /** Dataset name (default `custom`). */
   name?: string;
   /** Interactions table and its columns. */
-  interactions: TableFile & {
-    columns: { user: string; item: string; rating: string; timestamp?: string };
-  };
+  interactions: TableFile & { columns: InteractionColumns };
   /** Items table and its columns (optional: without it items are titled by id). */
   items?: TableFile & {
     columns: { item: string; title?: string; genres?: string; description?: string };
@@ -34,12 +46,24 @@ export interface GenericMapping {
   };
   /** Item noun, rating scale and like-threshold (default: movie, 1..5, 3). */
   domain?: Partial<DatasetDomain>;
+  /**
+   * Interactions repeating an earlier (user, item, timestamp): counted either way, kept or
+   * dropped. Without a timestamp column, a repeated (user, item) is a duplicate.
+   *
+   * @default "keep"
+   */
+  duplicates?: DuplicatePolicy;
 }
 
-function reader(f: TableFile): string {
-  if (/\.parquet$/i.test(f.path)) return `read_parquet(${sqlString(f.path)})`;
+const isParquet = (f: TableFile) => /\.parquet$/i.test(f.path);
+
+function reader(f: TableFile, textColumns: string[] = []): string {
+  if (isParquet(f)) return `read_parquet(${sqlString(f.path)})`;
   const delim = f.delimiter ? `, delim=${sqlString(f.delimiter)}` : "";
-  return `read_csv(${sqlString(f.path)}, header=true${delim})`;
+  const types = textColumns.length
+    ? `, types={${textColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(", ")}}`
+    : "";
+  return `read_csv(${sqlString(f.path)}, header=true${delim}${types})`;
 }
 
 async function loadTable(
@@ -49,27 +73,119 @@ async function loadTable(
   columns: Record<string, string | undefined>,
 ): Promise<void> {
   await requireFile(f.path, `${table} file`);
-  await runOnFile(
-    db,
-    `create or replace temp table ${table} as select row_number() over () + 1 as line, * from ${
-      reader(f)
-    }`,
-    f.path,
-  );
-  const present = (await readRows(db, `describe ${table}`)).map((r) => String(r.column_name));
-  for (const [role, name] of Object.entries(columns)) {
-    if (name !== undefined && !present.includes(name)) {
+  await verifyGzip(f.path);
+  try {
+    const sniffed = new Map(
+      (await readRows(db, `describe select * from ${reader(f)}`)).map((r) => [
+        String(r.column_name),
+        String(r.column_type),
+      ]),
+    );
+    for (const [role, name] of Object.entries(columns)) {
+      if (name !== undefined && !sniffed.has(name)) {
+        throw new DatasetError(
+          `column mapping names ${JSON.stringify(name)} for ${role}, but the file has only ${
+            [...sniffed.keys()].join(", ")
+          }`,
+          { file: f.path, column: name },
+        );
+      }
+    }
+    // Mapped CSV columns (dates aside) are read as text and parsed strictly later: in a column
+    // whose sample the sniffer took for integers, DuckDB reads 4.5 as 5 and 0x10 as 16.
+    const text = isParquet(f)
+      ? []
+      : Object.values(columns).filter((c): c is string =>
+        c !== undefined && !/DATE|TIME/.test(sniffed.get(c)!)
+      );
+    await db.run(
+      `create or replace temp table ${table} as select row_number() over () + 1 as line, * from ${
+        reader(f, [...new Set(text)])
+      }`,
+    );
+  } catch (e) {
+    throw e instanceof DatasetError ? e : fromDuckDbError(e, f.path);
+  }
+}
+
+/**
+ * SQL for a column's value as BIGINT, NULL when it is not an integer: digits with an optional sign,
+ * or a zero fraction (`5.0`, as float columns hold integers); not 4.5, 1e3, 0x10 or 5_0.
+ */
+function integerSql(column: string, type: string): string {
+  if (/^(FLOAT|DOUBLE|REAL|DECIMAL)/.test(type)) {
+    return `case when isfinite(${column}) and ${column} = trunc(${column}) then try_cast(${column} as BIGINT) end`;
+  }
+  const text = `trim(${column}::VARCHAR)`;
+  return `case when regexp_full_match(${text}, '[+-]?[0-9]+(\\.0+)?') then try_cast(${text} as BIGINT) end`;
+}
+
+const q = (c: string) => `"${c.replaceAll('"', '""')}"`;
+
+/** Fails on the first row of `raw_ratings2` whose rating or timestamp did not parse. */
+async function requireParsed(db: DuckDBConnection, file: string, ic: InteractionColumns) {
+  for (const [role, column] of [["rating", ic.rating], ["timestamp", ic.timestamp]]) {
+    if (column === undefined) continue;
+    const bad = await readRows(
+      db,
+      `select line, r.${q(column)}::VARCHAR as v from raw_ratings2 b join raw_ratings r using (line)
+       where b.${role === "rating" ? "rating" : "ts"} is null order by line limit 1`,
+    );
+    if (bad.length) {
       throw new DatasetError(
-        `column mapping names ${JSON.stringify(name)} for ${role}, but the file has only ${
-          present.filter((c) => c !== "line").join(", ")
-        }`,
-        { file: f.path, column: name },
+        bad[0].v == null
+          ? `missing ${role}`
+          : `${role} is not an integer: ${JSON.stringify(bad[0].v)}`,
+        { file, line: Number(bad[0].line), column },
       );
     }
   }
 }
 
-const q = (c: string) => `"${c.replaceAll('"', '""')}"`;
+/** Fills `ratings` from the interactions file, strictly parsed; the report starts here. */
+async function loadInteractions(
+  db: DuckDBConnection,
+  mapping: GenericMapping,
+  domain: DatasetDomain,
+): Promise<SourceReport> {
+  const ic = mapping.interactions.columns;
+  const file = mapping.interactions.path;
+  await loadTable(db, mapping.interactions, "raw_ratings", ic);
+  const types = new Map(
+    (await readRows(db, "describe raw_ratings")).map((r) => [
+      String(r.column_name),
+      String(r.column_type),
+    ]),
+  );
+  const integer = (c: string) => integerSql(q(c), types.get(c)!);
+  // Epoch numbers are used as they are; dates and timestamps become epoch seconds.
+  const tsSql = !ic.timestamp
+    ? "0::BIGINT"
+    : /DATE|TIME/.test(types.get(ic.timestamp)!)
+    ? `epoch(${q(ic.timestamp)})::BIGINT`
+    : integer(ic.timestamp);
+  await db.run(
+    `create or replace temp table raw_ratings2 as select ${q(ic.user)}::VARCHAR as u, ${
+      q(ic.item)
+    }::VARCHAR as i, ${integer(ic.rating)} as rating, ${tsSql} as ts, line from raw_ratings`,
+  );
+  await requireParsed(db, file, ic);
+  await checkRatingRange(db, file, domain, "raw_ratings2");
+  const report: SourceReport = {
+    files: [file, ...(mapping.items ? [mapping.items.path] : [])],
+    rowsRead: Number((await readRows(db, "select count(*) n from raw_ratings2"))[0].n),
+    dropped: {},
+  };
+  await applyDuplicatePolicy(
+    db,
+    "raw_ratings2",
+    ["u", "i", "ts"],
+    mapping.duplicates ?? "keep",
+    report,
+  );
+  await db.run("insert into ratings select u, i, rating::INTEGER, ts, line from raw_ratings2");
+  return report;
+}
 
 /**
  * Builds a source from files and a column mapping.
@@ -96,42 +212,8 @@ export function genericSource(mapping: GenericMapping): DatasetSource {
     domain,
     attrFieldNames: ["genre"],
     async load(db) {
-      const ic = mapping.interactions.columns;
       await db.run(CREATE_SOURCE_TABLES);
-      await loadTable(db, mapping.interactions, "raw_ratings", ic);
-      const file = mapping.interactions.path;
-      const bad = await readRows(
-        db,
-        `select line, ${q(ic.rating)}::VARCHAR as v from raw_ratings
-         where try_cast(${q(ic.rating)} as DOUBLE) is null order by line limit 1`,
-      );
-      if (bad.length) {
-        throw new DatasetError(`rating is not a number: ${JSON.stringify(bad[0].v)}`, {
-          file,
-          line: Number(bad[0].line),
-          column: ic.rating,
-        });
-      }
-      let tsSql = "0::BIGINT";
-      if (ic.timestamp) {
-        const type = String(
-          (await readRows(db, `describe select ${q(ic.timestamp)} from raw_ratings`))[0]
-            .column_type,
-        );
-        // Epoch numbers are used as they are; dates and timestamps become epoch seconds.
-        tsSql = /DATE|TIME/.test(type)
-          ? `epoch(${q(ic.timestamp)})::BIGINT`
-          : `${q(ic.timestamp)}::BIGINT`;
-      }
-      await db.run(
-        `create or replace temp table raw_ratings2 as select ${q(ic.user)}::VARCHAR as u, ${
-          q(ic.item)
-        }::VARCHAR as i, round(${q(ic.rating)}::DOUBLE)::INTEGER as rating, ${tsSql} as ts, line
-        from raw_ratings`,
-      );
-      await checkRatingRange(db, file, domain, "raw_ratings2");
-      await db.run("insert into ratings select u, i, rating, ts, line from raw_ratings2");
-      const rowsRead = Number((await readRows(db, "select count(*) n from ratings"))[0].n);
+      const report = await loadInteractions(db, mapping, domain);
       const it = mapping.items;
       if (it) {
         const c = it.columns;
@@ -149,11 +231,7 @@ export function genericSource(mapping: GenericMapping): DatasetSource {
         `insert into items select distinct item_raw, 'item ' || item_raw, [], ['unknown'],
           NULL, NULL from ratings where item_raw not in (select item_raw from items)`,
       );
-      return {
-        files: [file, ...(it ? [it.path] : [])],
-        rowsRead,
-        dropped: {},
-      };
+      return report;
     },
   };
 }

@@ -7,7 +7,8 @@ export * from "./types.ts";
 export * from "./errors.ts";
 export * from "./source.ts";
 export { amazonBooks, type AmazonOptions, BOOK_DOMAIN, cleanAmazonText } from "./amazon.ts";
-export { type GenericMapping, type TableFile } from "./generic.ts";
+export { type GenericMapping, type InteractionColumns, type TableFile } from "./generic.ts";
+export { type DuplicatePolicy, DUPLICATES_DROPPED } from "./duplicates.ts";
 export {
   fixMovieTitle,
   ML1M_TIMEZONE,

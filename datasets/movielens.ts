@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { loadDelimited } from "./delimited.ts";
 import { type DuckDBConnection, readRows, requireFile, sqlString } from "./duckdb.ts";
+import { applyDuplicatePolicy, type DuplicatePolicy } from "./duplicates.ts";
 import { DatasetError } from "./errors.ts";
 import { CREATE_SOURCE_TABLES, type DatasetSource, type SourceReport } from "./source.ts";
 import type { DatasetDomain } from "./types.ts";
@@ -33,6 +34,12 @@ export interface MovieLensOptions {
    * to the reference's (scan recorded in bench/results/datasets.md). ML-100K defaults to UTC.
    */
   timezone?: string;
+  /**
+   * Rows repeating an earlier (user, movie, timestamp): counted either way, kept or dropped.
+   *
+   * @default "keep"
+   */
+  duplicates?: DuplicatePolicy;
 }
 
 /** Default ML-1M timezone for `day` order (see {@linkcode MovieLensOptions.timezone}). */
@@ -69,9 +76,17 @@ export function fixMovieTitle(title: string): string {
   return m ? `${m[2]} ${m[1]} ${m[3]}` : title;
 }
 
-/** Loads `user item rating timestamp` lines into `raw_ratings`, checking the rating scale. */
-async function loadRatings(db: DuckDBConnection, file: string, separator: string): Promise<number> {
-  const rows = await loadDelimited(db, {
+/**
+ * Loads `user item rating timestamp` lines into `raw_ratings`, checking the rating scale, and
+ * applies the duplicate policy. The report starts here.
+ */
+async function loadRatings(
+  db: DuckDBConnection,
+  file: string,
+  separator: string,
+  duplicates: DuplicatePolicy = "keep",
+): Promise<SourceReport> {
+  const rowsRead = await loadDelimited(db, {
     file,
     table: "raw_ratings",
     separator,
@@ -84,7 +99,9 @@ async function loadRatings(db: DuckDBConnection, file: string, separator: string
     ],
   });
   await checkRatingRange(db, file, MOVIE_DOMAIN);
-  return rows;
+  const report: SourceReport = { files: [file], rowsRead, dropped: {} };
+  await applyDuplicatePolicy(db, "raw_ratings", ["uid", "iid", "ts"], duplicates, report);
+  return report;
 }
 
 /** Moves `raw_ratings` into the source's `ratings` table with its chronological key. */
@@ -156,7 +173,7 @@ export function movieLens1m(options: MovieLensOptions): DatasetSource {
       await requireFile(moviesFile, "movies file");
       await requireFile(join(options.dataDir, "users.dat"), "users file");
       await db.run(CREATE_SOURCE_TABLES);
-      const rowsRead = await loadRatings(db, ratingsFile, "::");
+      const report = await loadRatings(db, ratingsFile, "::", options.duplicates);
       await loadDelimited(db, {
         file: moviesFile,
         table: "raw_movies",
@@ -174,11 +191,7 @@ export function movieLens1m(options: MovieLensOptions): DatasetSource {
         `insert into items select iid::VARCHAR, title, string_split(genres, '|'), [string_split(genres, '|')[1]], NULL,
            try_cast(regexp_extract(title, '\\((\\d{4})\\)\\s*$', 1) as INTEGER) from raw_movies`,
       );
-      const report: SourceReport = {
-        files: [ratingsFile, moviesFile],
-        rowsRead,
-        dropped: {},
-      };
+      report.files.push(moviesFile);
       await finishItems(db, report);
       return report;
     },
@@ -211,7 +224,7 @@ export function movieLens100k(options: MovieLensOptions): DatasetSource {
       await requireFile(genreFile, "genre file");
       await requireFile(join(options.dataDir, "u.user"), "users file");
       await db.run(CREATE_SOURCE_TABLES);
-      const rowsRead = await loadRatings(db, dataFile, "\t");
+      const report = await loadRatings(db, dataFile, "\t", options.duplicates);
       await loadDelimited(db, {
         file: genreFile,
         table: "raw_genres",
@@ -247,11 +260,7 @@ export function movieLens100k(options: MovieLensOptions): DatasetSource {
            try_cast(regexp_extract(title, '\\((\\d{4})\\)\\s*$', 1) as INTEGER)
          from (select *, ${genreList} as g from raw_items)`,
       );
-      const report: SourceReport = {
-        files: [dataFile, itemFile, genreFile],
-        rowsRead,
-        dropped: {},
-      };
+      report.files.push(itemFile, genreFile);
       await finishItems(db, report);
       return report;
     },

@@ -5,6 +5,7 @@
  */
 import { amazonBooks } from "./amazon.ts";
 import { openMemoryDb } from "./duckdb.ts";
+import type { DuplicatePolicy } from "./duplicates.ts";
 import { DatasetError } from "./errors.ts";
 import { type GenericMapping, genericSource } from "./generic.ts";
 import { movieLens100k, movieLens1m, type MovieLensOptions } from "./movielens.ts";
@@ -32,6 +33,13 @@ export interface PrepareOptions extends ProtocolOptions {
   synthetic?: SyntheticOptions;
   /** Generic loader mapping (when `dataset` is a generic source built elsewhere this is unused). */
   generic?: GenericMapping;
+  /**
+   * Rows repeating an earlier (user, item, timestamp) in a built-in dataset's files: counted in
+   * the report either way, kept (as the reference keeps them) or dropped.
+   *
+   * @default "keep"
+   */
+  duplicates?: DuplicatePolicy;
 }
 
 /**
@@ -53,15 +61,21 @@ export function datasetSource(options: PrepareOptions): DatasetSource {
   };
   switch (d) {
     case "ml-1m":
-      return movieLens1m({ dataDir: needDir(), order: options.order, timezone: options.timezone });
+      return movieLens1m({
+        dataDir: needDir(),
+        order: options.order,
+        timezone: options.timezone,
+        duplicates: options.duplicates,
+      });
     case "ml-100k":
       return movieLens100k({
         dataDir: needDir(),
         order: options.order,
         timezone: options.timezone,
+        duplicates: options.duplicates,
       });
     case "amazon-book":
-      return amazonBooks({ dataDir: needDir() });
+      return amazonBooks({ dataDir: needDir(), duplicates: options.duplicates });
     case "synthetic":
       return syntheticSource(options.synthetic ?? {});
     default:

@@ -20,6 +20,11 @@ export interface SourceReport {
   rowsRead: number;
   /** Rows dropped, by reason. */
   dropped: Record<string, number>;
+  /**
+   * Rows repeating an earlier row's (user, item, timestamp), whether kept or dropped (then also in
+   * `dropped`); absent when the source does not count them.
+   */
+  duplicates?: number;
 }
 
 /**
