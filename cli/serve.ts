@@ -1,6 +1,7 @@
 /**
  * `deno task serve --store FILE --model DIR [--port N] [--token T]`: serves the r4ec router over
- * HTTP with `Deno.serve`. `--model` is a serving bundle folder (`saveServingBundle`), `--store` the
+ * HTTP with `Deno.serve`, behind the connection guard (read deadlines, a connection limit:
+ * `adapters/http/connection_guard.ts`). `--model` is a serving bundle folder (`saveServingBundle`), `--store` the
  * DuckDB store holding the knowledge and vectors. Knowledge records and vectors are loaded into
  * memory at start (unless `--no-preload`). SIGINT/SIGTERM stop accepting, let requests in flight
  * finish, close the store and exit. `--workers N` runs N server processes on one port (read-only store, no on-demand
@@ -38,6 +39,12 @@ POST /v1/rank, POST /v1/knowledge/users/:id, POST /v1/knowledge/items/:id.
   --max-body BYTES      largest request body (default 262144)
   --score-timeout MS    deadline of score/rank (default 5000)
   --knowledge-timeout MS  deadline of on-demand R4 runs (default 120000)
+  --header-timeout MS   a request's head must arrive within this (default 10000; also closes
+                        idle keep-alive connections)
+  --body-timeout MS     a declared request body must arrive within this after its head
+                        (default 30000)
+  --max-connections N   open connections per process, at most; one more is answered 503
+                        (default 1024)
   --no-preload          do not load knowledge records and vectors into memory at start
   --read-only           open the store read-only (on-demand knowledge then cannot be stored)
   --workers N           serve from N processes sharing the port (default 1; needs a fixed --port,
@@ -57,6 +64,9 @@ const Flags = z.object({
   "max-body": z.coerce.number().int().positive().default(256 * 1024),
   "score-timeout": z.coerce.number().int().positive().default(5_000),
   "knowledge-timeout": z.coerce.number().int().positive().default(120_000),
+  "header-timeout": z.coerce.number().int().positive().default(10_000),
+  "body-timeout": z.coerce.number().int().positive().default(30_000),
+  "max-connections": z.coerce.number().int().positive().default(1024),
   "no-preload": z.boolean().default(false),
   "read-only": z.boolean().default(false),
   workers: z.coerce.number().int().min(1).max(64).default(1),
@@ -180,6 +190,9 @@ await runCli(HELP, async (args) => {
     port: flags.port,
     hostname: flags.host,
     reusePort: multi,
+    headerTimeoutMs: flags["header-timeout"],
+    bodyTimeoutMs: flags["body-timeout"],
+    maxConnections: flags["max-connections"],
     onListen: ({ hostname, port }) =>
       log(
         `${workerName}: serving ${m.model} on ${m.dataset} (${

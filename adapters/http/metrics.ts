@@ -167,6 +167,44 @@ export const LATENCY_BUCKETS = [
 ] as const;
 
 /**
+ * Methods the request metrics count under their own name; every other method is `other`.
+ *
+ * @example
+ * ```ts
+ * import { COUNTED_METHODS } from "./metrics.ts";
+ * console.log(COUNTED_METHODS.includes("POST")); // true
+ * ```
+ */
+export const COUNTED_METHODS: readonly string[] = [
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "PATCH",
+  "OPTIONS",
+];
+
+/**
+ * The labels of a request's series, from a fixed set whatever the client sends: the method (one
+ * of {@link COUNTED_METHODS}, else `other`) and the route pattern that answered (`unmatched` for
+ * the catch-all patterns, which end in `*`). A label that echoed the request would let any client
+ * grow `/metrics` and the process's memory without bound.
+ *
+ * @example
+ * ```ts
+ * import { requestLabels } from "./metrics.ts";
+ * console.log(requestLabels("BREW", "*")); // { method: "other", route: "unmatched" }
+ * ```
+ */
+export function requestLabels(method: string, routePattern: string): Labels {
+  return {
+    method: COUNTED_METHODS.includes(method) ? method : "other",
+    route: routePattern.endsWith("*") ? "unmatched" : routePattern,
+  };
+}
+
+/**
  * The router's metrics.
  *
  * @example

@@ -1,6 +1,6 @@
 /**
  * HTTP serving: the serving bundle (model + what scoring needs), the Hono router a host mounts,
- * its OpenAPI document, and the `Deno.serve` adapter.
+ * its OpenAPI document, and the `Deno.serve` adapter with its connection guard.
  *
  * The zod schemas of the request and response bodies (`schemas.ts`), of `serving.json`
  * (`bundle_manifest.ts`) and the route records (`routes/`) are internal: the bodies are public
@@ -31,6 +31,7 @@ export type {
   RatedPair,
   ServingManifest,
 } from "./bundle_manifest.ts";
+export * from "./connection_guard.ts";
 export * from "./deno_server.ts";
 export * from "./knowledge_cache.ts";
 export * from "./metrics.ts";

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { ProblemSchema } from "./problem.ts";
+import { RawIdTextSchema } from "./request_schemas.ts";
 import { type ApiRoute, openApiPath, routeProblems } from "./route.ts";
 import { apiRoutes } from "./routes/mod.ts";
 
@@ -99,7 +100,7 @@ function operation(route: ApiRoute, bearer: boolean): Record<string, unknown> {
           in: "path",
           required: true,
           description,
-          schema: { type: "string" },
+          schema: jsonSchema(RawIdTextSchema, "input"),
         })),
       }
       : {}),

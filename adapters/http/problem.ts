@@ -95,6 +95,18 @@ export const ProblemSchema = z.object({
   errors: z.array(ProblemFieldSchema).optional(),
 });
 
+/**
+ * The status a request is counted and logged with when its client closed the connection before
+ * the request body arrived (nginx's 499; no client reads the answer).
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_CLOSED, HttpProblem } from "./problem.ts";
+ * const gone = new HttpProblem(CLIENT_CLOSED, "the client closed the connection");
+ * ```
+ */
+export const CLIENT_CLOSED = 499;
+
 const TITLES: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
@@ -104,6 +116,7 @@ const TITLES: Record<number, string> = {
   413: "Content Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
+  [CLIENT_CLOSED]: "Client Closed Request",
   500: "Internal Server Error",
   503: "Service Unavailable",
   504: "Gateway Timeout",

@@ -5,11 +5,13 @@
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { HttpProblem, issuesToFields, type ValidationIssue } from "./problem.ts";
+import { CLIENT_CLOSED, HttpProblem, issuesToFields, type ValidationIssue } from "./problem.ts";
 
 /**
  * Reads a JSON request body of at most `maxBytes` bytes. An empty body gives `undefined`; a
- * declared non-JSON content type is refused (415), a larger body 413, unparsable JSON 400.
+ * declared non-JSON content type is refused (415), a larger body 413, unparsable JSON 400, and a
+ * body whose stream fails (the client or the connection guard closed the connection before it
+ * was complete) a {@link CLIENT_CLOSED} problem.
  *
  * @example
  * ```ts
@@ -41,7 +43,13 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   let size = 0;
   const reader = req.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      throw new HttpProblem(
+        CLIENT_CLOSED,
+        `the connection closed after ${size} bytes of the body, before it was complete`,
+        { type: "urn:r4ec:problem:client-closed" },
+      );
+    });
     if (done) break;
     size += value.length;
     if (size > maxBytes) {

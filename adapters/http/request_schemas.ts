@@ -19,8 +19,19 @@ import { z } from "zod";
 export const MAX_CANDIDATES = 1000;
 
 /**
- * A raw user or item id as the host knows it: a non-empty string of at most 256 characters, or a
- * non-negative integer (read as its decimal string).
+ * Longest raw id, in characters, wherever a request names one (path or body).
+ *
+ * @example
+ * ```ts
+ * import { MAX_ID_LENGTH } from "./request_schemas.ts";
+ * const fits = (id: string) => id.length <= MAX_ID_LENGTH;
+ * ```
+ */
+export const MAX_ID_LENGTH = 256;
+
+/**
+ * A raw user or item id as the host knows it: a non-empty string of at most
+ * {@link MAX_ID_LENGTH} characters, or a non-negative integer (read as its decimal string).
  *
  * @example
  * ```ts
@@ -29,6 +40,20 @@ export const MAX_CANDIDATES = 1000;
  * ```
  */
 export type RawId = string | number;
+
+const ID_MESSAGE =
+  `must be a non-empty string (at most ${MAX_ID_LENGTH} characters) or a non-negative integer`;
+
+/**
+ * The one check of a raw id's text, in a path (`/v1/users/:id/knowledge`) or a body.
+ *
+ * @example
+ * ```ts
+ * import { RawIdTextSchema } from "./request_schemas.ts";
+ * console.log(RawIdTextSchema.safeParse("x".repeat(300)).success); // false
+ * ```
+ */
+export const RawIdTextSchema = z.string().min(1, ID_MESSAGE).max(MAX_ID_LENGTH, ID_MESSAGE);
 
 /**
  * {@link RawId}.
@@ -41,9 +66,9 @@ export type RawId = string | number;
  * ```
  */
 export const RawIdSchema = z.union([
-  z.string().min(1).max(256),
+  RawIdTextSchema,
   z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-], { error: "must be a non-empty string (at most 256 characters) or a non-negative integer" })
+], { error: ID_MESSAGE })
   .describe("Raw id from the dataset (string, or a non-negative integer)");
 
 /**

@@ -8,8 +8,9 @@
  * @module
  */
 import type { Context, Hono } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { readJsonBody, validate } from "./request.ts";
+import { RawIdTextSchema } from "./request_schemas.ts";
 
 /**
  * The Hono environment of the router: the request id `hono/request-id` sets.
@@ -77,7 +78,7 @@ export interface ApiRoute {
   secured: boolean;
   /** Runs under a deadline (answers 504 when it passes). */
   deadline: boolean;
-  /** Path parameters: name to description. */
+  /** Path parameters, each a raw id (checked as a body's ids are): name to description. */
   params?: Record<string, string>;
   /** The JSON body; `required: false` reads an empty body as `{}`. */
   body?: { schema: z.ZodType; required: boolean };
@@ -170,8 +171,8 @@ export function routeProblems(
     problems[400] = "Malformed JSON";
     problems[413] = "Body larger than the limit";
     problems[415] = "The body is not JSON";
-    problems[422] = "The request does not match the schema";
   }
+  if (route.body || route.params) problems[422] = "The request does not match the schema";
   if (route.secured && options.bearer) problems[401] = "Missing or wrong bearer token";
   Object.assign(problems, route.problems);
   problems[500] = "Internal error (no details are disclosed)";
@@ -180,8 +181,23 @@ export function routeProblems(
 }
 
 /**
- * Mounts `route` on `app`: the body (when the route has one) is read under `maxBodyBytes` and
- * validated against the route's schema before `handler` sees it.
+ * The schema of a route's path parameters: each one a raw id.
+ *
+ * @example
+ * ```ts
+ * import { pathParamsSchema } from "./route.ts";
+ * import { apiRoutes } from "./routes/mod.ts";
+ * console.log(pathParamsSchema(apiRoutes.userKnowledge)?.safeParse({ id: "42" }).success); // true
+ * ```
+ */
+export function pathParamsSchema(route: ApiRoute): z.ZodType<Record<string, string>> | undefined {
+  if (!route.params) return undefined;
+  return z.object(Object.fromEntries(Object.keys(route.params).map((n) => [n, RawIdTextSchema])));
+}
+
+/**
+ * Mounts `route` on `app`: its path ids are checked, and its body (when it has one) is read under
+ * `maxBodyBytes` and validated against its schema, before `handler` sees them.
  *
  * @example
  * ```ts
@@ -204,15 +220,13 @@ export function registerRoute<R extends ApiRoute>(
   maxBodyBytes: number,
   handler: (c: ServingCtx, body: RouteBody<R>) => Response | Promise<Response>,
 ): void {
-  const body = route.body;
-  if (body === undefined) {
-    app.on(route.method, route.path, (c) => handler(c, undefined as RouteBody<R>));
-    return;
-  }
+  const body = route.body, params = pathParamsSchema(route);
   app.on(route.method, route.path, async (c) => {
+    if (params) validate(params, c.req.param(), "path");
+    if (body === undefined) return await handler(c, undefined as RouteBody<R>);
     const raw = await readJsonBody(c.req.raw, maxBodyBytes);
     const valid = validate(body.schema, body.required ? raw : raw ?? {}, "body");
-    return handler(c, valid as RouteBody<R>);
+    return await handler(c, valid as RouteBody<R>);
   });
 }
 

@@ -17,12 +17,13 @@ import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import type { KnowledgeVectorCache } from "./knowledge_cache.ts";
-import type { ServingMetrics } from "./metrics.ts";
+import { requestLabels, type ServingMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
-import { HttpProblem, problemResponse } from "./problem.ts";
+import { CLIENT_CLOSED, HttpProblem, problemResponse } from "./problem.ts";
 import { checkBearer } from "./request.ts";
 import type { ServingEnv } from "./route.ts";
 import { knowledgeReadRoutes } from "./routes/knowledge_read.ts";
+import { apiRoutes } from "./routes/mod.ts";
 import { knowledgeRunRoutes } from "./routes/knowledge_run.ts";
 import { operationsRoutes } from "./routes/operations.ts";
 import { scoreRoutes } from "./routes/score.ts";
@@ -95,14 +96,15 @@ export function r4ecRouter(options: R4ecRouterOptions): R4ecRouter {
   app.route("/", scoreRoutes(ctx));
   app.route("/", knowledgeReadRoutes(ctx));
   app.route("/", knowledgeRunRoutes(ctx));
-  app.all("/v1/*", (c) => {
-    throw new HttpProblem(404, `no route ${c.req.method} ${c.req.path}`);
-  });
   const openapi = openApiDocument({
     serverUrl: options.mountPath,
     bearer: options.token !== undefined,
   });
   app.route("/", operationsRoutes(ctx, openapi));
+  refuseOtherMethods(app, options.cors !== undefined && options.cors !== false);
+  app.all("/v1/*", (c) => {
+    throw new HttpProblem(404, `no route ${c.req.method} ${c.req.path}`);
+  });
   return Object.assign(app, {
     serving: { metrics: ctx.metrics, cache: ctx.vectors, preload: () => preloadKnowledge(ctx) },
   });
@@ -118,9 +120,7 @@ function useSharedMiddleware(
   app.use("*", async (c, next) => {
     const t0 = performance.now();
     await next();
-    const pattern = c.req.routePath;
-    const route = pattern.endsWith("*") ? "unmatched" : pattern;
-    const labels = { method: c.req.method, route };
+    const labels = requestLabels(c.req.method, c.req.routePath);
     ctx.metrics.requests.inc({ ...labels, status: String(c.res.status) });
     ctx.metrics.latency.observe(labels, (performance.now() - t0) / 1000);
   });
@@ -138,9 +138,35 @@ function useSharedMiddleware(
   }
 }
 
-/** A thrown problem as its answer; anything else logged with its stack and answered 500. */
+/**
+ * A 405 with `Allow` for a method no route of a known path serves (registered after the routes,
+ * so it answers only what they do not). A GET route also serves HEAD; with CORS, the middleware
+ * answers OPTIONS.
+ */
+function refuseOtherMethods(app: Hono<ServingEnv>, cors: boolean): void {
+  const allowed = new Map<string, string[]>();
+  for (const route of Object.values(apiRoutes)) {
+    const methods = route.method === "get" ? ["GET", "HEAD"] : [route.method.toUpperCase()];
+    allowed.set(route.path, [...(allowed.get(route.path) ?? []), ...methods]);
+  }
+  for (const [path, methods] of allowed) {
+    const allow = [...methods, ...(cors ? ["OPTIONS"] : [])].join(", ");
+    app.all(path, (c) => {
+      const detail = `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allow})`;
+      throw new HttpProblem(405, detail, { headers: { allow } });
+    });
+  }
+}
+
+/**
+ * A thrown problem as its answer; a client gone before its body arrived logged on one line and
+ * counted as 499; anything else logged with its stack and answered 500.
+ */
 function errorAnswer(ctx: ServingContext, error: Error, c: Context<ServingEnv>): Response {
   const id = c.get("requestId");
+  if (error instanceof HttpProblem && error.status === CLIENT_CLOSED) {
+    ctx.log(`[${id}] ${c.req.method} ${c.req.path}: ${error.message} (${CLIENT_CLOSED})`);
+  }
   if (error instanceof HttpProblem) {
     return problemResponse({
       status: error.status,

@@ -19,6 +19,7 @@ import type {
   VectorCache,
 } from "../../plugins/types.ts";
 import { StoreConnection } from "./connection.ts";
+import { openChecked } from "./integrity.ts";
 import { sqlString } from "./sql.ts";
 import {
   type GenerationRecord,
@@ -394,8 +395,10 @@ export class DuckDbStore implements KnowledgeStore, VectorCache {
 
 /**
  * Opens (creating if needed) the store in one DuckDB file; `":memory:"` gives a throw-away store.
- * A writer holds the file's lock: a second process fails at once, naming the holder's PID. Opening
- * for writing marks runs that an earlier, dead process left `running` as `interrupted`.
+ * An existing file is first read whole by a read-only instance (`integrity.ts`): a damaged one is
+ * refused at once, naming the file, before anything is written to it. A writer holds the file's
+ * lock: a second process fails at once, naming the holder's PID. Opening for writing marks runs
+ * that an earlier, dead process left `running` as `interrupted`.
  *
  * @example
  * ```ts
@@ -413,10 +416,7 @@ export async function openStore(
 ): Promise<DuckDbStore> {
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(
-      path,
-      options.readOnly ? { access_mode: "READ_ONLY" } : undefined,
-    );
+    instance = await openInstance(path, options.readOnly ?? false);
   } catch (error) {
     throw openError(path, error as Error);
   }
@@ -429,8 +429,21 @@ export async function openStore(
   return store;
 }
 
+/** The instance of `path`: an existing file checked first (the check's own instance if read-only). */
+async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInstance> {
+  const existing = path !== ":memory:" && (await Deno.stat(path).catch(() => null))?.size;
+  if (!existing) {
+    return await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : undefined);
+  }
+  const checked = await openChecked(path);
+  if (readOnly) return checked;
+  checked.closeSync();
+  return await DuckDBInstance.create(path);
+}
+
 /** The error of a failed open: the lock holder's PID when another process holds the file. */
 function openError(path: string, error: Error): Error {
+  if (error.message.startsWith(`store ${path} is damaged:`)) return error;
   const pid = /Conflicting lock is held in .* \(PID (\d+)\)/.exec(error.message)?.[1];
   return new Error(
     pid

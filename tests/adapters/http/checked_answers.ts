@@ -2,7 +2,8 @@
  * Every answer a test receives, checked against what the route records declare: a 200 body must
  * parse with the route's response schema and come back unchanged (so no undocumented field, and no
  * documented one missing), a problem must be a status the OpenAPI document lists for the route
- * and a valid problem body, and a path no route serves must be a 404 problem.
+ * and a valid problem body, a known path asked with another method a 405 naming the methods it
+ * serves, and a path no route serves a 404 problem.
  */
 import assert from "node:assert/strict";
 import { ProblemSchema } from "../../../adapters/http/problem.ts";
@@ -50,6 +51,8 @@ export async function checkAnswer(
   bearer: boolean,
 ): Promise<void> {
   if (method === "OPTIONS") return; // CORS preflight: answered by the middleware, no route
+  // HEAD is a GET answered without its body: only the status can be checked.
+  if (method === "HEAD" && routeOf("GET", path)) return void assert.equal(res.status, 200);
   const where = `${method} ${path} → ${res.status}`;
   const route = routeOf(method, path);
   const type = res.headers.get("content-type") ?? "";
@@ -64,9 +67,15 @@ export async function checkAnswer(
     }
     return;
   }
+  const served = patterns.filter((p) => p.regex.test(path)).map((p) => p.route.method);
   if (route) {
     const documented = Object.keys(routeProblems(route, { bearer })).map(Number);
     assert.ok(documented.includes(res.status), `${where}: not documented (${documented})`);
+  } else if (served.length > 0) {
+    // A known path asked with another method: 405, naming the methods it serves.
+    assert.equal(res.status, 405, `${where}: the path is served by ${served}`);
+    const allow = res.headers.get("allow")?.split(", ") ?? [];
+    for (const m of served) assert.ok(allow.includes(m.toUpperCase()), `${where}: Allow ${allow}`);
   } else {
     assert.equal(res.status, 404, `${where}: no route serves this`);
   }

@@ -57,8 +57,12 @@ Deno.test("a route's problem statuses follow from what its record says of itself
     ok: { description: "The thing", contentType: "text/plain" },
     problems: { 404: "Unknown thing" },
   };
-  assert.deepEqual(Object.keys(routeProblems(route, { bearer: true })), ["401", "404", "500"]);
-  assert.deepEqual(Object.keys(routeProblems(route, { bearer: false })), ["404", "500"]);
+  // Its path id is checked (422) as a body's ids are.
+  assert.deepEqual(
+    Object.keys(routeProblems(route, { bearer: true })),
+    ["401", "404", "422", "500"],
+  );
+  assert.deepEqual(Object.keys(routeProblems(route, { bearer: false })), ["404", "422", "500"]);
   const withBody = { ...route, body: { schema: z.object({}), required: true }, deadline: true };
   assert.deepEqual(
     Object.keys(routeProblems(withBody, { bearer: false })),
