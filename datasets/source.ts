@@ -57,7 +57,15 @@ create or replace table ratings(user_raw VARCHAR, item_raw VARCHAR, rating INTEG
 create or replace table items(item_raw VARCHAR, title VARCHAR, genres VARCHAR[], attrs VARCHAR[], description VARCHAR, year INTEGER);
 `;
 
-/** The release year at the end of a MovieLens title, e.g. `Heat (1995)` -> 1995. */
+/**
+ * The release year at the end of a MovieLens title, e.g. `Heat (1995)` -> 1995.
+ *
+ * @example
+ * ```ts
+ * import { yearOfTitle } from "./source.ts";
+ * console.assert(yearOfTitle("Heat (1995)") === 1995 && yearOfTitle("Heat") === undefined);
+ * ```
+ */
 export function yearOfTitle(title: string): number | undefined {
   const m = title.match(/\((\d{4})\)\s*$/);
   return m ? Number(m[1]) : undefined;
