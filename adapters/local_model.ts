@@ -99,7 +99,11 @@ export function resolveLocalModel(
  * @example
  * ```ts
  * import { localModelKey } from "./local_model.ts";
- * console.log(await localModelKey("../shared/models/stories260K")); // local/stories260K@...
+ * import { join } from "node:path";
+ * const folder = join(await Deno.makeTempDir(), "stories260K");
+ * await Deno.mkdir(folder);
+ * await Deno.writeTextFile(join(folder, "config.json"), '{"model_type": "llama"}');
+ * console.log(await localModelKey(folder)); // local/stories260K@<12 hex digits>
  * ```
  */
 export async function localModelKey(folder: string): Promise<string> {

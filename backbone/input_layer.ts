@@ -21,9 +21,13 @@ import type { CtrInputs, Floats, ResolvedBaseConfig } from "./types.ts";
  * ```
  */
 export interface BatchView {
+  /** The samples the batch is drawn from. */
   inputs: CtrInputs;
+  /** Sample rows in batch order (e.g. a shuffled permutation of all rows). */
   index: Int32Array;
+  /** Offset of the batch in `index`. */
   start: number;
+  /** Number of samples in the batch. */
   size: number;
 }
 
@@ -41,17 +45,21 @@ export interface BatchView {
  * ```ts
  * import { ParamStore } from "./param.ts";
  * import { InputLayer } from "./input_layer.ts";
+ * import { resolveSharedConfig } from "./config.ts";
  * const store = new ParamStore({ seed: 1 });
- * const layer = new InputLayer(store, {
+ * const layer = new InputLayer(store, resolveSharedConfig({
  *   items: 10, attributes: 4, attrFields: 1, historyLength: 2, ratingValues: 6,
  *   embedDim: 4, mlp: [8], seed: 1,
- * });
+ * }));
  * console.log(layer.x0Dim); // (1+1)·4 + (2+1)·4 = 20
  * ```
  */
 export class InputLayer {
+  /** Embedding width d. */
   readonly d: number;
+  /** Attribute fields per item, A. */
   readonly attrFields: number;
+  /** History window T. */
   readonly historyLength: number;
   /** Width of q: (1 + A)·d. */
   readonly qDim: number;
@@ -63,24 +71,35 @@ export class InputLayer {
   readonly x0Dim: number;
   /** Knowledge vectors are zero-padded to this width (max of user and item widths). */
   readonly knowledgeDim: number;
+  /** Item embedding table `embedding.item`. */
   readonly item: Param;
+  /** Attribute embedding table `embedding.attr`. */
   readonly attr: Param;
+  /** Rating embedding table `embedding.rating`. */
   readonly rating: Param;
+  /** The knowledge adaptor; `null` without knowledge. */
   readonly adaptor: KnowledgeAdaptor | null;
   /** Whether `hist`, `histMask` and `dHist` are kept (DIN's attention reads the steps). */
   readonly historySteps: boolean;
   /** Outputs, first `n·width` valid. */
   q: Floats;
+  /** History steps h_τ, `n·T·hDim` (empty without history steps). */
   hist: Floats;
+  /** History mean h̄, `n·hDim`. */
   histMean: Floats;
+  /** Adaptor output dens, `n·densDim`. */
   dens: Floats;
+  /** x0 = [q; h̄; dens], `n·x0Dim`. */
   x0: Floats;
   /** Mask of history steps (1 = real item, 0 = padding), `n·T`. */
   histMask: Floats;
   /** Gradients, zeroed by `beginBackward`. */
   dq: Floats;
+  /** Gradient of `hist`. */
   dHist: Floats;
+  /** Gradient of `histMean`. */
   dHistMean: Floats;
+  /** Gradient of `dens`. */
   dDens: Floats;
   readonly #store: ParamStore;
   #knowledge: Floats;
@@ -91,6 +110,10 @@ export class InputLayer {
   #dX0Fresh = true;
   #batch: BatchView | null = null;
 
+  /**
+   * Creates the embedding tables (and the adaptor, when `config.knowledge` is set) in `store`.
+   * `options.historySteps` keeps the history steps (default `true`; DIN needs them).
+   */
   constructor(
     store: ParamStore,
     config: ResolvedBaseConfig,

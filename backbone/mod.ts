@@ -42,7 +42,9 @@ export { dcnBackbone, type DcnConfig, type DcnOptions, dcnv2Backbone } from "./m
 export { deepFmBackbone } from "./models/deepfm.ts";
 export { dinBackbone, type DinConfig, type DinOptions } from "./models/din.ts";
 export { modelConfigFor } from "./dataset_config.ts";
-export type { BatchView } from "./input_layer.ts";
+export { type BatchView, InputLayer } from "./input_layer.ts";
+export { type Init, Param, ParamStore, StateTensor } from "./param.ts";
+export type { KnowledgeAdaptor } from "./layers/hea.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
 export type { AdamStateLayout, AdamStepConstants, WasmAdamState } from "./wasm/adam_state.ts";
 export { auc, logLoss, type LogLossOptions } from "./metrics.ts";
@@ -61,6 +63,8 @@ export {
   trainStep,
 } from "./trainer.ts";
 export {
+  type DecodedSafetensors,
+  type DecodedTensor,
   decodeSafetensors,
   encodeSafetensors,
   loadModel,

@@ -55,6 +55,7 @@ export class Param {
   /** Sparse only: number of touched rows. */
   touchedCount = 0;
 
+  /** Wraps given buffers; {@linkcode ParamStore.add} creates and initialises them. */
   constructor(name: string, shape: number[], value: Floats, grad: Floats, sparse: boolean) {
     this.name = name;
     this.shape = shape;
@@ -130,6 +131,7 @@ export class StateTensor {
   /** Values. */
   readonly value: Floats;
 
+  /** Wraps a given buffer; {@linkcode ParamStore.addState} creates and fills it. */
   constructor(name: string, shape: number[], value: Floats) {
     this.name = name;
     this.shape = shape;
@@ -164,6 +166,7 @@ export class ParamStore {
   readonly #rng: SeededRandom;
   readonly #names = new Set<string>();
 
+  /** `options.seed` seeds every initialisation; `options.dtype` is the element type (default `float32`). */
   constructor(options: { seed: number; dtype?: FloatDType }) {
     this.dtype = options.dtype ?? "float32";
     this.#rng = new SeededRandom(options.seed);

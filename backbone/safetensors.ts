@@ -24,7 +24,9 @@ import { backboneNames, type ModelConfig } from "./registry.ts";
  * ```
  */
 export interface DecodedTensor {
+  /** Shape, row-major. */
   shape: number[];
+  /** Values. */
   data: Float32Array;
 }
 
@@ -38,7 +40,9 @@ export interface DecodedTensor {
  * ```
  */
 export interface DecodedSafetensors {
+  /** The `__metadata__` header entry (empty when absent). */
   metadata: Record<string, string>;
+  /** Tensors by name. */
   tensors: Map<string, DecodedTensor>;
 }
 

@@ -25,7 +25,9 @@ import { validateInputs } from "./validate.ts";
  * ```
  */
 export interface SplitMetrics {
+  /** Area under the ROC curve. */
   auc: number;
+  /** Mean binary cross-entropy of the predicted probabilities. */
   logloss: number;
 }
 
@@ -95,13 +97,17 @@ export interface TrainOptions {
  * ```
  */
 export interface EpochRecord {
+  /** Epoch number, 1-based. */
   epoch: number;
   /** Mean training loss of the epoch. */
   trainLoss: number;
   /** Training time of the epoch (s), evaluation excluded. */
   seconds: number;
+  /** Training throughput of the epoch. */
   samplesPerSecond: number;
+  /** Validation metrics, when a validation split was given. */
   valid?: SplitMetrics;
+  /** Test metrics, when a test split was given. */
   test?: SplitMetrics;
 }
 
@@ -115,11 +121,13 @@ export interface EpochRecord {
  * ```
  */
 export interface FitResult {
+  /** Every epoch run, in order. */
   epochs: EpochRecord[];
   /** Epoch (1-based) whose weights the model holds at the end. */
   bestEpoch: number;
   /** Its metrics on the selection split (absent with `selectOn: "none"`). */
   best?: SplitMetrics;
+  /** True when `patience` ended training before `epochs`. */
   stoppedEarly: boolean;
 }
 

@@ -88,7 +88,7 @@ export interface OpenStoreFlagOptions {
  * @example
  * ```ts
  * import { openStoreFlag } from "./checks.ts";
- * const store = await openStoreFlag(".r4ec-cache/store.duckdb");
+ * const store = await openStoreFlag(`${await Deno.makeTempDir()}/store.duckdb`);
  * await store.close();
  * ```
  */

@@ -1,5 +1,5 @@
 /**
- * Amazon-Book in the Amazon Review Data 2018 format (METHOD.md §5.4): `Books_5.json.gz` reviews and
+ * Amazon-Book in the Amazon Review Data 2018 format (docs/protocol.md#amazon-book): `Books_5.json.gz` reviews and
  * `meta_Books.json.gz` metadata, 60-core users / 40-core items, attributes brand + first
  * sub-category in one shared vocabulary.
  *
@@ -56,7 +56,7 @@ const ENTITIES: Record<string, string> = {
  * Cleans a title or brand as the reference does (HTML-unescape, ASCII quotes and dashes, collapse
  * spaces, truncate to 150 characters at a word boundary). Strings the reference would turn into its
  * long "delete-flag" string (non-ASCII left, no letters, or under 3 characters) come back as
- * `undefined`, so callers use a readable placeholder instead (METHOD.md §5.4 recommendation).
+ * `undefined`, so callers use a readable placeholder instead (docs/protocol.md#amazon-book).
  *
  * @example
  * ```ts
@@ -112,6 +112,38 @@ async function readJsonLines(
 const INTEGRAL_TEXT = "'[+-]?[0-9]+(\\.0+)?'";
 
 /**
+ * Fails on the first review without an id, or whose `overall` or `unixReviewTime` is not a whole
+ * number, naming its line and field.
+ */
+async function requireReviewFields(db: DuckDBConnection, reviewsFile: string): Promise<void> {
+  for (
+    const [col, check] of [
+      ["reviewerID", "reviewerID is null"],
+      ["asin", "asin is null"],
+      ["overall", `overall is not null and not regexp_full_match(overall, ${INTEGRAL_TEXT})`],
+      [
+        "unixReviewTime",
+        `not coalesce(regexp_full_match(unixReviewTime, ${INTEGRAL_TEXT}), false)
+          or try_cast(unixReviewTime as BIGINT) is null`,
+      ],
+    ]
+  ) {
+    const bad = await readRows(
+      db,
+      `select line, ${col} as v from raw_reviews where ${check} order by line limit 1`,
+    );
+    if (bad.length) {
+      throw new DatasetError(
+        bad[0].v == null
+          ? `missing ${col}`
+          : `${col} is not an integer: ${JSON.stringify(bad[0].v)}`,
+        { file: reviewsFile, line: Number(bad[0].line), column: col },
+      );
+    }
+  }
+}
+
+/**
  * The Amazon-Book source.
  *
  * @example
@@ -142,31 +174,7 @@ export function amazonBooks(options: AmazonOptions): DatasetSource {
       });
       const report: SourceReport = { files: [reviewsFile, metaFile], rowsRead: 0, dropped: {} };
       report.rowsRead = Number((await readRows(db, "select count(*) n from raw_reviews"))[0].n);
-      for (
-        const [col, check] of [
-          ["reviewerID", "reviewerID is null"],
-          ["asin", "asin is null"],
-          ["overall", `overall is not null and not regexp_full_match(overall, ${INTEGRAL_TEXT})`],
-          [
-            "unixReviewTime",
-            `not coalesce(regexp_full_match(unixReviewTime, ${INTEGRAL_TEXT}), false)
-              or try_cast(unixReviewTime as BIGINT) is null`,
-          ],
-        ]
-      ) {
-        const bad = await readRows(
-          db,
-          `select line, ${col} as v from raw_reviews where ${check} order by line limit 1`,
-        );
-        if (bad.length) {
-          throw new DatasetError(
-            bad[0].v == null
-              ? `missing ${col}`
-              : `${col} is not an integer: ${JSON.stringify(bad[0].v)}`,
-            { file: reviewsFile, line: Number(bad[0].line), column: col },
-          );
-        }
-      }
+      await requireReviewFields(db, reviewsFile);
       const noOverall = Number(
         (await readRows(db, "select count(*) n from raw_reviews where overall is null"))[0].n,
       );

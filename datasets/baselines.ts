@@ -25,9 +25,11 @@ export interface RateBaselines {
   smoothing: number;
   /** Per dense user index: training-period interactions (positions 0..s) and likes among them. */
   userCount: Int32Array;
+  /** Likes among `userCount`, per dense user index. */
   userLikes: Int32Array;
   /** Per dense item index: training targets and likes among them. */
   itemCount: Int32Array;
+  /** Likes among `itemCount`, per dense item index. */
   itemLikes: Int32Array;
   /** The split whose targets the item counts come from (`dataset.train`). */
   itemTargets: SampleSplit;
@@ -81,8 +83,11 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Scores of the three non-neural baselines on a split. */
 export interface BaselineScores {
+  /** The user's smoothed training-period positive rate, per sample. */
   userRate: Float32Array;
+  /** The item's smoothed positive rate over training targets, per sample. */
   itemRate: Float32Array;
+  /** sigmoid(logit(user rate) + logit(item rate) - logit(prior)), per sample. */
   naiveBayes: Float32Array;
 }
 

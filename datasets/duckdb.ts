@@ -4,10 +4,22 @@
  *
  * @module
  */
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection as NodeApiConnection, DuckDBInstance } from "@duckdb/node-api";
 import { DatasetError, fromDuckDbError } from "./errors.ts";
 
-export type { DuckDBConnection } from "@duckdb/node-api";
+/**
+ * An open connection of `@duckdb/node-api` (its `DuckDBConnection`): what a dataset source loads
+ * its tables into and the protocol reads them from. Named here so that the API's docs name it.
+ *
+ * @example
+ * ```ts
+ * import { type DuckDBConnection, openMemoryDb } from "./duckdb.ts";
+ * const db: DuckDBConnection = await openMemoryDb();
+ * console.assert((await db.runAndReadAll("select 42 as n")).getRowObjects()[0].n === 42);
+ * db.closeSync();
+ * ```
+ */
+export type DuckDBConnection = NodeApiConnection;
 
 /**
  * Opens a fresh in-memory DuckDB connection.
@@ -69,7 +81,9 @@ export function linesOf(file: string, encoding: "utf-8" | "latin-1" = "utf-8"): 
  * @example
  * ```ts
  * import { requireFile } from "./duckdb.ts";
- * await requireFile("../shared/data/ml-1m/users.dat", "users file");
+ * const file = await Deno.makeTempFile({ suffix: ".dat" });
+ * await Deno.writeTextFile(file, "1::F::1::10::48067\n");
+ * await requireFile(file, "users file"); // passes; an empty or missing file throws a DatasetError
  * ```
  */
 export async function requireFile(file: string, what: string): Promise<void> {

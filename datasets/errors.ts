@@ -29,6 +29,7 @@ export class DatasetError extends Error {
   /** Where the problem is. */
   readonly location?: DataLocation;
 
+  /** Prefixes `message` with `location` when given; `options.cause` keeps the underlying error. */
   constructor(message: string, location?: DataLocation, options?: ErrorOptions) {
     super(location ? `${formatLocation(location)}: ${message}` : message, options);
     this.name = "DatasetError";

@@ -6,6 +6,7 @@
 export * from "./types.ts";
 export * from "./errors.ts";
 export * from "./source.ts";
+export type { DuckDBConnection } from "./duckdb.ts";
 export { amazonBooks, type AmazonOptions, BOOK_DOMAIN, cleanAmazonText } from "./amazon.ts";
 export { type GenericMapping, type InteractionColumns, type TableFile } from "./generic.ts";
 export { type DuplicatePolicy, DUPLICATES_DROPPED } from "./duplicates.ts";

@@ -110,7 +110,9 @@ export async function prepareDataset(
 
 /** Sample count and positive rate of a split. */
 export interface SplitStats {
+  /** Number of samples. */
   samples: number;
+  /** Share of samples labelled 1 (0 for an empty split). */
   positiveRate: number;
 }
 
@@ -122,15 +124,25 @@ function splitStats(s: SampleSplit): SplitStats {
 
 /** The statistics `deno task prep` prints. */
 export interface DatasetStats {
+  /** Dataset name. */
   dataset: string;
+  /** Users (padding excluded). */
   users: number;
+  /** Items (padding excluded). */
   items: number;
+  /** Distinct attribute values (padding excluded). */
   attributes: number;
+  /** Backbone history window T. */
   historyLength: number;
+  /** Training targets. */
   train: SplitStats;
+  /** Validation targets. */
   valid: SplitStats;
+  /** Test targets. */
   test: SplitStats;
+  /** LLM-side user inputs (one window per user). */
   userKnowledgeInputs: number;
+  /** LLM-side item inputs. */
   itemKnowledgeInputs: number;
 }
 

@@ -433,8 +433,8 @@ async function itemKnowledgeInputs(
  * @example
  * ```ts
  * import { nonTargetInteractions } from "./protocol.ts";
- * import type { CtrDataset } from "./types.ts";
- * declare const dataset: CtrDataset;
+ * import { prepareDataset } from "./prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
  * const history = nonTargetInteractions(dataset);
  * console.log(history.size < dataset.trainPeriod.size);
  * ```

@@ -79,10 +79,15 @@ export interface UserSplitInfo {
  * The statistical baselines read these; knowledge reads only the positions before `firstTarget`.
  */
 export interface InteractionTable {
+  /** Number of interactions. */
   size: number;
+  /** Dense user index (1-based). */
   user: Int32Array;
+  /** Dense item index (1-based). */
   item: Int32Array;
+  /** Raw rating. */
   rating: Int32Array;
+  /** Position in the user's chronological sequence (0..s). */
   position: Int32Array;
 }
 

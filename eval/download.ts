@@ -44,8 +44,12 @@ async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array
  * @example
  * ```ts
  * import { downloadDataset } from "./download.ts";
- * const dir = await downloadDataset("ml-100k", { cache: "/tmp/r4ec-cache" });
- * console.log(dir);
+ * // Needs the network (files.grouplens.org), so this only shows the call.
+ * async function fetchMl100k(): Promise<string> {
+ *   const dir = await downloadDataset("ml-100k", { cache: "/tmp/r4ec-cache" });
+ *   console.log(dir);
+ *   return dir;
+ * }
  * ```
  */
 export async function downloadDataset(

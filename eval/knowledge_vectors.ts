@@ -31,9 +31,11 @@ export interface KnowledgeMatrices {
  * @example
  * ```ts
  * import { knowledgeMatrices } from "./knowledge_vectors.ts";
- * import type { CtrDataset } from "../datasets/types.ts";
- * declare const dataset: CtrDataset;
- * const m = knowledgeMatrices(dataset, 4, () => new Float32Array(4));
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * // Every user and item has the same knowledge vector here; real ones come from an encoder.
+ * const m = knowledgeMatrices(dataset, 4, () => Float32Array.of(1, 0, 0, 0));
+ * console.assert(m.userRow[1] === 0 && m.user.length === 4 * (dataset.users.raw.length - 1));
  * ```
  */
 export function knowledgeMatrices(
@@ -71,11 +73,13 @@ export function knowledgeMatrices(
  *
  * @example
  * ```ts
- * import { knowledgeInputs, type KnowledgeMatrices } from "./knowledge_vectors.ts";
- * import type { SampleSplit } from "../datasets/types.ts";
- * declare const m: KnowledgeMatrices;
- * declare const split: SampleSplit;
+ * import { knowledgeInputs, knowledgeMatrices } from "./knowledge_vectors.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const m = knowledgeMatrices(dataset, 4, () => Float32Array.of(1, 0, 0, 0));
+ * const split = dataset.train;
  * const { userKnowledge, itemKnowledge } = knowledgeInputs(m, split);
+ * console.assert(userKnowledge.row.length === split.size && itemKnowledge.dim === 4);
  * ```
  */
 export function knowledgeInputs(
@@ -110,11 +114,18 @@ export function coverage(m: KnowledgeMatrices, split: SampleSplit): { user: numb
  * @example
  * ```ts
  * import { vectorMatrices } from "./knowledge_vectors.ts";
- * import { readKnowledgeVectors } from "./vector_files/mod.ts";
- * import type { CtrDataset } from "../datasets/types.ts";
- * declare const dataset: CtrDataset;
- * const m = vectorMatrices(dataset, await readKnowledgeVectors("vectors/", dataset));
- * console.log(m.userDim, m.itemDim);
+ * import { readKnowledgeVectors, writeKnowledgeVectors } from "./vector_files/mod.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * // Vectors of the first user and the first item only, as a folder an outside encoder wrote.
+ * const dir = await Deno.makeTempDir();
+ * await writeKnowledgeVectors(dir, {
+ *   users: { ids: [dataset.users.raw[1]], rows: Float32Array.of(1, 0, 0), dim: 3 },
+ *   items: { ids: [dataset.items.raw[1]], rows: Float32Array.of(0, 1), dim: 2 },
+ * });
+ * const m = vectorMatrices(dataset, await readKnowledgeVectors(dir, dataset));
+ * console.log(m.userDim, m.itemDim); // 3 2
+ * console.assert(m.userRow[1] === 0 && m.userRow[2] === -1);
  * ```
  */
 export function vectorMatrices(d: CtrDataset, v: KnowledgeVectors): KnowledgeMatrices {
@@ -140,9 +151,17 @@ export function vectorMatrices(d: CtrDataset, v: KnowledgeVectors): KnowledgeMat
  * @example
  * ```ts
  * import { vectorsFingerprint } from "./knowledge_vectors.ts";
- * import type { KnowledgeVectors } from "./vector_files/mod.ts";
- * declare const vectors: KnowledgeVectors;
- * console.log(await vectorsFingerprint(vectors));
+ * import { readKnowledgeVectors, writeKnowledgeVectors } from "./vector_files/mod.ts";
+ * // Vocabularies of a dataset with users "1", "2" and items "10", "11" (index 0 is padding).
+ * const vocabulary = (ids: string[]) => ({ raw: ["", ...ids], index: new Map(["", ...ids].map((id, i) => [id, i])) });
+ * const vocabularies = { users: vocabulary(["1", "2"]), items: vocabulary(["10", "11"]) };
+ * const dir = await Deno.makeTempDir();
+ * await writeKnowledgeVectors(dir, {
+ *   users: { ids: ["1", "2"], rows: new Float32Array([1, 0, 0, 1]), dim: 2 },
+ *   items: { ids: ["10", "11"], rows: new Float32Array([0.5, 0.25, 1, 0]), dim: 2 },
+ * });
+ * const vectors = await readKnowledgeVectors(dir, vocabularies);
+ * console.assert((await vectorsFingerprint(vectors)).length === 16);
  * ```
  */
 export async function vectorsFingerprint(v: KnowledgeVectors): Promise<string> {

@@ -16,8 +16,34 @@ const pct = (x: number | undefined) =>
  * ```ts
  * import { resultsTable } from "./report.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
+ * import { knowledgeStats } from "./knowledge_stats.ts";
+ * // A small report of the shape `runEval` returns: one backbone, base and R4 knowledge, one seed.
+ * const spread = (x: number) => ({ mean: x, std: 0, values: [x] });
+ * const split = { samples: 200, positiveRate: 0.55 };
+ * const report: EvalReport = {
+ *   dataset: {
+ *     dataset: "synthetic", users: 20, items: 30, attributes: 8, historyLength: 5,
+ *     train: split, valid: split, test: split, userKnowledgeInputs: 20, itemKnowledgeInputs: 30,
+ *     fingerprint: "0123456789abcdef", origin: "built-in synthetic dataset",
+ *   },
+ *   components: { actor: "profile", reflector: "grounded", encoder: "hashing", encoderId: "hashing:v1" },
+ *   settings: {
+ *     backbones: ["din"], conditions: ["base", "r4"], rounds: 1, seeds: [1], epochs: 1, patience: 1,
+ *     batchSize: 256, lr: 5e-4, schedule: "constant", selection: "valid",
+ *   },
+ *   baselines: [{ name: "user rate", auc: 0.61, logloss: 0.68 }],
+ *   knowledge: { user: knowledgeStats([]), item: knowledgeStats([]), coverage: {} },
+ *   results: [
+ *     { backbone: "din", condition: "base", auc: spread(0.70), logloss: spread(0.62), runs: [] },
+ *     { backbone: "din", condition: "r4", auc: spread(0.72), logloss: spread(0.6), gainOverBase: 2.86, runs: [] },
+ *   ],
+ *   r4VersusReasoning: [],
+ *   r4VersusHistory: [],
+ *   r4VersusStatistics: [],
+ *   timings: {},
+ * };
  * console.log(resultsTable(report));
+ * console.assert(resultsTable(report).includes("| din | R4 knowledge (reflected, refined) | 0.7200 ± 0.0000"));
  * ```
  */
 export function resultsTable(r: EvalReport): string {
@@ -60,8 +86,33 @@ export function baselinesTable(r: EvalReport): string {
  * ```ts
  * import { markdownReport } from "./report.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * await Deno.writeTextFile("report.md", markdownReport(report));
+ * import { knowledgeStats } from "./knowledge_stats.ts";
+ * // A small report of the shape `runEval` returns: one backbone, base and R4 knowledge, one seed.
+ * const spread = (x: number) => ({ mean: x, std: 0, values: [x] });
+ * const split = { samples: 200, positiveRate: 0.55 };
+ * const report: EvalReport = {
+ *   dataset: {
+ *     dataset: "synthetic", users: 20, items: 30, attributes: 8, historyLength: 5,
+ *     train: split, valid: split, test: split, userKnowledgeInputs: 20, itemKnowledgeInputs: 30,
+ *     fingerprint: "0123456789abcdef", origin: "built-in synthetic dataset",
+ *   },
+ *   components: { actor: "profile", reflector: "grounded", encoder: "hashing", encoderId: "hashing:v1" },
+ *   settings: {
+ *     backbones: ["din"], conditions: ["base", "r4"], rounds: 1, seeds: [1], epochs: 1, patience: 1,
+ *     batchSize: 256, lr: 5e-4, schedule: "constant", selection: "valid",
+ *   },
+ *   baselines: [{ name: "user rate", auc: 0.61, logloss: 0.68 }],
+ *   knowledge: { user: knowledgeStats([]), item: knowledgeStats([]), coverage: {} },
+ *   results: [
+ *     { backbone: "din", condition: "base", auc: spread(0.70), logloss: spread(0.62), runs: [] },
+ *     { backbone: "din", condition: "r4", auc: spread(0.72), logloss: spread(0.6), gainOverBase: 2.86, runs: [] },
+ *   ],
+ *   r4VersusReasoning: [],
+ *   r4VersusHistory: [],
+ *   r4VersusStatistics: [],
+ *   timings: {},
+ * };
+ * await Deno.writeTextFile(await Deno.makeTempFile({ suffix: ".md" }), markdownReport(report));
  * ```
  */
 export function markdownReport(r: EvalReport): string {

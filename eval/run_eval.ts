@@ -45,8 +45,9 @@ export type {
  * ```ts
  * import { datasetFingerprint } from "./run_eval.ts";
  * import type { CtrDataset } from "../datasets/types.ts";
- * declare const dataset: CtrDataset;
- * console.log(await datasetFingerprint(dataset));
+ * async function fingerprintOf(dataset: CtrDataset): Promise<string> {
+ *   return await datasetFingerprint(dataset);
+ * }
  * ```
  */
 export async function datasetFingerprint(d: CtrDataset): Promise<string> {
@@ -184,9 +185,10 @@ function summarize(o: EvalOptions, results: ConditionResult[]) {
  * @example
  * ```ts
  * import { runEval, type EvalOptions } from "./run_eval.ts";
- * declare const options: EvalOptions;
- * const report = await runEval(options);
- * console.log(report.results.length);
+ * async function evaluate(options: EvalOptions): Promise<number> {
+ *   const report = await runEval(options);
+ *   return report.results.length;
+ * }
  * ```
  */
 export async function runEval(o: EvalOptions): Promise<EvalReport> {

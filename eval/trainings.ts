@@ -56,8 +56,9 @@ const TRAINING_FORMAT = 2;
  * @example
  * ```ts
  * import type { TrainingContext } from "./trainings.ts";
- * declare const context: TrainingContext;
- * console.log(context.conditions, context.keyPrefix);
+ * function describe(context: TrainingContext): string {
+ *   return `${context.conditions} ${context.keyPrefix}`;
+ * }
  * ```
  */
 export interface TrainingContext {
@@ -93,9 +94,10 @@ function configFor(d: CtrDataset, inputs: CtrInputs, seed: number) {
  * @example
  * ```ts
  * import { type TrainingContext, trainAll } from "./trainings.ts";
- * declare const context: TrainingContext;
- * const rows = await trainAll(context);
- * console.log(rows.map((r) => `${r.backbone}/${r.condition}: ${r.auc.mean}`));
+ * async function summarise(context: TrainingContext): Promise<string[]> {
+ *   const rows = await trainAll(context);
+ *   return rows.map((r) => `${r.backbone}/${r.condition}: ${r.auc.mean}`);
+ * }
  * ```
  */
 export async function trainAll(ctx: TrainingContext): Promise<ConditionResult[]> {

@@ -197,11 +197,33 @@ export interface ConstructionOptions {
  * import { llmActor } from "./llm_actor.ts";
  * import { llmReflector } from "./llm_reflector.ts";
  * import type { KnowledgeTask, TextGenerator } from "./types.ts";
- * declare const teacher: TextGenerator;
- * declare const task: KnowledgeTask;
+ * // Stands in for a teacher model: predicts "like" and judges every preference reasonable.
+ * const teacher: TextGenerator = {
+ *   id: "stand-in-teacher",
+ *   kind: "deterministic",
+ *   generate: (req) =>
+ *     Promise.resolve({
+ *       text: req.messages.at(-1)!.content.includes("<Final Judgement>")
+ *         ? "<Final Judgement>The user preference is reasonable</Final Judgement>\n<Reflection></Reflection>"
+ *         : "<User Preference>\nEnjoys tense crime thrillers.\n</User Preference>\n" +
+ *           "<Final Verdict>user will like the target movie</Final Verdict>",
+ *       usage: { prompt: 0, completion: 0 },
+ *       latencyMs: 0,
+ *       model: "stand-in",
+ *       cached: false,
+ *     }),
+ * };
+ * const task: KnowledgeTask = {
+ *   kind: "user",
+ *   key: "demo:user:1:train",
+ *   domain: { itemNoun: "movie", ratingScale: [1, 5], likeThreshold: 3 },
+ *   history: [{ title: "Heat (1995)", rating: 5 }, { title: "Jingle All the Way (1996)", rating: 1 }],
+ *   target: { itemTitle: "Ronin (1998)", label: 1 },
+ * };
  * const stage = construction({ actor: llmActor({ generator: teacher }), reflector: llmReflector({ generator: teacher }) });
  * const record = await stage.run(task, {});
- * console.log(record.outcome, record.samples.length);
+ * console.log(record.outcome, record.samples.length); // kept_reasonable 2 (a reason and a reflect sample)
+ * console.assert(record.outcome === "kept_reasonable" && record.samples.length === 2);
  * ```
  */
 export function construction(

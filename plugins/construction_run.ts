@@ -38,15 +38,39 @@ export interface ConstructAllResult {
  * import { llmActor } from "./llm_actor.ts";
  * import { llmReflector } from "./llm_reflector.ts";
  * import type { KnowledgeTask, TextGenerator } from "./types.ts";
- * declare const teacher: TextGenerator;
- * declare const tasks: KnowledgeTask[];
+ * // Stands in for a teacher model: predicts "like" and judges every preference reasonable.
+ * const teacher: TextGenerator = {
+ *   id: "stand-in-teacher",
+ *   kind: "deterministic",
+ *   generate: (req) =>
+ *     Promise.resolve({
+ *       text: req.messages.at(-1)!.content.includes("<Final Judgement>")
+ *         ? "<Final Judgement>The user preference is reasonable</Final Judgement>\n<Reflection></Reflection>"
+ *         : "<User Preference>\nEnjoys tense crime thrillers.\n</User Preference>\n" +
+ *           "<Final Verdict>user will like the target movie</Final Verdict>",
+ *       usage: { prompt: 0, completion: 0 },
+ *       latencyMs: 0,
+ *       model: "stand-in",
+ *       cached: false,
+ *     }),
+ * };
+ * const task: KnowledgeTask = {
+ *   kind: "user",
+ *   key: "demo:user:1:train",
+ *   domain: { itemNoun: "movie", ratingScale: [1, 5], likeThreshold: 3 },
+ *   history: [{ title: "Heat (1995)", rating: 5 }, { title: "Jingle All the Way (1996)", rating: 1 }],
+ *   target: { itemTitle: "Ronin (1998)", label: 1 },
+ * };
+ * const tasks = [task, { ...task, key: "demo:user:2:train", target: { itemTitle: "Babe (1995)", label: 0 as const } }];
  * const { records, summary } = await constructAll(tasks, {
  *   actor: llmActor({ generator: teacher }),
  *   reflector: llmReflector({ generator: teacher }),
  *   concurrency: 8,
  * });
- * await writeSftSets(records.flatMap((r) => r.samples), { dir: "runs/sft", dataset: "ml-1m" });
- * console.log(summary.outcomes);
+ * const dir = await Deno.makeTempDir();
+ * await writeSftSets(records.flatMap((r) => r.samples), { dir, dataset: "demo" });
+ * console.log(summary.outcomes); // one kept_reasonable, one discarded_missed_error
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function constructAll(

@@ -19,10 +19,17 @@ import type {
   KnowledgeTask,
   Reflector,
   StageContext,
+  Verdict,
 } from "./types.ts";
 
 /**
  * One held-back interaction and what the actor said about it.
+ *
+ * The runtime check of {@linkcode GroundedCase}. Internal to the documented API: its type is zod's,
+ * which the API does not expose; the public contract is the type (checked to agree at compile
+ * time).
+ *
+ * @internal
  *
  * @example
  * ```ts
@@ -48,18 +55,54 @@ export const GroundedCaseSchema = z.object({
   correct: z.boolean(),
 });
 /** One held-back interaction and what the actor said about it. */
-export type GroundedCase = z.infer<typeof GroundedCaseSchema>;
+export type GroundedCase = {
+  /** `history`: a pair of the user's own window; `liker` / `disliker`: the item task's raters. */
+  role: "history" | "liker" | "disliker";
+  /** Index of the pair in the task's history (`history` role). */
+  index?: number;
+  /** Title of the held-back item (`history` role). */
+  title?: string;
+  /** Dense item index when the task carries it. */
+  item?: number;
+  /** Actual rating when the task shows it (`history` role; item raters' ratings are not shown). */
+  rating?: number;
+  /** Ground truth: 1 = like (rating above the domain's threshold). */
+  label: 0 | 1;
+  /** The actor's verdict; `null` when it gave none that could be parsed. */
+  predicted: Verdict | null;
+  /** Whether `predicted` matches `label`. */
+  correct: boolean;
+};
 
 /**
  * What the grounded reflector puts in {@link Critique.evidence}; refiners read the cases from it.
  *
+ * The runtime check of {@linkcode GroundedEvidence}, internal like {@linkcode GroundedCaseSchema}.
+ *
+ * @internal
+ *
  * @example
  * ```ts
- * import { GroundedEvidenceSchema } from "./grounded_reflector.ts";
- * import type { Critique } from "./types.ts";
- * declare const critique: Critique;
+ * import { GroundedEvidenceSchema, groundedReflector } from "./grounded_reflector.ts";
+ * import type { Actor, Draft, KnowledgeTask } from "./types.ts";
+ * const task: KnowledgeTask = {
+ *   kind: "user",
+ *   key: "demo:user:1:train",
+ *   domain: { itemNoun: "movie", ratingScale: [1, 5], likeThreshold: 3 },
+ *   history: [{ title: "Heat", rating: 5 }, { title: "Cats", rating: 1 }],
+ * };
+ * const draft: Draft = { text: "likes everything", author: "likes-all", usage: { prompt: 0, completion: 0 }, latencyMs: 0 };
+ * const likesAll: Actor = {
+ *   id: "likes-all",
+ *   kind: "deterministic",
+ *   reason: () => Promise.resolve(draft),
+ *   refine: (_task, d) => Promise.resolve(d),
+ *   verdict: () => Promise.resolve("like"),
+ * };
+ * const critique = await groundedReflector({ actor: likesAll, k: 2 }).reflect(task, draft);
  * const evidence = GroundedEvidenceSchema.safeParse(critique.evidence);
  * if (evidence.success) console.log(evidence.data.accuracy, evidence.data.cases.filter((c) => !c.correct));
+ * console.assert(evidence.success && evidence.data.accuracy === 0.5);
  * ```
  */
 export const GroundedEvidenceSchema = z.object({
@@ -72,7 +115,30 @@ export const GroundedEvidenceSchema = z.object({
   cases: z.array(GroundedCaseSchema),
 });
 /** What the grounded reflector puts in {@link Critique.evidence}. */
-export type GroundedEvidence = z.infer<typeof GroundedEvidenceSchema>;
+export type GroundedEvidence = {
+  /** Always `grounded`: tells this evidence from other reflectors'. */
+  method: "grounded";
+  /** Share of held-back cases predicted correctly; `null` when there was nothing to hold back. */
+  accuracy: number | null;
+  /** The accuracy at or above which the draft was judged reasonable. */
+  threshold: number;
+  /** How many cases were held back. */
+  held: number;
+  /** How many of them the actor predicted correctly. */
+  correct: number;
+  /** Every held-back case, in the order checked. */
+  cases: GroundedCase[];
+};
+
+// The schemas' outputs are the types, checked at compile time so that neither drifts alone.
+type Same<A, B> = [A, keyof A] extends [B, keyof B]
+  ? [B, keyof B] extends [A, keyof A] ? true : false
+  : false;
+type Agree<T extends true> = T;
+type _SchemasAgreeWithTypes = [
+  Agree<Same<z.output<typeof GroundedCaseSchema>, GroundedCase>>,
+  Agree<Same<z.output<typeof GroundedEvidenceSchema>, GroundedEvidence>>,
+];
 
 /**
  * Options of {@link groundedReflector}.
@@ -80,8 +146,10 @@ export type GroundedEvidence = z.infer<typeof GroundedEvidenceSchema>;
  * @example
  * ```ts
  * import type { GroundedReflectorOptions } from "./grounded_reflector.ts";
- * import type { Actor } from "./types.ts";
- * declare const actor: Actor;
+ * import { profileActor } from "./profile/actor.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const actor = profileActor({ dataset });
  * const options: GroundedReflectorOptions = { actor, k: 4, threshold: 0.75, seed: 0 };
  * ```
  */
@@ -188,9 +256,15 @@ function describeMiss(task: KnowledgeTask, c: GroundedCase): string {
  * @example
  * ```ts
  * import { groundedReflector } from "./grounded_reflector.ts";
- * import type { Actor } from "./types.ts";
- * declare const actor: Actor;
+ * import { profileActor } from "./profile/actor.ts";
+ * import { knowledgeTasks } from "./tasks.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const actor = profileActor({ dataset });
  * const reflector = groundedReflector({ actor, k: 4, threshold: 0.75, seed: 0 });
+ * const [task] = knowledgeTasks(dataset);
+ * const critique = await reflector.reflect(task, await actor.reason(task));
+ * console.log(critique.reasonable, critique.feedback);
  * ```
  */
 export function groundedReflector(options: GroundedReflectorOptions): Reflector {

@@ -20,9 +20,24 @@ import type { Critique, Draft, KnowledgeTask, Reflector, StageContext } from "./
  * @example
  * ```ts
  * import type { HybridReflectorOptions } from "./hybrid_reflector.ts";
- * import type { Actor, TextGenerator } from "./types.ts";
- * declare const actor: Actor;
- * declare const generator: TextGenerator;
+ * import { llmActor } from "./llm_actor.ts";
+ * import type { TextGenerator } from "./types.ts";
+ * // Stands in for a language model: judges every draft reasonable, else states one preference.
+ * const generator: TextGenerator = {
+ *   id: "stand-in",
+ *   kind: "deterministic",
+ *   generate: (req) =>
+ *     Promise.resolve({
+ *       text: req.messages.at(-1)!.content.includes("<Final Judgement>")
+ *         ? "<Final Judgement>The user preference is reasonable</Final Judgement>\n<Reflection></Reflection>"
+ *         : "Enjoys tense crime thrillers; avoids family comedies.",
+ *       usage: { prompt: 0, completion: 0 },
+ *       latencyMs: 0,
+ *       model: "stand-in",
+ *       cached: false,
+ *     }),
+ * };
+ * const actor = llmActor({ generator });
  * const options: HybridReflectorOptions = { grounded: { actor }, llm: { generator }, decide: "both" };
  * ```
  */
@@ -100,13 +115,34 @@ export function evidenceText(task: KnowledgeTask, evidence: GroundedEvidence): s
  * @example
  * ```ts
  * import { hybridReflector } from "./hybrid_reflector.ts";
- * import type { Actor, TextGenerator } from "./types.ts";
- * declare const actor: Actor;
- * declare const generator: TextGenerator;
+ * import { profileActor } from "./profile/actor.ts";
+ * import { knowledgeTasks } from "./tasks.ts";
+ * import type { TextGenerator } from "./types.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * // Stands in for a language model: judges every draft reasonable, else states one preference.
+ * const generator: TextGenerator = {
+ *   id: "stand-in",
+ *   kind: "deterministic",
+ *   generate: (req) =>
+ *     Promise.resolve({
+ *       text: req.messages.at(-1)!.content.includes("<Final Judgement>")
+ *         ? "<Final Judgement>The user preference is reasonable</Final Judgement>\n<Reflection></Reflection>"
+ *         : "Enjoys tense crime thrillers; avoids family comedies.",
+ *       usage: { prompt: 0, completion: 0 },
+ *       latencyMs: 0,
+ *       model: "stand-in",
+ *       cached: false,
+ *     }),
+ * };
+ * const actor = profileActor({ dataset });
  * const reflector = hybridReflector({
  *   grounded: { actor, k: 4, threshold: 0.75 },
  *   llm: { generator, params: { temperature: 0 } },
  * });
+ * const [task] = knowledgeTasks(dataset, { kinds: ["user"] });
+ * const critique = await reflector.reflect(task, await actor.reason(task));
+ * console.log(critique.reasonable, critique.evidence);
  * ```
  */
 export function hybridReflector(options: HybridReflectorOptions): Reflector {

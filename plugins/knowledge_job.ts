@@ -118,9 +118,10 @@ export interface KnowledgeJobOptions {
  * ```ts
  * import { recordFromResult } from "./knowledge_job.ts";
  * import type { R4Result } from "./r4.ts";
- * declare const result: R4Result;
- * const record = recordFromResult(result, "run-1");
- * console.log(record.rounds.length === result.drafts.length);
+ * function roundsKept(result: R4Result): boolean {
+ *   const record = recordFromResult(result, "run-1");
+ *   return record.rounds.length === result.drafts.length;
+ * }
  * ```
  */
 export function recordFromResult(result: R4Result, runId?: string): KnowledgeRecord {
@@ -223,15 +224,21 @@ class JobTally {
  * import { runKnowledgeJob } from "./knowledge_job.ts";
  * import { r4 } from "./r4.ts";
  * import type { Actor, KnowledgeStore, KnowledgeTask, Reflector } from "./types.ts";
- * declare const actor: Actor, reflector: Reflector, store: KnowledgeStore, tasks: KnowledgeTask[];
- * const summary = await runKnowledgeJob({
- *   tasks,
- *   stage: r4({ actor, reflector, rounds: 1 }),
- *   store,
- *   concurrency: 16,
- *   onProgress: (p) => console.error(`${p.done}/${p.total} ${p.ratePerSec.toFixed(1)}/s`),
- * });
- * console.log(summary.written, summary.rounds);
+ * async function generate(
+ *   actor: Actor,
+ *   reflector: Reflector,
+ *   store: KnowledgeStore,
+ *   tasks: KnowledgeTask[],
+ * ): Promise<number> {
+ *   const summary = await runKnowledgeJob({
+ *     tasks,
+ *     stage: r4({ actor, reflector, rounds: 1 }),
+ *     store,
+ *     concurrency: 16,
+ *     onProgress: (p) => console.error(`${p.done}/${p.total} ${p.ratePerSec.toFixed(1)}/s`),
+ *   });
+ *   return summary.written;
+ * }
  * ```
  */
 export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<KnowledgeJobSummary> {

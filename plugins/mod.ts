@@ -6,9 +6,30 @@
  * @example
  * ```ts
  * import { llmActor, llmReflector, r4 } from "./mod.ts";
- * import type { TextGenerator } from "./mod.ts";
- * declare const generator: TextGenerator;
+ * import type { KnowledgeTask, TextGenerator } from "./mod.ts";
+ * // Stands in for a language model: judges every draft reasonable, else states one preference.
+ * const generator: TextGenerator = {
+ *   id: "stand-in",
+ *   kind: "deterministic",
+ *   generate: (req) =>
+ *     Promise.resolve({
+ *       text: req.messages.at(-1)!.content.includes("<Final Judgement>")
+ *         ? "<Final Judgement>The user preference is reasonable</Final Judgement>\n<Reflection></Reflection>"
+ *         : "Enjoys tense crime thrillers; avoids family comedies.",
+ *       usage: { prompt: 0, completion: 0 },
+ *       latencyMs: 0,
+ *       model: "stand-in",
+ *       cached: false,
+ *     }),
+ * };
+ * const task: KnowledgeTask = {
+ *   kind: "user",
+ *   key: "demo:user:1:train",
+ *   domain: { itemNoun: "movie", ratingScale: [1, 5], likeThreshold: 3 },
+ *   history: [{ title: "Heat (1995)", rating: 5 }, { title: "Jingle All the Way (1996)", rating: 1 }],
+ * };
  * const loop = r4({ actor: llmActor({ generator }), reflector: llmReflector({ generator }) });
+ * console.log((await loop.run(task, {})).final.text);
  * ```
  *
  * @module

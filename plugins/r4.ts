@@ -134,11 +134,31 @@ function addUsage(total: TokenUsage, usage: TokenUsage | undefined): void {
  * import { llmActor } from "./llm_actor.ts";
  * import { llmReflector } from "./llm_reflector.ts";
  * import type { KnowledgeTask, TextGenerator } from "./types.ts";
- * declare const generator: TextGenerator;
- * declare const task: KnowledgeTask;
+ * // Stands in for a language model: judges every draft reasonable, else states one preference.
+ * const generator: TextGenerator = {
+ *   id: "stand-in",
+ *   kind: "deterministic",
+ *   generate: (req) =>
+ *     Promise.resolve({
+ *       text: req.messages.at(-1)!.content.includes("<Final Judgement>")
+ *         ? "<Final Judgement>The user preference is reasonable</Final Judgement>\n<Reflection></Reflection>"
+ *         : "Enjoys tense crime thrillers; avoids family comedies.",
+ *       usage: { prompt: 0, completion: 0 },
+ *       latencyMs: 0,
+ *       model: "stand-in",
+ *       cached: false,
+ *     }),
+ * };
+ * const task: KnowledgeTask = {
+ *   kind: "user",
+ *   key: "demo:user:1:train",
+ *   domain: { itemNoun: "movie", ratingScale: [1, 5], likeThreshold: 3 },
+ *   history: [{ title: "Heat (1995)", rating: 5 }, { title: "Jingle All the Way (1996)", rating: 1 }],
+ * };
  * const loop = r4({ actor: llmActor({ generator }), reflector: llmReflector({ generator }), rounds: 1 });
  * const result = await loop.run(task, {});
  * console.log(result.final.text, result.stopReason);
+ * console.assert(result.stopReason === "reasonable");
  * ```
  */
 export function r4(options: R4Options): Stage<KnowledgeTask, R4Result> {

@@ -76,8 +76,27 @@ export interface ReflectionFilterResult {
  * import { llmActor } from "./llm_actor.ts";
  * import { llmReflector } from "./llm_reflector.ts";
  * import type { KnowledgeTask, TextGenerator } from "./types.ts";
- * declare const generator: TextGenerator;
- * declare const task: KnowledgeTask;
+ * // Stands in for a language model: judges every draft reasonable, else states one preference.
+ * const generator: TextGenerator = {
+ *   id: "stand-in",
+ *   kind: "deterministic",
+ *   generate: (req) =>
+ *     Promise.resolve({
+ *       text: req.messages.at(-1)!.content.includes("<Final Judgement>")
+ *         ? "<Final Judgement>The user preference is reasonable</Final Judgement>\n<Reflection></Reflection>"
+ *         : "Enjoys tense crime thrillers; avoids family comedies.",
+ *       usage: { prompt: 0, completion: 0 },
+ *       latencyMs: 0,
+ *       model: "stand-in",
+ *       cached: false,
+ *     }),
+ * };
+ * const task: KnowledgeTask = {
+ *   kind: "user",
+ *   key: "demo:user:1:train",
+ *   domain: { itemNoun: "movie", ratingScale: [1, 5], likeThreshold: 3 },
+ *   history: [{ title: "Heat (1995)", rating: 5 }, { title: "Jingle All the Way (1996)", rating: 1 }],
+ * };
  * const filter = reflectionFilter({
  *   actor: (i) => llmActor({ generator, params: { temperature: 0.7, seed: i } }),
  *   reflector: llmReflector({ generator }),
@@ -85,6 +104,7 @@ export interface ReflectionFilterResult {
  * });
  * const result = await filter.run(task, {});
  * console.log(result.selected.length, result.fallbackToAll);
+ * console.assert(result.selected.length === 4 && !result.fallbackToAll);
  * ```
  */
 export function reflectionFilter(

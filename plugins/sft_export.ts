@@ -58,7 +58,9 @@ export interface ChatRecord extends SftMetadata {
 export interface ReleasedRecord {
   /** The entity's id (the raw user or item id inside the task key). */
   user_id: string;
+  /** The rendered inference prompt. */
   prompt: string;
+  /** The target text. */
   answer: string;
 }
 
@@ -82,8 +84,17 @@ function metadata(sample: SftSample, dataset: string): SftMetadata {
  * ```ts
  * import { toAlpacaRecord } from "./sft_export.ts";
  * import type { SftSample } from "./construction.ts";
- * declare const sample: SftSample;
+ * const sample: SftSample = {
+ *   kind: "user",
+ *   role: "reason",
+ *   instruction: "The user rated 'Heat (1995)' 5 ... What does the user like?",
+ *   output: "Enjoys tense crime thrillers; avoids family comedies.",
+ *   key: "ml-1m:user:42:train",
+ *   label: 1,
+ *   teacher: "hf:Qwen/Qwen2.5-7B-Instruct",
+ * };
  * const record = toAlpacaRecord(sample, "ml-1m");
+ * console.assert(record.instruction === sample.instruction && record.input === "" && record.dataset === "ml-1m");
  * ```
  */
 export function toAlpacaRecord(sample: SftSample, dataset: string): AlpacaRecord {
@@ -104,8 +115,17 @@ export function toAlpacaRecord(sample: SftSample, dataset: string): AlpacaRecord
  * ```ts
  * import { toReleasedRecord } from "./sft_export.ts";
  * import type { SftSample } from "./construction.ts";
- * declare const sample: SftSample;
+ * const sample: SftSample = {
+ *   kind: "user",
+ *   role: "reason",
+ *   instruction: "The user rated 'Heat (1995)' 5 ... What does the user like?",
+ *   output: "Enjoys tense crime thrillers; avoids family comedies.",
+ *   key: "ml-1m:user:42:train",
+ *   label: 1,
+ *   teacher: "hf:Qwen/Qwen2.5-7B-Instruct",
+ * };
  * const record = toReleasedRecord(sample);
+ * console.assert(record.user_id === "42" && record.answer === sample.output);
  * ```
  */
 export function toReleasedRecord(sample: SftSample): ReleasedRecord {
@@ -123,8 +143,17 @@ export function toReleasedRecord(sample: SftSample): ReleasedRecord {
  * ```ts
  * import { toChatRecord } from "./sft_export.ts";
  * import type { SftSample } from "./construction.ts";
- * declare const sample: SftSample;
+ * const sample: SftSample = {
+ *   kind: "user",
+ *   role: "reason",
+ *   instruction: "The user rated 'Heat (1995)' 5 ... What does the user like?",
+ *   output: "Enjoys tense crime thrillers; avoids family comedies.",
+ *   key: "ml-1m:user:42:train",
+ *   label: 1,
+ *   teacher: "hf:Qwen/Qwen2.5-7B-Instruct",
+ * };
  * const record = toChatRecord(sample, "ml-1m");
+ * console.assert(record.messages[1].content === sample.output);
  * ```
  */
 export function toChatRecord(sample: SftSample, dataset: string): ChatRecord {
@@ -232,9 +261,19 @@ export interface WriteSftOptions {
  * ```ts
  * import { writeSftSets } from "./sft_export.ts";
  * import type { SftSample } from "./construction.ts";
- * declare const samples: SftSample[];
- * const report = await writeSftSets(samples, { dir: "runs/sft", dataset: "ml-1m" });
+ * const samples: SftSample[] = [{
+ *   kind: "user",
+ *   role: "reason",
+ *   instruction: "The user rated 'Heat (1995)' 5 ... What does the user like?",
+ *   output: "Enjoys tense crime thrillers; avoids family comedies.",
+ *   key: "ml-1m:user:42:train",
+ *   label: 1,
+ *   teacher: "hf:Qwen/Qwen2.5-7B-Instruct",
+ * }];
+ * const dir = await Deno.makeTempDir();
+ * const report = await writeSftSets(samples, { dir, dataset: "ml-1m" });
  * for (const f of report.files) console.log(f.path, f.count);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeSftSets(

@@ -29,9 +29,14 @@ export interface RefinementInput {
  * @example
  * ```ts
  * import { reasoning } from "./stages.ts";
- * import type { Actor } from "./types.ts";
- * declare const actor: Actor;
- * const stage = reasoning({ actor });
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * import { profileActor } from "./profile/actor.ts";
+ * import { knowledgeTasks } from "./tasks.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const actor = profileActor({ dataset });
+ * const [task] = knowledgeTasks(dataset);
+ * const draft = await reasoning({ actor }).run(task, {});
+ * console.assert(draft.author === actor.id && draft.text.length > 0);
  * ```
  */
 export function reasoning(options: { actor: Actor }): Stage<KnowledgeTask, Draft> {
@@ -51,9 +56,16 @@ export function reasoning(options: { actor: Actor }): Stage<KnowledgeTask, Draft
  * @example
  * ```ts
  * import { reflection } from "./stages.ts";
- * import type { Reflector } from "./types.ts";
- * declare const reflector: Reflector;
- * const stage = reflection({ reflector });
+ * import { groundedReflector } from "./grounded_reflector.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * import { profileActor } from "./profile/actor.ts";
+ * import { knowledgeTasks } from "./tasks.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const actor = profileActor({ dataset });
+ * const [task] = knowledgeTasks(dataset);
+ * const stage = reflection({ reflector: groundedReflector({ actor }) });
+ * const critique = await stage.run({ task, draft: await actor.reason(task) }, {});
+ * console.log(critique.reasonable, critique.feedback);
  * ```
  */
 export function reflection(options: { reflector: Reflector }): Stage<ReflectionInput, Critique> {
@@ -73,9 +85,17 @@ export function reflection(options: { reflector: Reflector }): Stage<ReflectionI
  * @example
  * ```ts
  * import { refinement } from "./stages.ts";
- * import type { Actor } from "./types.ts";
- * declare const actor: Actor;
- * const stage = refinement({ actor });
+ * import { groundedReflector } from "./grounded_reflector.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * import { profileActor } from "./profile/actor.ts";
+ * import { knowledgeTasks } from "./tasks.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const actor = profileActor({ dataset });
+ * const [task] = knowledgeTasks(dataset);
+ * const draft = await actor.reason(task);
+ * const critique = await groundedReflector({ actor }).reflect(task, draft);
+ * const refined = await refinement({ actor }).run({ task, draft, critique }, {});
+ * console.log(refined.text);
  * ```
  */
 export function refinement(options: { actor: Actor }): Stage<RefinementInput, Draft> {

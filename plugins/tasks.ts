@@ -36,8 +36,8 @@ export interface KnowledgeTaskOptions {
  * @example
  * ```ts
  * import type { TaskSource } from "./tasks.ts";
- * import type { CtrDataset } from "../datasets/types.ts";
- * declare const dataset: CtrDataset;
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
  * const source: TaskSource = dataset;
  * ```
  */
@@ -158,9 +158,10 @@ function itemTask(dataset: TaskSource, input: ItemKnowledgeInput, domain: Domain
  * @example
  * ```ts
  * import { userTasks } from "./tasks.ts";
- * import type { CtrDataset } from "../datasets/types.ts";
- * declare const dataset: CtrDataset;
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
  * const tasks = userTasks(dataset);
+ * console.assert(tasks.length === dataset.userInputs.length && tasks[0].kind === "user");
  * ```
  */
 export function userTasks(dataset: TaskSource): KnowledgeTask[] {
@@ -174,9 +175,10 @@ export function userTasks(dataset: TaskSource): KnowledgeTask[] {
  * @example
  * ```ts
  * import { itemTasks } from "./tasks.ts";
- * import type { CtrDataset } from "../datasets/types.ts";
- * declare const dataset: CtrDataset;
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
  * const items = itemTasks(dataset, { includeItemsWithoutRaters: false });
+ * console.assert(items.every((t) => t.kind === "item" && t.likerHistory.length + t.dislikerHistory.length > 0));
  * ```
  */
 export function itemTasks(
@@ -196,9 +198,10 @@ export function itemTasks(
  * @example
  * ```ts
  * import { knowledgeTasks } from "./tasks.ts";
- * import type { CtrDataset } from "../datasets/types.ts";
- * declare const dataset: CtrDataset;
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
  * const tasks = knowledgeTasks(dataset, { kinds: ["user"] });
+ * console.assert(tasks.every((t) => t.kind === "user"));
  * ```
  */
 export function knowledgeTasks(
@@ -221,8 +224,11 @@ async function sha256Hex(text: string, chars: number): Promise<string> {
 
 /** What makes knowledge reusable across runs: the same components and rounds. */
 export interface RunIdentity {
+  /** The actor id. */
   actor: string;
+  /** The reflector id. */
   reflector: string;
+  /** Most reflection rounds per task (`rounds` of the R4 loop). */
   rounds: number;
 }
 
@@ -235,9 +241,10 @@ export interface RunIdentity {
  *
  * @example
  * ```ts
- * import { runKeyPrefix, taskKeyOf } from "./tasks.ts";
- * import type { KnowledgeTask } from "./types.ts";
- * declare const tasks: KnowledgeTask[];
+ * import { knowledgeTasks, runKeyPrefix, taskKeyOf } from "./tasks.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const tasks = knowledgeTasks(dataset);
  * const prefix = await runKeyPrefix(tasks, { actor: "profile", reflector: "grounded", rounds: 1 });
  * console.assert(taskKeyOf(prefix + tasks[0].key) === tasks[0].key);
  * ```
@@ -247,12 +254,31 @@ export async function runKeyPrefix(tasks: KnowledgeTask[], identity: RunIdentity
   return `${await sha256Hex(text, 12)}|`;
 }
 
-/** Tasks with their keys prefixed (see {@linkcode runKeyPrefix}). */
+/**
+ * Tasks with their keys prefixed (see {@linkcode runKeyPrefix}).
+ *
+ * @example
+ * ```ts
+ * import { knowledgeTasks, withKeyPrefix } from "./tasks.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const [first] = withKeyPrefix(knowledgeTasks(dataset), "0123abcd|");
+ * console.assert(first.key.startsWith("0123abcd|synthetic:"));
+ * ```
+ */
 export function withKeyPrefix(tasks: KnowledgeTask[], prefix: string): KnowledgeTask[] {
   return tasks.map((task) => ({ ...task, key: prefix + task.key }));
 }
 
-/** The task key inside a prefixed store key. */
+/**
+ * The task key inside a prefixed store key.
+ *
+ * @example
+ * ```ts
+ * import { taskKeyOf } from "./tasks.ts";
+ * console.assert(taskKeyOf("0123abcd|ml-1m:user:42:train") === "ml-1m:user:42:train");
+ * ```
+ */
 export function taskKeyOf(storeKey: string): string {
   return storeKey.slice(storeKey.indexOf("|") + 1);
 }

@@ -64,7 +64,11 @@ export class SeededRandom {
   #spare = 0;
   #hasSpare = false;
 
-  /** @param seed any integer; equal seeds give equal streams. */
+  /**
+   * A generator seeded with `seed`.
+   *
+   * @param seed any integer; equal seeds give equal streams.
+   */
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
     // Mix the seed so that nearby seeds start far apart.

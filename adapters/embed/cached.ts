@@ -33,6 +33,7 @@ export interface CachedEmbedderStats {
 export interface CachedEmbedder extends Embedder {
   /** The wrapped embedder. */
   readonly inner: Embedder;
+  /** Running totals over all calls. */
   readonly stats: CachedEmbedderStats;
 }
 

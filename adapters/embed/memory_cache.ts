@@ -23,6 +23,7 @@ export class MemoryVectorCache implements VectorCache {
   /** Number of `getVectors` and `putVectors` calls so far. */
   readonly calls = { get: 0, put: 0 };
 
+  /** The stored vectors of `textHashes` under `encoderId`, keyed by text hash; misses are absent. */
   getVectors(encoderId: string, textHashes: string[]): Promise<Map<string, Float32Array>> {
     this.calls.get++;
     const stored = this.byEncoder.get(encoderId);
@@ -36,6 +37,7 @@ export class MemoryVectorCache implements VectorCache {
     return Promise.resolve(found);
   }
 
+  /** Stores copies of the vectors under `encoderId`; of one text hash the last vector wins. */
   putVectors(
     encoderId: string,
     entries: { textHash: string; vector: Float32Array }[],

@@ -163,6 +163,7 @@ export interface EmbedderContext {
   accessToken?: string;
   /** Folder of local transformers.js models, and whether the Hub may be used. */
   localModelPath?: string;
+  /** Whether transformers.js may download models from the Hub (unset: its setting is kept). */
   allowRemoteModels?: boolean;
   /** Called after each batch of an `embed` call. */
   onProgress?: ProgressCallback;

@@ -103,13 +103,13 @@ export interface TransformersEmbedder extends Embedder {
  * @example
  * ```ts
  * import { transformersEmbedder } from "./transformers.ts";
- * const embedder = await transformersEmbedder("../shared/models/glove-twitter-25d-avg", {
- *   pooling: "mean",
- *   allowRemoteModels: false,
- * });
- * const [v] = await embedder.embed(["a quiet drama"]);
- * v.length; // 25
- * await embedder.dispose();
+ * // A model folder in transformers.js layout, e.g. the GloVe extractor of ../shared/models:
+ * async function embedOne(folder: string): Promise<number> {
+ *   const embedder = await transformersEmbedder(folder, { pooling: "mean", allowRemoteModels: false });
+ *   const [v] = await embedder.embed(["a quiet drama"]);
+ *   await embedder.dispose();
+ *   return v.length; // 25 for glove-twitter-25d-avg
+ * }
  * ```
  */
 export async function transformersEmbedder(

@@ -73,7 +73,15 @@ export * from "./adaptor_memo.ts";
 export type { CtrModel } from "../../backbone/model.ts";
 export type { CtrInputs } from "../../backbone/types.ts";
 export type { CtrDataset } from "../../datasets/types.ts";
-export type { KnowledgeVectors } from "../../eval/vector_files/mod.ts";
+export type {
+  KindReport,
+  KindVectors,
+  KnowledgeVectors,
+  KnowledgeVectorsReport,
+  VectorFormat,
+  VectorRows,
+  VectorSet,
+} from "../../eval/vector_files/mod.ts";
 export type { EmbedderContext } from "../embed/spec.ts";
 export type { HashingEmbedderState } from "../embed/hashing.ts";
 export type {

@@ -37,6 +37,24 @@ import {
 export type { R4ecRouterOptions, RouteTimeouts } from "./serving_context.ts";
 
 /**
+ * The Hono app the router is (`Hono<ServingEnv>` of `npm:hono`): a host mounts it with
+ * `app.route(prefix, router)` or answers requests with its `fetch`. Named here so that the API's
+ * docs name it.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import type { ServingApp } from "./router.ts";
+ * import type { ServingEnv } from "./route.ts";
+ * const app: ServingApp = new Hono<ServingEnv>().get("/ping", (c) => c.text("pong"));
+ * const answer = await app.request("/ping");
+ * console.assert((await answer.text()) === "pong");
+ * ```
+ */
+export type ServingApp = HonoOfServingEnv;
+type HonoOfServingEnv = Hono<ServingEnv>;
+
+/**
  * The router, with what a host may want to reach besides the routes.
  *
  * @example
@@ -47,7 +65,7 @@ export type { R4ecRouterOptions, RouteTimeouts } from "./serving_context.ts";
  * }
  * ```
  */
-export type R4ecRouter = Hono<ServingEnv> & {
+export type R4ecRouter = ServingApp & {
   /** What the routes share that a host may read or warm. */
   readonly serving: {
     /** The metrics registry `/metrics` renders. */

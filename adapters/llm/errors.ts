@@ -25,6 +25,7 @@ export class LlmError extends Error {
    * @default !retryable
    */
   readonly permanent: boolean;
+  /** `options.retryable` sets `retryable`; `permanent` defaults to `!retryable`. */
   constructor(
     message: string,
     options: { retryable: boolean; permanent?: boolean; cause?: unknown },
@@ -47,9 +48,11 @@ export class LlmError extends Error {
  * ```
  */
 export class LlmHttpError extends LlmError {
+  /** The HTTP status of the answer. */
   readonly status: number;
   /** The server's `Retry-After`, in milliseconds from when the answer arrived. */
   readonly retryAfterMs?: number;
+  /** Retryable when {@linkcode isRetryableStatus} holds for `options.status`. */
   constructor(
     message: string,
     options: { status: number; retryAfterMs?: number; cause?: unknown },
@@ -71,6 +74,7 @@ export class LlmHttpError extends LlmError {
  * ```
  */
 export class LlmNetworkError extends LlmError {
+  /** Always retryable; `options.cause` keeps the underlying error. */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { retryable: true, cause: options.cause });
     this.name = "LlmNetworkError";
@@ -87,6 +91,7 @@ export class LlmNetworkError extends LlmError {
  * ```
  */
 export class LlmTimeoutError extends LlmError {
+  /** Always retryable; `options.cause` keeps the underlying error. */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { retryable: true, cause: options.cause });
     this.name = "LlmTimeoutError";
@@ -103,6 +108,7 @@ export class LlmTimeoutError extends LlmError {
  * ```
  */
 export class LlmRequestError extends LlmError {
+  /** Never retryable; `options.cause` keeps the underlying error. */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { retryable: false, cause: options.cause });
     this.name = "LlmRequestError";
@@ -122,6 +128,7 @@ export class LlmRequestError extends LlmError {
  * ```
  */
 export class LlmProtocolError extends LlmError {
+  /** A protocol error described by `message` (which should quote the body's first bytes). */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { retryable: true, cause: options.cause });
     this.name = "LlmProtocolError";
@@ -140,7 +147,9 @@ export class LlmProtocolError extends LlmError {
  * ```
  */
 export class LlmGaveUpError extends LlmError {
+  /** Attempts made, the first included. */
   readonly attempts: number;
+  /** `options.cause` is the last attempt's error; it decides `permanent`. */
   constructor(message: string, options: { attempts: number; cause: unknown }) {
     super(message, {
       retryable: false,

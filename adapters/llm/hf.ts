@@ -97,8 +97,10 @@ function isAbort(error: unknown): boolean {
  * const remote = hfGenerator({ model: "Qwen/Qwen2.5-7B-Instruct", provider: "together" });
  * // A local vLLM / TGI / llama.cpp server:
  * const local = hfGenerator({ model: "qwen2.5-7b", endpointUrl: "http://127.0.0.1:8000" });
- * const answer = await local.generate({ messages: [{ role: "user", content: "Hello" }] });
- * console.log(remote.id, answer.text);
+ * async function hello(): Promise<string> {
+ *   const answer = await local.generate({ messages: [{ role: "user", content: "Hello" }] });
+ *   return `${remote.id}: ${answer.text}`;
+ * }
  * ```
  */
 export function hfGenerator(options: HfGeneratorOptions): TextGenerator {

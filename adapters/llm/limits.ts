@@ -46,7 +46,9 @@ export interface LimitOptions {
 export interface RetryEvent {
   /** 1 for the first retry. */
   retry: number;
+  /** How long the wrapper sleeps before the retry, in milliseconds. */
   delayMs: number;
+  /** The error of the attempt that failed. */
   error: LlmError;
 }
 
@@ -56,18 +58,23 @@ export interface LimitStats {
   calls: number;
   /** HTTP attempts started (calls + retries). */
   attempts: number;
+  /** Attempts that were retries. */
   retries: number;
   /** Calls that ended in an error. */
   failures: number;
   /** Attempts in flight now, and the most ever. */
   inFlight: number;
+  /** The most attempts ever in flight at once. */
   maxInFlight: number;
+  /** Prompt tokens of the successful calls. */
   promptTokens: number;
+  /** Completion tokens of the successful calls. */
   completionTokens: number;
 }
 
 /** A limited generator with its counters. */
 export interface LimitedGenerator extends TextGenerator {
+  /** Live counters, updated as calls run. */
   readonly stats: LimitStats;
 }
 

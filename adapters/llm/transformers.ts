@@ -101,13 +101,16 @@ function keepLastTokens<T extends { input_ids: Tensor }>(
  * @example
  * ```ts
  * import { transformersGenerator } from "./transformers.ts";
- * const llm = await transformersGenerator({ model: "/work/shared/models/stories260K" });
- * const out = await llm.generate({
- *   messages: [{ role: "user", content: "Once upon a time" }],
- *   params: { maxTokens: 20 },
- * });
- * console.log("Once upon a time" + out.text); // "Once upon a time, there was a little girl named Lily. ..."
- * await llm.dispose();
+ * // A model folder in transformers.js layout, e.g. ../shared/models/stories260K:
+ * async function story(folder: string): Promise<string> {
+ *   const llm = await transformersGenerator({ model: folder });
+ *   const out = await llm.generate({
+ *     messages: [{ role: "user", content: "Once upon a time" }],
+ *     params: { maxTokens: 20 },
+ *   });
+ *   await llm.dispose();
+ *   return "Once upon a time" + out.text; // "Once upon a time, there was a little girl named Lily. ..."
+ * }
  * ```
  */
 export async function transformersGenerator(

@@ -41,7 +41,7 @@ export const ONNX_FILE = "model.onnx";
  *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6,
  *   embedDim: 8, mlp: [16, 8], seed: 1,
  * });
- * await Deno.writeFile("deepfm.onnx", exportOnnx(model));
+ * await Deno.writeFile(await Deno.makeTempFile({ suffix: ".onnx" }), exportOnnx(model));
  * ```
  */
 export function exportOnnx(model: CtrModel): Uint8Array {
@@ -90,8 +90,18 @@ export function exportOnnx(model: CtrModel): Uint8Array {
  * @example
  * ```ts
  * import { exportBundleOnnx } from "./export.ts";
- * const { path } = await exportBundleOnnx("runs/serving");
- * console.log(`wrote ${path}`);
+ * import { saveModel } from "../../backbone/safetensors.ts";
+ * import { join } from "node:path";
+ * import { createModel } from "../../backbone/create_model.ts";
+ * const config = {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * };
+ * const model = createModel("din", config);
+ * // A folder with a model's weights as a serving bundle keeps them (`model.safetensors`).
+ * const dir = await Deno.makeTempDir();
+ * await saveModel(model, join(dir, "model"));
+ * const { path } = await exportBundleOnnx(dir);
+ * console.log(`wrote ${path}`); // <dir>/model.onnx
  * ```
  */
 export async function exportBundleOnnx(

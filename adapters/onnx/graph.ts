@@ -103,6 +103,7 @@ function valueInfo(
  * ```
  */
 export class OnnxGraph {
+  /** Graph name, stored in the model. */
   readonly name: string;
   readonly #nodes: onnxProto.onnx.INodeProto[] = [];
   readonly #initializers: onnxProto.onnx.ITensorProto[] = [];
@@ -111,6 +112,7 @@ export class OnnxGraph {
   readonly #used = new Set<string>();
   #counter = 0;
 
+  /** Starts an empty graph called `name`. */
   constructor(name: string) {
     this.name = name;
   }
@@ -233,14 +235,21 @@ export class OnnxGraph {
  * ```
  */
 export interface OnnxModelSummary {
+  /** ONNX IR version of the file. */
   irVersion: number;
   /** Opset of each imported domain (`""` = the default ONNX domain). */
   opsets: Record<string, number>;
+  /** Producer name and version, as `name version`. */
   producer: string;
+  /** Graph inputs, in order. */
   inputs: OnnxValueSummary[];
+  /** Graph outputs, in order. */
   outputs: OnnxValueSummary[];
+  /** Metadata properties, by key. */
   metadata: Record<string, string>;
+  /** Number of graph nodes. */
   nodes: number;
+  /** Number of initializers (constant tensors: weights and shapes). */
   initializers: number;
 }
 
@@ -254,9 +263,13 @@ export interface OnnxModelSummary {
  * ```
  */
 export interface OnnxValueSummary {
+  /** Value name. */
   name: string;
+  /** Element type; `onnx type N` for a type this module does not name. */
   type: OnnxElementType | `onnx type ${number}`;
+  /** Dimensions: a size, or the name of a dynamic axis. */
   dims: (number | string)[];
+  /** Doc string (empty when none). */
   doc: string;
 }
 
@@ -277,9 +290,12 @@ function summary(v: onnxProto.onnx.IValueInfoProto): OnnxValueSummary {
  *
  * @example
  * ```ts
- * import { inspectOnnxModel } from "./graph.ts";
- * const m = inspectOnnxModel(await Deno.readFile("model.onnx"));
- * console.log(m.opsets[""], m.inputs.map((i) => `${i.name} [${i.dims}]`));
+ * import { inspectOnnxModel, OnnxGraph } from "./graph.ts";
+ * const g = new OnnxGraph("relu");
+ * g.output(g.node("Relu", [g.input("x", "float32", ["batch", 2], "two features")]), "y", "float32", ["batch", 2], "");
+ * const m = inspectOnnxModel(g.encode({ producerVersion: "0.1.0" }));
+ * console.log(m.opsets[""], m.inputs.map((i) => `${i.name} [${i.dims}]`)); // 13 [ "x [batch,2]" ]
+ * console.assert(m.producer === "r4ec 0.1.0" && m.outputs[0].name === "y");
  * ```
  */
 export function inspectOnnxModel(bytes: Uint8Array): OnnxModelSummary {

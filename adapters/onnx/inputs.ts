@@ -49,9 +49,13 @@ export const OUTPUT_NAMES = { probability: "probability", logit: "logit" } as co
  * ```
  */
 export interface OnnxInputSpec {
+  /** Input name in the graph. */
   name: string;
+  /** Element type. */
   type: OnnxElementType;
+  /** Dimensions: a size, or `"batch"` for the dynamic axis. */
   dims: (number | string)[];
+  /** What the input holds. */
   doc: string;
 }
 
@@ -146,9 +150,13 @@ export type OnnxFeed =
  * @example
  * ```ts
  * import { onnxFeeds } from "./inputs.ts";
- * import type { CtrInputs, ModelConfig } from "../../backbone/types.ts";
- * declare const config: ModelConfig, test: CtrInputs;
+ * import { sampleInputs } from "./sample_inputs.ts";
+ * const config = {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * };
+ * const test = sampleInputs(config, { size: 300, seed: 7 });
  * const feeds = onnxFeeds(config, test, { start: 0, size: 256 });
+ * console.assert(feeds.hist_item.dims.join() === "256,5");
  * ```
  */
 export function onnxFeeds(

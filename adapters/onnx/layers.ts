@@ -78,10 +78,15 @@ function transposed(w: Floats, out: number, inDim: number, columns: number): Flo
  *
  * @example
  * ```ts
- * import { dense } from "./layers.ts";
- * import type { ExportContext } from "./layers.ts";
- * declare const ctx: ExportContext;
- * const logits = dense(ctx, "final_fc", "hidden"); // reads final_fc.weight and .bias
+ * import { createModel } from "../../backbone/create_model.ts";
+ * import { OnnxGraph } from "./graph.ts";
+ * import { dense, exportContext } from "./layers.ts";
+ * const model = createModel("din", {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * });
+ * const ctx = exportContext(new OnnxGraph("din"), model);
+ * const hidden = ctx.g.input("hidden", "float32", ["batch", 16], "the last MLP layer's output");
+ * const logits = dense(ctx, "final_fc", hidden); // reads final_fc.weight and .bias
  * ```
  */
 export function dense(
@@ -110,10 +115,14 @@ export function dense(
  *
  * @example
  * ```ts
- * import { mlp } from "./layers.ts";
- * import type { ExportContext } from "./layers.ts";
- * declare const ctx: ExportContext;
- * const deep = mlp(ctx, "deep", "x0", 2); // deep.0, deep.1
+ * import { createModel } from "../../backbone/create_model.ts";
+ * import { OnnxGraph } from "./graph.ts";
+ * import { exportContext, inputLayer, mlp } from "./layers.ts";
+ * const model = createModel("dcn", {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16, 16], seed: 1,
+ * });
+ * const ctx = exportContext(new OnnxGraph("dcn"), model);
+ * const deep = mlp(ctx, "deep", inputLayer(ctx).x0, 2); // deep.0, deep.1
  * ```
  */
 export function mlp(
@@ -135,10 +144,14 @@ export function mlp(
  *
  * @example
  * ```ts
- * import { reshape } from "./layers.ts";
- * import type { ExportContext } from "./layers.ts";
- * declare const ctx: ExportContext;
- * const fields = reshape(ctx, "x0", [0, 5, 32]); // [N, 160] → [N, 5, 32]
+ * import { createModel } from "../../backbone/create_model.ts";
+ * import { OnnxGraph } from "./graph.ts";
+ * import { exportContext, inputLayer, reshape } from "./layers.ts";
+ * const model = createModel("dcn", {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * });
+ * const ctx = exportContext(new OnnxGraph("dcn"), model);
+ * const fields = reshape(ctx, inputLayer(ctx).x0, [0, 5, 8]); // [N, 40] → [N, 5, 8]
  * ```
  */
 export function reshape(ctx: ExportContext, x: string, dims: number[], hint = "reshape"): string {
@@ -150,10 +163,15 @@ export function reshape(ctx: ExportContext, x: string, dims: number[], hint = "r
  *
  * @example
  * ```ts
- * import { reduceSum } from "./layers.ts";
- * import type { ExportContext } from "./layers.ts";
- * declare const ctx: ExportContext;
- * const pooled = reduceSum(ctx, "weighted", [1], false); // [N, T, D] → [N, D]
+ * import { createModel } from "../../backbone/create_model.ts";
+ * import { OnnxGraph } from "./graph.ts";
+ * import { exportContext, reduceSum } from "./layers.ts";
+ * const model = createModel("din", {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * });
+ * const ctx = exportContext(new OnnxGraph("din"), model);
+ * const weighted = ctx.g.input("weighted", "float32", ["batch", 5, 8], "weighted history steps");
+ * const pooled = reduceSum(ctx, weighted, [1], false); // [N, T, D] → [N, D]
  * ```
  */
 export function reduceSum(
@@ -196,10 +214,15 @@ export interface InputGraph {
  *
  * @example
  * ```ts
- * import { inputLayer } from "./layers.ts";
- * import type { ExportContext } from "./layers.ts";
- * declare const ctx: ExportContext;
- * const { x0 } = inputLayer(ctx);
+ * import { createModel } from "../../backbone/create_model.ts";
+ * import { OnnxGraph } from "./graph.ts";
+ * import { exportContext, inputLayer } from "./layers.ts";
+ * const model = createModel("dcn", {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * });
+ * const ctx = exportContext(new OnnxGraph("dcn"), model);
+ * const { x0, dens } = inputLayer(ctx);
+ * console.assert(dens === null); // a model without knowledge has no adaptor
  * ```
  */
 export function inputLayer(ctx: ExportContext): InputGraph {
@@ -311,9 +334,13 @@ function hybridExperts(ctx: ExportContext, task: string, x: string, columns: num
  *
  * @example
  * ```ts
- * import { dense, dinAttention, inputLayer } from "./layers.ts";
- * import type { ExportContext } from "./layers.ts";
- * declare const ctx: ExportContext;
+ * import { createModel } from "../../backbone/create_model.ts";
+ * import { OnnxGraph } from "./graph.ts";
+ * import { dense, dinAttention, exportContext, inputLayer } from "./layers.ts";
+ * const model = createModel("din", {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * });
+ * const ctx = exportContext(new OnnxGraph("din"), model);
  * const input = inputLayer(ctx);
  * const u = dinAttention(ctx, input.q, dense(ctx, "map", input.hist), 2);
  * ```

@@ -8,9 +8,16 @@
  * @example
  * ```ts
  * import { exportOnnx, onnxInputSpecs } from "./mod.ts";
- * import { loadModel } from "../../backbone/safetensors.ts";
- * const model = await loadModel("runs/serving/model");
- * await Deno.writeFile("model.onnx", exportOnnx(model));
+ * import { loadModel, saveModel } from "../../backbone/safetensors.ts";
+ * import { createModel } from "../../backbone/create_model.ts";
+ * const config = {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * };
+ * const trained = createModel("din", config);
+ * const base = `${await Deno.makeTempDir()}/model`;
+ * await saveModel(trained, base);
+ * const model = await loadModel(base);
+ * await Deno.writeFile(`${base}.onnx`, exportOnnx(model));
  * console.log(onnxInputSpecs(model.config).map((s) => s.name));
  * ```
  *

@@ -19,8 +19,16 @@ import { onnxFeeds, OUTPUT_NAMES } from "./inputs.ts";
  * @example
  * ```ts
  * import { onnxSession } from "./onnxruntime.ts";
- * const session = await onnxSession("runs/serving/model.onnx");
- * console.log(session.inputNames);
+ * import { exportOnnx } from "./export.ts";
+ * import { createModel } from "../../backbone/create_model.ts";
+ * const config = {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * };
+ * const model = createModel("din", config);
+ * const file = await Deno.makeTempFile({ suffix: ".onnx" });
+ * await Deno.writeFile(file, exportOnnx(model));
+ * const session = await onnxSession(file);
+ * console.log(session.inputNames); // item, attrs, hist_item, hist_attrs, hist_rating
  * ```
  */
 export function onnxSession(
@@ -43,9 +51,16 @@ export function onnxSession(
  * @example
  * ```ts
  * import { onnxPredict, onnxSession } from "./onnxruntime.ts";
- * import type { CtrInputs, ModelConfig } from "../../backbone/types.ts";
- * declare const config: ModelConfig, test: CtrInputs;
- * const p = await onnxPredict(await onnxSession("model.onnx"), config, test);
+ * import { exportOnnx } from "./export.ts";
+ * import { sampleInputs } from "./sample_inputs.ts";
+ * import { createModel } from "../../backbone/create_model.ts";
+ * const config = {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * };
+ * const model = createModel("din", config);
+ * const test = sampleInputs(config, { size: 32, seed: 7 });
+ * const p = await onnxPredict(await onnxSession(exportOnnx(model)), config, test);
+ * console.assert(p.length === 32 && p.every((x) => x > 0 && x < 1));
  * ```
  */
 export async function onnxPredict(
@@ -77,10 +92,15 @@ export async function onnxPredict(
  * ```ts
  * import { exportOnnx } from "./export.ts";
  * import { checkOnnxExport } from "./onnxruntime.ts";
- * import type { CtrModel } from "../../backbone/model.ts";
- * import type { CtrInputs } from "../../backbone/types.ts";
- * declare const model: CtrModel, test: CtrInputs;
+ * import { sampleInputs } from "./sample_inputs.ts";
+ * import { createModel } from "../../backbone/create_model.ts";
+ * const config = {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * };
+ * const model = createModel("din", config);
+ * const test = sampleInputs(config, { size: 32, seed: 7 });
  * const { maxAbsDiff } = await checkOnnxExport(model, exportOnnx(model), test);
+ * console.assert(maxAbsDiff < 1e-5, `max |difference| ${maxAbsDiff}`);
  * ```
  */
 export async function checkOnnxExport(

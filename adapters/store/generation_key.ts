@@ -12,7 +12,15 @@ import {
   GenerationParamsSchema,
 } from "../../plugins/types.ts";
 
-/** JSON with object keys sorted at every level; `undefined` members are dropped as JSON does. */
+/**
+ * JSON with object keys sorted at every level; `undefined` members are dropped as JSON does.
+ *
+ * @example
+ * ```ts
+ * import { canonicalJson } from "./generation_key.ts";
+ * console.assert(canonicalJson({ b: 1, a: { d: [2, undefined], c: undefined } }) === '{"a":{"d":[2,null]},"b":1}');
+ * ```
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(",")}]`;

@@ -17,9 +17,13 @@ const WRITE_BATCH_CHARS = 1 << 22;
  * @example
  * ```ts
  * import { readJsonlVectors } from "./jsonl.ts";
- * import type { Vocabulary } from "../../datasets/types.ts";
- * declare const items: Vocabulary;
- * const { ids, rows } = await readJsonlVectors("items.jsonl", "item", items);
+ * // Vocabularies of a dataset with users "1", "2" and items "10", "11" (index 0 is padding).
+ * const vocabulary = (ids: string[]) => ({ raw: ["", ...ids], index: new Map(["", ...ids].map((id, i) => [id, i])) });
+ * const users = vocabulary(["1", "2"]), items = vocabulary(["10", "11"]);
+ * const file = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * await Deno.writeTextFile(file, '{"id": "10", "vector": [0.5, 0.25]}\n{"id": 11, "vector": [1, 0]}\n');
+ * const { ids, rows, dense } = await readJsonlVectors(file, "item", items);
+ * console.assert(ids.join() === "10,11" && rows[1] === 0.25 && dense[1] === 2);
  * ```
  */
 export async function readJsonlVectors(

@@ -91,9 +91,17 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader | und
  * @example
  * ```ts
  * import { readNpyVectors } from "./npy.ts";
- * import type { Vocabulary } from "../../datasets/types.ts";
- * declare const users: Vocabulary;
- * const { rows, dim } = await readNpyVectors("users.npy", "users.ids.txt", "user", users);
+ * import { writeKnowledgeVectors } from "./write.ts";
+ * // Vocabularies of a dataset with users "1", "2" and items "10", "11" (index 0 is padding).
+ * const vocabulary = (ids: string[]) => ({ raw: ["", ...ids], index: new Map(["", ...ids].map((id, i) => [id, i])) });
+ * const users = vocabulary(["1", "2"]), items = vocabulary(["10", "11"]);
+ * const dir = await Deno.makeTempDir();
+ * await writeKnowledgeVectors(dir, {
+ *   users: { ids: ["1", "2"], rows: new Float32Array([1, 0, 0, 1]), dim: 2 },
+ *   items: { ids: ["10", "11"], rows: new Float32Array([0.5, 0.25, 1, 0]), dim: 2 },
+ * }, { format: "npy" });
+ * const { rows, dim } = await readNpyVectors(`${dir}/users.npy`, `${dir}/users.ids.txt`, "user", users);
+ * console.assert(dim === 2 && rows.length === 4);
  * ```
  */
 export async function readNpyVectors(

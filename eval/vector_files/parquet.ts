@@ -28,9 +28,17 @@ const CHUNK_ROWS = 2048; // DuckDB's standard vector size
  * @example
  * ```ts
  * import { readParquetVectors } from "./parquet.ts";
- * import type { Vocabulary } from "../../datasets/types.ts";
- * declare const users: Vocabulary;
- * const { rows, dim, dtype } = await readParquetVectors("users.parquet", "user", users);
+ * import { writeKnowledgeVectors } from "./write.ts";
+ * // Vocabularies of a dataset with users "1", "2" and items "10", "11" (index 0 is padding).
+ * const vocabulary = (ids: string[]) => ({ raw: ["", ...ids], index: new Map(["", ...ids].map((id, i) => [id, i])) });
+ * const users = vocabulary(["1", "2"]), items = vocabulary(["10", "11"]);
+ * const dir = await Deno.makeTempDir();
+ * await writeKnowledgeVectors(dir, {
+ *   users: { ids: ["1", "2"], rows: new Float32Array([1, 0, 0, 1]), dim: 2 },
+ *   items: { ids: ["10", "11"], rows: new Float32Array([0.5, 0.25, 1, 0]), dim: 2 },
+ * }, { format: "parquet" });
+ * const { rows, dim, dtype } = await readParquetVectors(`${dir}/users.parquet`, "user", users);
+ * console.assert(dim === 2 && rows.length === 4 && dtype === "float32");
  * ```
  */
 export async function readParquetVectors(

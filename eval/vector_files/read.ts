@@ -85,10 +85,18 @@ export const VECTOR_FORMATS: readonly VectorFormat[] = ["parquet", "npy", "jsonl
  * @example
  * ```ts
  * import { readKnowledgeVectors } from "./read.ts";
- * import type { CtrDataset } from "../../datasets/types.ts";
- * declare const dataset: CtrDataset;
- * const { users, items, report } = await readKnowledgeVectors("vectors/", dataset);
+ * import { writeKnowledgeVectors } from "./write.ts";
+ * // Vocabularies of a dataset with users "1", "2" and items "10", "11" (index 0 is padding).
+ * const vocabulary = (ids: string[]) => ({ raw: ["", ...ids], index: new Map(["", ...ids].map((id, i) => [id, i])) });
+ * const vocabularies = { users: vocabulary(["1", "2"]), items: vocabulary(["10", "11"]) };
+ * const dir = await Deno.makeTempDir();
+ * await writeKnowledgeVectors(dir, {
+ *   users: { ids: ["1", "2"], rows: new Float32Array([1, 0, 0, 1]), dim: 2 },
+ *   items: { ids: ["10", "11"], rows: new Float32Array([0.5, 0.25, 1, 0]), dim: 2 },
+ * }, { format: "jsonl" });
+ * const { users, items, report } = await readKnowledgeVectors(dir, vocabularies);
  * console.log(report.summary, users.dim, items.rows.length);
+ * console.assert(users.dim === 2 && items.rows.length === 4);
  * ```
  */
 export async function readKnowledgeVectors(

@@ -58,7 +58,9 @@ export function stripThinking(input: string): Unthought {
  * @example
  * ```ts
  * import { unwrapFences } from "./clean.ts";
- * unwrapFences("```xml\n<Reflection>\n</Reflection>\n```"); // "\n<Reflection>\n</Reflection>\n"
+ * const fence = "`".repeat(3);
+ * const answer = `${fence}xml\n<Reflection>\n</Reflection>\n${fence}`;
+ * console.assert(unwrapFences(answer) === "\n<Reflection>\n</Reflection>\n");
  * ```
  */
 export function unwrapFences(text: string): string {

@@ -67,8 +67,8 @@ export interface ProfileSource {
  * @example
  * ```ts
  * import type { ProfileActorOptions } from "./actor.ts";
- * import type { CtrDataset } from "../../datasets/types.ts";
- * declare const dataset: CtrDataset;
+ * import { prepareDataset } from "../../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
  * const options: ProfileActorOptions = { dataset, maxWords: 150 };
  * ```
  */
@@ -91,13 +91,14 @@ export interface ProfileActorOptions {
  * @example
  * ```ts
  * import { profileActor } from "./actor.ts";
- * import type { CtrDataset } from "../../datasets/types.ts";
- * declare const dataset: CtrDataset;
+ * import { prepareDataset } from "../../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
  * const actor = profileActor({ dataset });
  * console.log(actor.itemTraits(1)); // e.g. ["genre:Animation", "era:1990s"]
  * ```
  */
 export interface ProfileActor extends Actor {
+  /** Always `deterministic`: no language model is involved. */
   readonly kind: "deterministic";
   /** Traits of an item as `namespace:name` keys (`genre:Comedy`, `era:1990s`, `theme:witty`). */
   itemTraits(item: number): string[];
@@ -131,10 +132,10 @@ function draftOf(text: string, author: string, started: number): Draft {
  * @example
  * ```ts
  * import { profileActor } from "./actor.ts";
- * import type { CtrDataset } from "../../datasets/types.ts";
- * import type { KnowledgeTask } from "../types.ts";
- * declare const dataset: CtrDataset;
- * declare const task: KnowledgeTask;
+ * import { knowledgeTasks } from "../tasks.ts";
+ * import { prepareDataset } from "../../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const [task] = knowledgeTasks(dataset);
  * const actor = profileActor({ dataset });
  * const draft = await actor.reason(task);
  * console.log(draft.text.startsWith("Statistical")); // true

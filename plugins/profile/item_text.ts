@@ -47,9 +47,30 @@ function favourites(h: RatedTitle[], n: number, domain: ItemTextParts["task"]["d
  * @example
  * ```ts
  * import { itemText } from "./item_text.ts";
- * declare const space: Parameters<typeof itemText>[0];
- * declare const parts: Parameters<typeof itemText>[1];
- * console.log(itemText(space, parts));
+ * import { ProfileModel } from "./scoring.ts";
+ * import { TraitSpace } from "./traits.ts";
+ * const space = new TraitSpace([
+ *   { title: "", attributes: [], genres: [] },
+ *   { title: "Heat (1995)", attributes: ["Action"], genres: ["Action", "Crime"], year: 1995 },
+ *   { title: "Babe (1995)", attributes: ["Children's"], genres: ["Children's", "Comedy"], year: 1995 },
+ * ], 256, 2);
+ * const model = new ProfileModel(space, undefined, 3);
+ * const domain = { itemNoun: "movie", ratingScale: [1, 5] as [number, number], likeThreshold: 3 };
+ * const task = {
+ *   kind: "item" as const,
+ *   key: "demo:item:1",
+ *   domain,
+ *   title: "Heat (1995)",
+ *   attributes: ["Action"],
+ *   likerHistory: [{ title: "Heat (1995)", rating: 5, item: 1 }],
+ *   dislikerHistory: [{ title: "Babe (1995)", rating: 5, item: 2 }],
+ * };
+ * const weights = model.itemWeights(1, task.likerHistory, task.dislikerHistory);
+ * const traits = [...weights.terms.keys()];
+ * const text = itemText(space, {
+ *   task, item: 1, weights, audience: false, traits, descriptionWords: 0, examples: 1, revised: [],
+ * });
+ * console.assert(text.startsWith("Statistical item profile (no LLM): 'Heat (1995)'"));
  * ```
  */
 export function itemText(space: TraitSpace, p: ItemTextParts): string {

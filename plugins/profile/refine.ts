@@ -36,12 +36,38 @@ function predictedWords(p: "like" | "dislike" | null | undefined): string {
  * @example
  * ```ts
  * import { casesFrom } from "./refine.ts";
- * import type { ProfileModel } from "./scoring.ts";
+ * import { ProfileModel } from "./scoring.ts";
+ * import { TraitSpace } from "./traits.ts";
  * import type { Critique, KnowledgeTask } from "../types.ts";
- * declare const model: ProfileModel;
- * declare const task: KnowledgeTask;
- * declare const critique: Critique;
- * console.log(casesFrom(model, task, critique).length);
+ * const space = new TraitSpace([
+ *   { title: "", attributes: [], genres: [] },
+ *   { title: "Heat (1995)", attributes: ["Action"], genres: ["Action", "Crime"], year: 1995 },
+ *   { title: "Babe (1995)", attributes: ["Children's"], genres: ["Children's", "Comedy"], year: 1995 },
+ * ], 256, 2);
+ * const model = new ProfileModel(space, undefined, 3);
+ * const domain = { itemNoun: "movie", ratingScale: [1, 5] as [number, number], likeThreshold: 3 };
+ * const task: KnowledgeTask = {
+ *   kind: "user",
+ *   key: "demo:user:1:train",
+ *   domain,
+ *   history: [{ title: "Heat (1995)", rating: 5, item: 1 }, { title: "Babe (1995)", rating: 1, item: 2 }],
+ * };
+ * // A grounded critique: the draft mispredicted the first pair and got the second right.
+ * const critique: Critique = {
+ *   reasonable: false,
+ *   feedback: "1 of 2 held-back ratings mispredicted",
+ *   author: "grounded",
+ *   usage: { prompt: 0, completion: 0 },
+ *   latencyMs: 0,
+ *   evidence: {
+ *     method: "grounded", accuracy: 0.5, threshold: 0.75, held: 2, correct: 1,
+ *     cases: [
+ *       { role: "history", index: 0, title: "Heat (1995)", rating: 5, label: 1, predicted: "dislike", correct: false },
+ *       { role: "history", index: 1, title: "Babe (1995)", rating: 1, label: 0, predicted: "dislike", correct: true },
+ *     ],
+ *   },
+ * };
+ * console.assert(casesFrom(model, task, critique).length === 1);
  * ```
  */
 export function casesFrom(model: ProfileModel, task: KnowledgeTask, critique: Critique): Case[] {

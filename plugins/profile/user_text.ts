@@ -90,9 +90,24 @@ export interface UserTextParts {
  * @example
  * ```ts
  * import { userText } from "./user_text.ts";
- * declare const parts: Parameters<typeof userText>[1];
- * declare const space: Parameters<typeof userText>[0];
- * console.log(userText(space, parts));
+ * import { ProfileModel } from "./scoring.ts";
+ * import { TraitSpace } from "./traits.ts";
+ * const space = new TraitSpace([
+ *   { title: "", attributes: [], genres: [] },
+ *   { title: "Heat (1995)", attributes: ["Action"], genres: ["Action", "Crime"], year: 1995 },
+ *   { title: "Babe (1995)", attributes: ["Children's"], genres: ["Children's", "Comedy"], year: 1995 },
+ * ], 256, 2);
+ * const model = new ProfileModel(space, undefined, 3);
+ * const domain = { itemNoun: "movie", ratingScale: [1, 5] as [number, number], likeThreshold: 3 };
+ * const history = [{ title: "Heat (1995)", rating: 5, item: 1 }, { title: "Babe (1995)", rating: 1, item: 2 }];
+ * const task = { kind: "user" as const, key: "demo:user:1:train", domain, history };
+ * const taste = model.tasteOf(history);
+ * // Stated weights: every one at a level of its scale ("loves", "hates", a balanced rater).
+ * const action = space.byKey.get("genre:Action")!, kids = space.byKey.get("genre:Children's")!;
+ * const weights = { kind: "user" as const, bias: 0, scalar: 1, terms: new Map([[action, 0.6], [kids, -0.6]]) };
+ * const parts = { task, taste, weights, traits: [action, kids], historyShown: 2, revised: [], audience: false };
+ * const text = userText(space, parts);
+ * console.assert(text.includes("loves Action") && text.includes("hates Children's"), text);
  * ```
  */
 export function userText(space: TraitSpace, p: UserTextParts): string {
