@@ -24,9 +24,10 @@ export const DUPLICATES_DROPPED = "duplicate (user, item, timestamp)";
  * ```ts
  * import { openMemoryDb } from "./duckdb.ts";
  * import { applyDuplicatePolicy } from "./duplicates.ts";
+ * import type { SourceReport } from "./source.ts";
  * const db = await openMemoryDb();
  * await db.run("create table t as select * from (values (1, 2, 9, 1), (1, 2, 9, 2)) v(u, i, ts, line)");
- * const report = { files: [], rowsRead: 2, dropped: {} };
+ * const report: SourceReport = { files: [], rowsRead: 2, dropped: {} };
  * await applyDuplicatePolicy(db, "t", ["u", "i", "ts"], "drop", report);
  * console.assert(report.duplicates === 1);
  * ```
