@@ -132,6 +132,10 @@ Deno.test({
         await search(page, title.slice(4, 16).toUpperCase());
         await openResult(page, `item ${fx.bundle.manifest.items.raw[2]}: ${title}`);
         assert.equal(await page.evaluate(`document.querySelectorAll("article.entry").length`), 1);
+        assert.equal(
+          await page.evaluate(`document.querySelector("#view h2").textContent`),
+          `item ${fx.bundle.manifest.items.raw[2]}: ${title}`,
+        );
       });
 
       await t.step("an unknown id says so", async () => {

@@ -286,7 +286,9 @@ async function heldBackVectors(
     };
   }
   const vectorOf = (v: KnowledgeVector | null) => v?.vector ?? null;
-  const [u] = await ctx.vectors.lookup([userTaskKey(m.dataset, user)], "user");
-  const found = await ctx.vectors.lookup(raw.map((id) => itemTaskKey(m.dataset, id)), "item");
+  const [[u], found] = await Promise.all([
+    ctx.vectors.lookup([userTaskKey(m.dataset, user)], "user"),
+    ctx.vectors.lookup(raw.map((id) => itemTaskKey(m.dataset, id)), "item"),
+  ]);
   return { userVector: vectorOf(u), itemVectors: found.map(vectorOf) };
 }

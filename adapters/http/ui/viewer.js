@@ -9,6 +9,8 @@
 import { el, renderEntry, renderHeldBack } from "./render.js";
 
 const TOKEN_KEY = "r4ec-viewer-token";
+/** Item titles by id, from the searches so far (the knowledge GET carries none). */
+const titles = new Map();
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** A failed request, with the server's problem detail. */
@@ -83,6 +85,7 @@ async function search(query) {
     return settle("error");
   }
   say(`${hits.length}${found.truncated ? "+" : ""} match(es) for "${found.query}".`);
+  for (const i of found.items) titles.set(i.id, i.title);
   for (const h of hits) {
     const button = el("button", { type: "button" }, h.label);
     button.addEventListener("click", () => open(h.kind, h.id));
@@ -117,7 +120,8 @@ async function show(kind, id) {
     api(`${path}/knowledge`),
     kind === "user" ? api(`${path}/held-back-scores`).catch((e) => e) : null,
   ]);
-  view.append(el("h2", {}, `${kind} ${id}`));
+  const title = kind === "item" ? titles.get(id) : undefined;
+  view.append(el("h2", {}, title ? `${kind} ${id}: ${title}` : `${kind} ${id}`));
   if (answer.knowledge.length === 0) {
     say(
       `No stored knowledge for ${kind} "${id}": this store holds no knowledge record for it under ` +
