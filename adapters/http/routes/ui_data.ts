@@ -286,9 +286,7 @@ async function heldBackVectors(
     };
   }
   const vectorOf = (v: KnowledgeVector | null) => v?.vector ?? null;
-  const [[u], found] = await Promise.all([
-    ctx.vectors.lookup([userTaskKey(m.dataset, user)], "user"),
-    ctx.vectors.lookup(raw.map((id) => itemTaskKey(m.dataset, id)), "item"),
-  ]);
+  const [u] = await ctx.vectors.lookup([userTaskKey(m.dataset, user)], "user");
+  const found = await ctx.vectors.lookup(raw.map((id) => itemTaskKey(m.dataset, id)), "item");
   return { userVector: vectorOf(u), itemVectors: found.map(vectorOf) };
 }
