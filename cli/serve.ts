@@ -1,6 +1,6 @@
 /**
- * `deno task serve --store FILE --model DIR [--port N] [--token T]`: serves the r4ec router over
- * HTTP with `Deno.serve`, behind the connection guard (read deadlines, a connection limit:
+ * `deno task serve --store FILE --model DIR [--port N] [--token T] [--ui]`: serves the r4ec router
+ * over HTTP with `Deno.serve`, behind the connection guard (read deadlines, a connection limit:
  * `adapters/http/connection_guard.ts`). `--model` is a serving bundle folder (`saveServingBundle`), `--store` the
  * DuckDB store holding the knowledge and vectors. Knowledge records and vectors are loaded into
  * memory at start (unless `--no-preload`). SIGINT/SIGTERM stop accepting, let requests in flight
@@ -45,6 +45,9 @@ POST /v1/rank, POST /v1/knowledge/users/:id, POST /v1/knowledge/items/:id.
                         (default 30000)
   --max-connections N   open connections per process, at most; one more is answered 503
                         (default 1024)
+  --ui                  serve the knowledge viewer at /ui/ (search users and items, every round
+                        with its diff and evidence, held-back scores; its data routes under /v1/
+                        need the bearer token like the others)
   --no-preload          do not load knowledge records and vectors into memory at start
   --read-only           open the store read-only (on-demand knowledge then cannot be stored)
   --workers N           serve from N processes sharing the port (default 1; needs a fixed --port,
@@ -67,6 +70,7 @@ const Flags = z.object({
   "header-timeout": z.coerce.number().int().positive().default(10_000),
   "body-timeout": z.coerce.number().int().positive().default(30_000),
   "max-connections": z.coerce.number().int().positive().default(1024),
+  ui: z.boolean().default(false),
   "no-preload": z.boolean().default(false),
   "read-only": z.boolean().default(false),
   workers: z.coerce.number().int().min(1).max(64).default(1),
@@ -180,6 +184,7 @@ await runCli(HELP, async (args) => {
     maxBodyBytes: flags["max-body"],
     timeouts: { score: flags["score-timeout"], knowledgeRun: flags["knowledge-timeout"] },
     log,
+    ui: flags.ui,
   });
   if (!flags["no-preload"]) {
     const n = await router.serving.preload();
@@ -200,7 +205,8 @@ await runCli(HELP, async (args) => {
         } items, encoder ` +
           `${m.encoder.id}) at http://${hostname}:${port} ` +
           `(${flags.token ? "bearer token required" : "no token"}; ` +
-          `${actor ? "on-demand knowledge on" : "on-demand knowledge off"}; ready in ` +
+          `${actor ? "on-demand knowledge on" : "on-demand knowledge off"}` +
+          `${flags.ui ? `; viewer at http://${hostname}:${port}/ui/` : ""}; ready in ` +
           `${((performance.now() - started) / 1000).toFixed(1)} s)`,
       ),
   });

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { ProblemSchema } from "./problem.ts";
 import { RawIdTextSchema } from "./request_schemas.ts";
 import { type ApiRoute, openApiPath, routeProblems } from "./route.ts";
-import { apiRoutes } from "./routes/mod.ts";
+import { apiRoutes, viewerDataRoutes } from "./routes/mod.ts";
 
 /**
  * Options of {@link openApiDocument}.
@@ -28,6 +28,8 @@ export interface OpenApiOptions {
   bearer?: boolean;
   /** Version of the API the document states. @default "1" */
   version?: string;
+  /** Whether the knowledge viewer's routes are served (the router's `ui` option). @default false */
+  ui?: boolean;
 }
 
 /**
@@ -59,7 +61,10 @@ export interface OpenApiDocument {
  * ```
  */
 export function openApiDocument(options: OpenApiOptions = {}): OpenApiDocument {
-  const routes: ApiRoute[] = Object.values(apiRoutes);
+  const routes: ApiRoute[] = [
+    ...Object.values(apiRoutes),
+    ...(options.ui ? Object.values(viewerDataRoutes) : []),
+  ];
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = openApiPath(route.path);

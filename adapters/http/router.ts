@@ -5,8 +5,9 @@
  * its OpenAPI document. Runtime-neutral: `adapters/http/deno_server.ts` serves it with `Deno.serve`.
  *
  * The routes live in `routes/`, one sub-app per group (scoring, knowledge reads, knowledge runs,
- * operations) over one serving context; this file adds what every route shares (request ids,
- * metrics, CORS, the bearer token, problem answers) and mounts them.
+ * operations, and with the `ui` option the knowledge viewer's page and its JSON routes) over one
+ * serving context; this file adds what every route shares (request ids, metrics, CORS, the bearer
+ * token, problem answers) and mounts them.
  *
  * Every error is an RFC 7807 problem (`application/problem+json`) carrying the request id; an
  * unexpected error is logged with its stack on the server and answered with a generic 500.
@@ -21,12 +22,14 @@ import { requestLabels, type ServingMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { CLIENT_CLOSED, HttpProblem, problemResponse } from "./problem.ts";
 import { checkBearer } from "./request.ts";
-import type { ServingEnv } from "./route.ts";
+import type { ApiRoute, ServingEnv } from "./route.ts";
 import { knowledgeReadRoutes } from "./routes/knowledge_read.ts";
 import { apiRoutes } from "./routes/mod.ts";
 import { knowledgeRunRoutes } from "./routes/knowledge_run.ts";
 import { operationsRoutes } from "./routes/operations.ts";
 import { scoreRoutes } from "./routes/score.ts";
+import { viewerPageApp } from "./routes/ui.ts";
+import { viewerDataApp, viewerDataRoutes } from "./routes/ui_data.ts";
 import {
   preloadKnowledge,
   type R4ecRouterOptions,
@@ -114,12 +117,16 @@ export function r4ecRouter(options: R4ecRouterOptions): R4ecRouter {
   app.route("/", scoreRoutes(ctx));
   app.route("/", knowledgeReadRoutes(ctx));
   app.route("/", knowledgeRunRoutes(ctx));
+  // The viewer's routes exist only when it is on, so a router without it documents none of them.
+  const viewerRoutes: ApiRoute[] = options.ui ? Object.values(viewerDataRoutes) : [];
+  if (options.ui) app.route("/", viewerDataApp(ctx)).route("/", viewerPageApp());
   const openapi = openApiDocument({
     serverUrl: options.mountPath,
     bearer: options.token !== undefined,
+    ui: options.ui,
   });
   app.route("/", operationsRoutes(ctx, openapi));
-  refuseOtherMethods(app, options.cors !== undefined && options.cors !== false);
+  refuseOtherMethods(app, options.cors !== undefined && options.cors !== false, viewerRoutes);
   app.all("/v1/*", (c) => {
     throw new HttpProblem(404, `no route ${c.req.method} ${c.req.path}`);
   });
@@ -161,9 +168,9 @@ function useSharedMiddleware(
  * so it answers only what they do not). A GET route also serves HEAD; with CORS, the middleware
  * answers OPTIONS.
  */
-function refuseOtherMethods(app: Hono<ServingEnv>, cors: boolean): void {
+function refuseOtherMethods(app: Hono<ServingEnv>, cors: boolean, extra: ApiRoute[]): void {
   const allowed = new Map<string, string[]>();
-  for (const route of Object.values(apiRoutes)) {
+  for (const route of [...Object.values(apiRoutes), ...extra]) {
     const methods = route.method === "get" ? ["GET", "HEAD"] : [route.method.toUpperCase()];
     allowed.set(route.path, [...(allowed.get(route.path) ?? []), ...methods]);
   }

@@ -81,6 +81,11 @@ export interface R4ecRouterOptions {
   mountPath?: string;
   /** Server-side log (errors with stacks, background failures); default stderr. */
   log?: (line: string) => void;
+  /**
+   * Serve the knowledge viewer: the page at `/ui/` and its read-only JSON routes under `/v1/`
+   * (behind the bearer token like the others). @default false
+   */
+  ui?: boolean;
 }
 
 /**

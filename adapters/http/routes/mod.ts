@@ -19,6 +19,9 @@ export * from "./knowledge_read.ts";
 export * from "./knowledge_run.ts";
 export * from "./operations.ts";
 export * from "./score.ts";
+// The viewer's routes are mounted only with the router's `ui` option, so they are not in apiRoutes.
+export * from "./ui.ts";
+export * from "./ui_data.ts";
 
 /**
  * Every route of the router, in the order the OpenAPI document lists them.
