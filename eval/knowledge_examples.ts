@@ -17,7 +17,9 @@ export interface KnowledgeExample {
 
 /** Examples per kind. */
 export interface KnowledgeExamples {
+  /** Users to look at. */
   user: KnowledgeExample[];
+  /** Items to look at. */
   item: KnowledgeExample[];
 }
 

@@ -18,9 +18,11 @@ import {
 
 /** One point of a curve. */
 export interface CurvePoint {
+  /** 1-based epoch. */
   epoch: number;
   /** Mean validation AUC over `seeds` seeds. */
   validAuc: number;
+  /** Seeds that trained this epoch. */
   seeds: number;
 }
 

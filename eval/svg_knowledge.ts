@@ -10,9 +10,11 @@ import { escapeXml, svgLegend, svgOpen, svgTitle, valueAxis } from "./svg_parts.
 
 /** One round of one kind. */
 export interface RoundQuality {
+  /** Whose knowledge. */
   kind: "user" | "item";
   /** 1-based reflection round. */
   round: number;
+  /** Drafts judged in this round. */
   judged: number;
   /** Judged reasonable, of those judged in this round. */
   reasonableShare: number;

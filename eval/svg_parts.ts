@@ -122,7 +122,12 @@ export const svgOpen = (width: number, height: number, id: string): string =>
  * console.log(axis.y(0.6), axis.grid({ left: 60, right: 300, format: (v) => v.toFixed(2) }));
  * ```
  */
-export function valueAxis(a: { lo: number; hi: number; top: number; bottom: number }) {
+export function valueAxis(a: { lo: number; hi: number; top: number; bottom: number }): {
+  y: (v: number) => number;
+  grid: (
+    g: { left: number; right: number; format: (v: number) => string; ticks?: number },
+  ) => string;
+} {
   const y = (v: number) => a.bottom - ((v - a.lo) / (a.hi - a.lo)) * (a.bottom - a.top);
   const grid = (
     g: { left: number; right: number; format: (v: number) => string; ticks?: number },

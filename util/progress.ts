@@ -135,6 +135,7 @@ const consoleColumns = () => {
  * ```
  */
 export class Progress {
+  /** Whether live lines are drawn (else plain periodic lines). */
   readonly terminal: boolean;
   #write: (text: string) => void;
   #now: () => number;
