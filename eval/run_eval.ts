@@ -128,7 +128,7 @@ async function encodeTexts(
   const corpus = [...new Set(Object.values(texts).flatMap((m) => [...m.values()]))];
   if (!corpus.length) return { matrices: {} };
   const started = performance.now();
-  const step = progress.step("encoding", corpus.length, "distinct texts");
+  const step = progress.step("encoding", corpus.length, "texts");
   const embedder = await o.encoder.create(corpus, (p) => step.update(p.done));
   const vectors = await embedder.embed(corpus, o.signal);
   step.end(

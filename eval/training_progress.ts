@@ -1,7 +1,7 @@
 /**
  * A training's progress lines (from the trainer, through its worker) as one progress step: samples
  * trained of the most it can train (epochs x training samples), with the epoch, the loss and the
- * latest validation AUC as its note. Lines it does not know are passed on as they are.
+ * validation AUC of the latest finished epoch as its note. Lines it does not know are passed on as they are.
  *
  * @module
  */
@@ -56,8 +56,8 @@ export function trainingProgress(
         step.update((epoch - 1 + share) * size.samples, `${of}, loss ${partial[3]}${valid}`);
         return;
       }
-      if (done![3]) valid = `, valid AUC ${done![3]} after epoch ${epoch}`;
-      step.update(epoch * size.samples, `${of} done, loss ${done![2]}${valid}`);
+      if (done![3]) valid = `, valid AUC ${done![3]}`;
+      step.update(epoch * size.samples, `${of}, loss ${done![2]}${valid}`);
     },
     end(line) {
       if (step) step.end(line);

@@ -195,7 +195,7 @@ export class Progress {
     this.#drawn = 0;
   }
 
-  /** `label: done/total unit (pct%), rate unit/s, ETA t, note`. */
+  /** `label: done/total unit (pct%), rate/s, ETA t, note`. */
   #line(s: StepState): string {
     const elapsed = this.#now() - s.started;
     const rate = elapsed > 0 ? (s.done / elapsed) * 1000 : 0;
@@ -203,7 +203,7 @@ export class Progress {
     const pct = s.total > 0 ? ` (${Math.floor((100 * s.done) / s.total)}%)` : "";
     const eta = rate > 0 ? ((s.total - s.done) / rate) * 1000 : undefined;
     return `${s.label}: ${formatCount(s.done)}/${formatCount(s.total)}${unit}${pct}, ` +
-      `${formatRate(rate)}${unit}/s, ETA ${formatDuration(eta)}${s.note ? `, ${s.note}` : ""}`;
+      `${formatRate(rate)}/s, ETA ${formatDuration(eta)}${s.note ? `, ${s.note}` : ""}`;
   }
 
   /** `label: done unit in t (rate unit/s), note`. */

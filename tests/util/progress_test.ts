@@ -43,7 +43,7 @@ Deno.test("not a terminal: one plain line per interval per step, then the final 
   assert.ok(writes.every((w) => w.endsWith("\n") && !w.includes("\r") && !w.includes("\x1b")));
   // 50 s at one line per 10 s: lines at 10, 20, 30, 40 and 50 s, and the final line.
   assert.equal(writes.length, 6, writes.join(""));
-  assert.equal(writes[0], "knowledge: 200/1000 tasks (20%), 20.0 tasks/s, ETA 40s, 200 tokens\n");
+  assert.equal(writes[0], "knowledge: 200/1000 tasks (20%), 20.0/s, ETA 40s, 200 tokens\n");
   assert.equal(writes.at(-1), "knowledge: 1000 tasks in 50s (20.0 tasks/s), 1000 tokens\n");
 });
 
@@ -73,7 +73,7 @@ Deno.test("terminal: the live line is rewritten in place (\\r, cleared), throttl
   }
   assert.equal(
     writes.at(-1),
-    "\r\x1b[Jtrain din/r4/seed 1: 4000/4000 samples (100%), 10.0k samples/s, ETA 0.0s, epoch 1/4",
+    "\r\x1b[Jtrain din/r4/seed 1: 4000/4000 samples (100%), 10.0k/s, ETA 0.0s, epoch 1/4",
   );
   writes.length = 0;
   step.end("train din/r4/seed 1: test AUC 0.6349");
