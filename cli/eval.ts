@@ -1,6 +1,7 @@
 /**
- * `deno task eval`: the whole pipeline on a dataset, ending in `report.json`, `report.md` and
- * `report.svg` in `--out`, and the same table on the terminal. Composition only: the logic lives in
+ * `deno task eval`: the whole pipeline on a dataset, ending in `report.json`, `report.md`,
+ * `report.html` and `report.svg` in `--out`, and the same table on the terminal; progress on
+ * stderr (one live line per step on a terminal, plain lines every 10 s elsewhere). Composition only: the logic lives in
  * `eval/`, `datasets/`, `plugins/`, `adapters/` and `backbone/`.
  *
  * @module
@@ -36,6 +37,8 @@ import {
   parseConditions,
 } from "../eval/conditions.ts";
 import { svgChart } from "../eval/svg.ts";
+import { htmlReport } from "../eval/report_html.ts";
+import { Progress } from "../util/progress.ts";
 import { checkEncoderSpec, makeOutDir, openStoreFlag } from "./checks.ts";
 import { buildComponents, checkComponentSpecs, profileSourceOf } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
@@ -100,6 +103,8 @@ report.
   --schedule NAME     constant | cosine (per step, to 0 at the last epoch) (default ${DEFAULTS.schedule})
   --store FILE        DuckDB store of knowledge, vectors and finished trainings (default ${DEFAULTS.store})
   --out DIR           report folder (default ./runs/<timestamp>)
+  --viewer URL        address of the knowledge viewer (e.g. http://localhost:8000/ui/):
+                      report.html links a few users and items to it (default: no links)
   --concurrency N     knowledge tasks and LLM requests in flight (default ${DEFAULTS.concurrency})
   --workers N         trainings run at once, one per worker (default: logical cores, at most 4)
   --limit N           knowledge for the first N tasks only, the rest get none (smoke runs)
@@ -160,6 +165,10 @@ const Flags = z.object({
   lr: z.coerce.number().positive().default(DEFAULTS.lr),
   store: z.string().default(DEFAULTS.store),
   out: z.string().optional(),
+  viewer: z.string().optional().refine(
+    (s) => s === undefined || /^https?:$/.test(URL.parse(s)?.protocol ?? ""),
+    { message: "expected an http(s) URL, e.g. http://localhost:8000/ui/" },
+  ),
   concurrency: z.coerce.number().int().min(1).default(DEFAULTS.concurrency),
   limit: z.coerce.number().int().min(1).optional(),
   ...LLM_FLAGS,
@@ -265,7 +274,7 @@ function bundleSaver(
   };
 }
 
-/** `report.json`, `report.md` and `report.svg` in `out`, and the table on the terminal. */
+/** `report.json`, `report.md`, `report.html` and `report.svg` in `out`, and the table on the terminal. */
 async function writeReport(out: string, report: EvalReport, flags: EvalFlags): Promise<void> {
   const versions = { r4ec: "0.1.0", deno: Deno.version.deno, v8: Deno.version.v8 };
   await Deno.writeTextFile(
@@ -274,13 +283,16 @@ async function writeReport(out: string, report: EvalReport, flags: EvalFlags): P
   );
   await Deno.writeTextFile(join(out, "report.md"), markdownReport(report));
   await Deno.writeTextFile(join(out, "report.svg"), svgChart(report));
+  await Deno.writeTextFile(join(out, "report.html"), htmlReport(report, { viewer: flags.viewer }));
   console.log(`actor: ${report.components.actor}`);
   console.log(`reflector: ${report.components.reflector}`);
   console.log(`encoder: ${report.components.encoder}`);
   console.log(resultsTable(report));
   console.log();
   console.log(baselinesTable(report));
-  console.log(`\nreport: ${join(out, "report.md")} (also report.json, report.svg)`);
+  console.log(
+    `\nreport: ${join(out, "report.md")} (also report.html, report.json, report.svg)`,
+  );
 }
 
 await runCli(HELP, async (args) => {
@@ -290,7 +302,8 @@ await runCli(HELP, async (args) => {
     strict: true,
   });
   const flags = Flags.parse(values);
-  const log = (line: string) => console.error(line);
+  const progress = new Progress();
+  const log = (line: string) => progress.log(line);
   // Everything that can be wrong is checked before data is looked for.
   checkComponentSpecs(flags);
   checkEncoderSpec(flags.encoder);
@@ -345,10 +358,11 @@ await runCli(HELP, async (args) => {
         description: flags.encoder.startsWith("hashing")
           ? "hashing — TF-IDF weighted word uni/bigram feature hashing with a seeded random projection (no model weights)"
           : flags.encoder,
-        create: async (corpus) =>
+        create: async (corpus, onProgress) =>
           cachedEmbedder(
             modelEncoder ?? await embedderFromSpec(flags.encoder, { ...encoderContext, corpus }),
             store,
+            { onProgress },
           ),
       },
       store,
@@ -366,6 +380,7 @@ await runCli(HELP, async (args) => {
       taskLimit: flags.limit,
       workers: flags.workers,
       log,
+      progress,
       signal: controller.signal,
       onTrained: bundleSaver(flags, dataset, vectors),
     });
@@ -376,6 +391,8 @@ await runCli(HELP, async (args) => {
     await removeEmptyOut();
     throw error;
   } finally {
+    // A step cut short (an error, ^C) stays on screen as it was, and what follows starts below.
+    progress.close();
     Deno.removeSignalListener("SIGINT", onSignal);
     await store.close();
   }

@@ -14,15 +14,12 @@ import {
   prepareDataset,
   withHistoryWindow,
 } from "../datasets/mod.ts";
-import {
-  type KnowledgeJobProgress,
-  type KnowledgeJobSummary,
-  runKnowledgeJob,
-} from "../plugins/knowledge_job.ts";
+import { type KnowledgeJobSummary, runKnowledgeJob } from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
 import { knowledgeTasks, runKeyPrefix, withKeyPrefix } from "../plugins/tasks.ts";
 import type { KnowledgeTask } from "../plugins/types.ts";
 import type { DuckDbStore } from "../adapters/store/duckdb_store.ts";
+import { formatCount, formatDuration, Progress, type ProgressStep } from "../util/progress.ts";
 import { checkDataFlag, openStoreFlag } from "./checks.ts";
 import {
   buildComponents,
@@ -68,6 +65,9 @@ LLM specs: hf:MODEL[@provider] (Hugging Face Inference Providers, token from HF_
 ${LLM_FLAGS_HELP}
 `;
 
+/** Stderr: a live line per step on a terminal, else a plain line every 10 s. */
+const progress = new Progress();
+
 const list = <T extends string>(values: readonly [T, ...T[]]) =>
   z.string().transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean)).pipe(
     z.array(z.enum(values)).min(1),
@@ -93,25 +93,6 @@ const Flags = z.object({
   ...LLM_FLAGS,
 });
 type Flags = z.infer<typeof Flags>;
-
-function duration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return "?";
-  const s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
-  return h
-    ? `${h}h${String(m).padStart(2, "0")}m`
-    : m
-    ? `${m}m${String(s % 60).padStart(2, "0")}s`
-    : `${s}s`;
-}
-
-function progressLine(p: KnowledgeJobProgress): string {
-  const pct = p.total ? ((100 * p.done) / p.total).toFixed(1) : "100.0";
-  const k = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : String(n));
-  return `knowledge: ${p.done}/${p.total} (${pct}%) ${p.ratePerSec.toFixed(2)}/s ` +
-    `ETA ${duration(p.etaMs)} tokens ${k(p.tokens.prompt)}+${k(p.tokens.completion)} ` +
-    `skipped ${p.skipped} failed ${p.failed}`;
-}
 
 /**
  * Stderr lines of a job's failures: counts, and each distinct cause once; permanent failures say
@@ -152,7 +133,7 @@ await runCli(HELP, async (args) => {
   const store = await openStoreFlag(flags.store);
   const run = new AbortController();
   const onSignal = () => {
-    console.error("knowledge: interrupted; finishing the writes in flight (again to force quit)");
+    progress.log("knowledge: interrupted; finishing the writes in flight (again to force quit)");
     if (run.signal.aborted) Deno.exit(130);
     run.abort(new Error("interrupted"));
   };
@@ -222,8 +203,10 @@ async function generateKnowledge(
   const tasks = withKeyPrefix(prepared.tasks, prefix);
   const config = { ...flags, tasks: tasks.length, actorId: actor.id, reflectorId: reflector.id };
   const runId = await store.startRun({ kind: "knowledge", config });
-  console.error(
-    `knowledge: ${tasks.length} tasks of ${dataset.name} (prepared in ${duration(prepareMs)}); ` +
+  progress.log(
+    `knowledge: ${tasks.length} tasks of ${dataset.name} (prepared in ${
+      formatDuration(prepareMs)
+    }); ` +
       `actor ${actor.id} (${actor.kind}), reflector ${reflector.id} (${reflector.kind}), ` +
       `rounds ${flags.rounds}, store ${flags.store}, run ${runId}`,
   );
@@ -261,12 +244,12 @@ async function generateKnowledge(
   console.log(JSON.stringify(result));
   if (summary.cancelled) Deno.exitCode = 130;
   else if (summary.failed) {
-    for (const line of failureLines(summary)) console.error(line);
+    for (const line of failureLines(summary)) progress.log(line);
     Deno.exitCode = 1;
   }
 }
 
-/** Runs the knowledge job with a progress line every 2 s; a job that throws fails the run. */
+/** Runs the knowledge job with its progress on stderr; a job that throws fails the run. */
 async function runJob(o: {
   tasks: KnowledgeTask[];
   components: Components;
@@ -277,9 +260,9 @@ async function runJob(o: {
   concurrency: number;
 }): Promise<KnowledgeJobSummary> {
   const { actor, reflector } = o.components;
-  let lastPrint = 0;
+  let step: ProgressStep | undefined;
   try {
-    return await runKnowledgeJob({
+    const summary = await runKnowledgeJob({
       tasks: o.tasks,
       stage: r4({ actor, reflector, rounds: o.rounds }),
       store: o.store,
@@ -287,14 +270,19 @@ async function runJob(o: {
       signal: o.signal,
       runId: o.runId,
       onProgress: (p) => {
-        const now = performance.now();
-        if (now - lastPrint >= 2000 || p.done === p.total) {
-          lastPrint = now;
-          console.error(progressLine(p));
-        }
+        step ??= progress.step("knowledge", p.total, "tasks");
+        step.update(
+          p.done,
+          `tokens ${formatCount(p.tokens.prompt)}+${formatCount(p.tokens.completion)}, ` +
+            `skipped ${p.skipped}, failed ${p.failed}`,
+        );
       },
     });
+    step?.end();
+    return summary;
   } catch (error) {
+    // The step cut short stays on screen as it was; the error follows below it.
+    progress.close();
     await o.store.finishRun(o.runId, { status: "failed", summary: { error: String(error) } });
     throw error;
   }

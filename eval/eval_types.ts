@@ -17,6 +17,8 @@ import type {
   Reflector,
 } from "../plugins/types.ts";
 import type { Condition } from "./conditions.ts";
+import type { Progress } from "../util/progress.ts";
+import type { KnowledgeExamples } from "./knowledge_examples.ts";
 import type { KnowledgeStats } from "./knowledge_stats.ts";
 import type { KnowledgeMatrices } from "./knowledge_vectors.ts";
 import type { EpochAuc } from "./training_pool.ts";
@@ -59,8 +61,17 @@ export interface EvalOptions {
   actor?: Described<Actor>;
   /** Needed by `reasoning` and `r4`. */
   reflector?: Described<Reflector>;
-  /** Builds the encoder once the corpus of texts is known (hashing fits on it). */
-  encoder: { description: string; create(corpus: string[]): Promise<Embedder> };
+  /**
+   * Builds the encoder once the corpus of texts is known (hashing fits on it); `onProgress`, when
+   * the encoder reports it, receives how many texts of an `embed` call are done.
+   */
+  encoder: {
+    description: string;
+    create(
+      corpus: string[],
+      onProgress?: (p: { done: number; total: number }) => void,
+    ): Promise<Embedder>;
+  };
   /** Needed by `vectors`. */
   vectors?: BroughtVectors;
   store: EvalStore;
@@ -82,6 +93,11 @@ export interface EvalOptions {
   workers?: number;
   /** Progress lines (stderr). */
   log: (line: string) => void;
+  /**
+   * Live progress of knowledge, encoding and each training; every line of the run goes through it.
+   * Default: plain lines to `log`, at most one per step every 10 s.
+   */
+  progress?: Progress;
   /**
    * Called after each new training with the trained model; may save it (e.g. as a serving bundle)
    * and return where, which the report then lists.
@@ -167,7 +183,13 @@ export interface EvalReport {
     selection: string;
   };
   baselines: { name: string; auc: number; logloss: number }[];
-  knowledge: { user: KnowledgeStats; item: KnowledgeStats; coverage: Record<string, unknown> };
+  knowledge: {
+    user: KnowledgeStats;
+    item: KnowledgeStats;
+    coverage: Record<string, unknown>;
+    /** A few users and items to look at in the knowledge viewer (absent in older reports). */
+    examples?: KnowledgeExamples;
+  };
   results: ConditionResult[];
   /** Whether R4 beat reasoning-only, per backbone (reported, never forced). */
   r4VersusReasoning: Comparison[];

@@ -10,6 +10,58 @@ const pct = (x: number | undefined) =>
   x === undefined ? "" : `${x >= 0 ? "+" : ""}${x.toFixed(2)}%`;
 
 /**
+ * The cells of the results table, one array per row (Markdown-free text; the HTML report shares
+ * them).
+ *
+ * @example
+ * ```ts
+ * import { RESULTS_HEADER, resultCells } from "./report.ts";
+ * import type { EvalReport } from "./run_eval.ts";
+ * declare const report: EvalReport;
+ * console.log(resultCells(report).every((row) => row.length === RESULTS_HEADER.length));
+ * ```
+ */
+export function resultCells(r: EvalReport): string[][] {
+  return r.results.map((row) => {
+    const beyond = row.condition === "base"
+      ? ""
+      : row.beatsBaseBeyondSpread === undefined
+      ? " (one seed: no spread)"
+      : row.beatsBaseBeyondSpread
+      ? " (beyond spread)"
+      : " (within spread)";
+    return [
+      row.backbone,
+      CONDITION_LABELS[row.condition],
+      `${f4(row.auc.mean)} ± ${f4(row.auc.std)}`,
+      `${f4(row.logloss.mean)} ± ${f4(row.logloss.std)}`,
+      `${pct(row.gainOverBase)}${beyond}`,
+      pct(row.gainOverStatistics),
+      pct(row.gainOverHistory),
+    ];
+  });
+}
+
+/**
+ * Column names of {@linkcode resultCells}.
+ *
+ * @example
+ * ```ts
+ * import { RESULTS_HEADER } from "./report.ts";
+ * console.log(RESULTS_HEADER.join(" | "));
+ * ```
+ */
+export const RESULTS_HEADER: readonly string[] = [
+  "backbone",
+  "condition",
+  "test AUC (mean ± sd)",
+  "test LogLoss",
+  "gain vs base",
+  "gain vs statistics",
+  "gain vs plain history",
+];
+
+/**
  * The results table as Markdown rows (also printed on the terminal).
  *
  * @example
@@ -47,36 +99,140 @@ const pct = (x: number | undefined) =>
  * ```
  */
 export function resultsTable(r: EvalReport): string {
-  const lines = [
-    "| backbone | condition | test AUC (mean ± sd) | test LogLoss | gain vs base | gain vs statistics | gain vs plain history |",
-    "|---|---|---|---|---|---|---|",
-  ];
-  for (const row of r.results) {
-    const beyond = row.condition === "base"
-      ? ""
-      : row.beatsBaseBeyondSpread === undefined
-      ? " (one seed: no spread)"
-      : row.beatsBaseBeyondSpread
-      ? " (beyond spread)"
-      : " (within spread)";
-    lines.push(
-      `| ${row.backbone} | ${CONDITION_LABELS[row.condition]} | ${f4(row.auc.mean)} ± ${
-        f4(row.auc.std)
-      } | ${f4(row.logloss.mean)} ± ${f4(row.logloss.std)} | ${pct(row.gainOverBase)}${beyond} | ${
-        pct(row.gainOverStatistics)
-      } | ${pct(row.gainOverHistory)} |`,
-    );
-  }
-  return lines.join("\n");
+  return [
+    `| ${RESULTS_HEADER.join(" | ")} |`,
+    `|${RESULTS_HEADER.map(() => "---").join("|")}|`,
+    ...resultCells(r).map((cells) => `| ${cells.join(" | ")} |`),
+  ].join("\n");
 }
 
-/** The non-neural baselines as Markdown rows. */
+/**
+ * The non-neural baselines as Markdown rows.
+ *
+ * @example
+ * ```ts
+ * import { baselinesTable } from "./report.ts";
+ * import type { EvalReport } from "./run_eval.ts";
+ * declare const report: EvalReport;
+ * console.log(baselinesTable(report));
+ * ```
+ */
 export function baselinesTable(r: EvalReport): string {
   return [
     "| non-neural baseline (training-period statistics) | test AUC | test LogLoss |",
     "|---|---|---|",
     ...r.baselines.map((b) => `| ${b.name} | ${f4(b.auc)} | ${f4(b.logloss)} |`),
   ].join("\n");
+}
+
+/**
+ * The report's prose, with Markdown only inline (`**bold**`, `` `code` ``): one string per
+ * paragraph or list item, so the Markdown and HTML reports say the same words.
+ *
+ * @example
+ * ```ts
+ * import { reportText } from "./report.ts";
+ * import type { EvalReport } from "./run_eval.ts";
+ * declare const report: EvalReport;
+ * console.log(reportText(report).components.join("\n"));
+ * ```
+ */
+export interface ReportText {
+  /** What data ran, its sizes and fingerprint. */
+  data: string;
+  /** `**Actor:** ...`, `**Reflector:** ...`, `**Encoder:** ...` (and brought-in vectors). */
+  components: string[];
+  /** Backbones, conditions, rounds, seeds and training settings. */
+  settings: string;
+  /** How the gains and the spread are read. */
+  gainsNote: string;
+  /** R4 versus reasoning-only and the two controls, per backbone. */
+  comparisons: string[];
+  /** Knowledge of each kind, and coverage. */
+  knowledge: string[];
+  /** Saved serving bundles. */
+  bundles: string[];
+  /** Seconds of each phase. */
+  timings: string[];
+}
+
+/**
+ * The prose of a report (see {@linkcode ReportText}).
+ *
+ * @example
+ * ```ts
+ * import { reportText } from "./report.ts";
+ * import type { EvalReport } from "./run_eval.ts";
+ * declare const report: EvalReport;
+ * console.log(reportText(report).data);
+ * ```
+ */
+export function reportText(r: EvalReport): ReportText {
+  const d = r.dataset;
+  const k = r.knowledge;
+  const rounds = (s: typeof k.user) =>
+    s.rounds.length
+      ? s.rounds.map((x) =>
+        `round ${x.round}: ${x.reasonable}/${x.judged} reasonable (${
+          (100 * x.reasonableRate).toFixed(1)
+        }%)`
+      ).join("; ")
+      : "no reflection";
+  const versus = (list: EvalReport["r4VersusReasoning"], other: string) =>
+    list.map((x) =>
+      `${x.backbone}: R4 − ${other} = ${x.deltaAuc >= 0 ? "+" : ""}${x.deltaAuc.toFixed(4)} AUC (${
+        r.settings.seeds.length < 2
+          ? "one seed: no spread"
+          : `${x.beyondSpread ? "beyond" : "within"} the seed spread`
+      })`
+    );
+  return {
+    data: `**Data:** ${d.origin}. ${d.users} users, ${d.items} items, ${d.attributes} attributes;
+train ${d.train.samples} (positive ${f4(d.train.positiveRate)}), validation ${d.valid.samples},
+test ${d.test.samples} (positive ${f4(d.test.positiveRate)}); fingerprint \`${d.fingerprint}\`.`,
+    components: [
+      `**Actor:** ${r.components.actor}`,
+      `**Reflector:** ${r.components.reflector}`,
+      `**Encoder:** ${r.components.encoder}${
+        r.components.encoderId ? ` (\`${r.components.encoderId}\`)` : ""
+      }`,
+      ...(r.components.vectors ? [`**Brought-in vectors:** ${r.components.vectors}`] : []),
+    ],
+    settings: `**Settings:** backbones ${r.settings.backbones.join(", ")}; conditions ${
+      r.settings.conditions.join(", ")
+    }; R4 rounds ${r.settings.rounds}; seeds ${
+      r.settings.seeds.join(", ")
+    }; up to ${r.settings.epochs} epochs, patience ${r.settings.patience}; batch ${r.settings.batchSize}; Adam lr ${r.settings.lr} (${r.settings.schedule}); model selection: ${r.settings.selection}.`,
+    gainsNote:
+      `Gains are relative AUC differences of the means. "Beyond spread" means the mean gain over base
+exceeds the larger of the two standard deviations over seeds.`,
+    comparisons: [
+      ...versus(r.r4VersusReasoning, "reasoning-only"),
+      ...versus(r.r4VersusHistory, "plain history"),
+      ...versus(r.r4VersusStatistics, "statistics control"),
+    ],
+    knowledge: [
+      ...(k.user.records + k.item.records === 0
+        ? ["no knowledge generated in this run"]
+        : (["user", "item"] as const).map((kind) => {
+          const x = k[kind];
+          return `${kind} knowledge: ${x.records} texts, ${
+            rounds(x)
+          }; changed by refinement: ${x.changedByRefinement}; parse failures: ${x.parseFailures}; tokens ${
+            x.tokens.prompt + x.tokens.completion
+          }; mean ${x.meanWords.toFixed(0)} words.`;
+        })),
+      `coverage (share of samples with knowledge): ${JSON.stringify(k.coverage)}`,
+    ],
+    bundles: r.results.flatMap((x) =>
+      x.runs.filter((run) => run.modelDir).map((run) =>
+        `${x.backbone} / ${
+          CONDITION_LABELS[x.condition]
+        }: \`${run.modelDir}\` (serve with \`deno task serve --store STORE --model ${run.modelDir}\`)`
+      )
+    ),
+    timings: Object.entries(r.timings).map(([name, s]) => `${name}: ${s.toFixed(1)}`),
+  };
 }
 
 /**
@@ -116,90 +272,38 @@ export function baselinesTable(r: EvalReport): string {
  * ```
  */
 export function markdownReport(r: EvalReport): string {
-  const d = r.dataset;
-  const k = r.knowledge;
-  const rounds = (s: typeof k.user) =>
-    s.rounds.length
-      ? s.rounds.map((x) =>
-        `round ${x.round}: ${x.reasonable}/${x.judged} reasonable (${
-          (100 * x.reasonableRate).toFixed(1)
-        }%)`
-      ).join("; ")
-      : "no reflection";
-  const versus = (list: EvalReport["r4VersusReasoning"], other: string) =>
-    list.map((x) =>
-      `- ${x.backbone}: R4 − ${other} = ${x.deltaAuc >= 0 ? "+" : ""}${
-        x.deltaAuc.toFixed(4)
-      } AUC (${
-        r.settings.seeds.length < 2
-          ? "one seed: no spread"
-          : `${x.beyondSpread ? "beyond" : "within"} the seed spread`
-      })`
-    );
-  const vs = [
-    ...versus(r.r4VersusReasoning, "reasoning-only"),
-    ...versus(r.r4VersusHistory, "plain history"),
-    ...versus(r.r4VersusStatistics, "statistics control"),
-  ];
-  return `# r4ec eval report: ${d.dataset}
+  const t = reportText(r);
+  const list = (items: string[], none = "") =>
+    items.length ? items.map((x) => `- ${x}`).join("\n") : none && `- ${none}`;
+  return `# r4ec eval report: ${r.dataset.dataset}
 
-**Data:** ${d.origin}. ${d.users} users, ${d.items} items, ${d.attributes} attributes;
-train ${d.train.samples} (positive ${f4(d.train.positiveRate)}), validation ${d.valid.samples},
-test ${d.test.samples} (positive ${f4(d.test.positiveRate)}); fingerprint \`${d.fingerprint}\`.
+${t.data}
 
-**Actor:** ${r.components.actor}
-**Reflector:** ${r.components.reflector}
-**Encoder:** ${r.components.encoder}${
-    r.components.encoderId ? ` (\`${r.components.encoderId}\`)` : ""
-  }${r.components.vectors ? `\n**Brought-in vectors:** ${r.components.vectors}` : ""}
+${t.components.join("\n")}
 
-**Settings:** backbones ${r.settings.backbones.join(", ")}; conditions ${
-    r.settings.conditions.join(", ")
-  }; R4 rounds ${r.settings.rounds}; seeds ${
-    r.settings.seeds.join(", ")
-  }; up to ${r.settings.epochs} epochs, patience ${r.settings.patience}; batch ${r.settings.batchSize}; Adam lr ${r.settings.lr} (${r.settings.schedule}); model selection: ${r.settings.selection}.
+${t.settings}
 
 ## Results (test split)
 
 ${resultsTable(r)}
 
-Gains are relative AUC differences of the means. "Beyond spread" means the mean gain over base
-exceeds the larger of the two standard deviations over seeds.
+${t.gainsNote}
 
 R4 versus reasoning-only and the two controls (reported, not forced):
-${vs.join("\n") || "- not compared in this run"}
+${list(t.comparisons, "not compared in this run")}
 
 ${baselinesTable(r)}
 
 ## Knowledge
 
-${
-    k.user.records + k.item.records === 0
-      ? "- no knowledge generated in this run\n"
-      : (["user", "item"] as const).map((kind) => {
-        const x = k[kind];
-        return `- ${kind} knowledge: ${x.records} texts, ${
-          rounds(x)
-        }; changed by refinement: ${x.changedByRefinement}; parse failures: ${x.parseFailures}; tokens ${
-          x.tokens.prompt + x.tokens.completion
-        }; mean ${x.meanWords.toFixed(0)} words.\n`;
-      }).join("")
-  }- coverage (share of samples with knowledge): ${JSON.stringify(k.coverage)}
+${list(t.knowledge)}
 
 ## Serving bundles
 
-${
-    r.results.flatMap((x) =>
-      x.runs.filter((run) => run.modelDir).map((run) =>
-        `- ${x.backbone} / ${
-          CONDITION_LABELS[x.condition]
-        }: \`${run.modelDir}\` (serve with \`deno task serve --store STORE --model ${run.modelDir}\`)`
-      )
-    ).join("\n") || "- none saved in this run"
-  }
+${list(t.bundles, "none saved in this run")}
 
 ## Timings (seconds)
 
-${Object.entries(r.timings).map(([name, s]) => `- ${name}: ${s.toFixed(1)}`).join("\n")}
+${list(t.timings)}
 `;
 }

@@ -23,6 +23,8 @@ import type { Comparison, ConditionResult, EvalOptions, EvalReport } from "./eva
 import { knowledgeStats } from "./knowledge_stats.ts";
 import { coverage, type KnowledgeMatrices, knowledgeMatrices } from "./knowledge_vectors.ts";
 import { trainAll } from "./trainings.ts";
+import { formatDuration, Progress, type ProgressStep } from "../util/progress.ts";
+import { knowledgeExamples } from "./knowledge_examples.ts";
 
 export { type Condition, CONDITION_LABELS, CONDITIONS } from "./conditions.ts";
 export type {
@@ -68,13 +70,14 @@ export async function datasetFingerprint(d: CtrDataset): Promise<string> {
 /** Phase 1: R4 knowledge of every task, generated or read back from the store. */
 async function generateKnowledge(
   o: EvalOptions,
+  progress: Progress,
   tasks: KnowledgeTask[],
 ): Promise<KnowledgeRecord[]> {
   const actor = o.actor!.value, reflector = o.reflector!.value;
-  o.log(
+  progress.log(
     `knowledge: ${tasks.length} tasks (actor ${actor.id}, reflector ${reflector.id}, rounds ${o.rounds})`,
   );
-  let lastLog = 0;
+  let step: ProgressStep | undefined;
   const summary = await runKnowledgeJob({
     tasks,
     stage: r4({ actor, reflector, rounds: o.rounds }),
@@ -89,15 +92,8 @@ async function generateKnowledge(
     // error; everything finished before it is already stored.
     onTaskError: "stop",
     onProgress(p) {
-      const now = performance.now();
-      if (now - lastLog < 2000 && p.done < p.total) return;
-      lastLog = now;
-      const eta = p.etaMs === undefined ? "?" : `${(p.etaMs / 1000).toFixed(0)}s`;
-      o.log(
-        `knowledge: ${p.done}/${p.total} new (${p.skipped} stored), ${
-          p.ratePerSec.toFixed(1)
-        }/s, ETA ${eta}, tokens ${p.tokens.prompt + p.tokens.completion}`,
-      );
+      step ??= progress.step("knowledge", p.total, "tasks");
+      step.update(p.done, `${p.skipped} stored, tokens ${p.tokens.prompt + p.tokens.completion}`);
     },
   }).catch((e: unknown) => {
     const cause = e instanceof Error ? e.cause : undefined;
@@ -116,6 +112,8 @@ async function generateKnowledge(
     );
   }
   if (summary.cancelled) throw new Error("knowledge generation was cancelled; rerun to resume");
+  if (step) step.end();
+  else progress.log(`knowledge: all ${tasks.length} tasks stored`);
   return await o.store.listKnowledge({ keys: tasks.map((task) => task.key) });
 }
 
@@ -125,13 +123,20 @@ type TextsByCondition = Partial<Record<Condition, Map<string, string>>>;
 /** Phase 2: one encoder over every text, and each text condition's matrices. */
 async function encodeTexts(
   o: EvalOptions,
+  progress: Progress,
   texts: TextsByCondition,
 ): Promise<{ embedder?: Embedder; matrices: Partial<Record<Condition, KnowledgeMatrices>> }> {
   const corpus = [...new Set(Object.values(texts).flatMap((m) => [...m.values()]))];
   if (!corpus.length) return { matrices: {} };
-  const embedder = await o.encoder.create(corpus);
-  o.log(`encoding: ${corpus.length} distinct texts with ${embedder.id}`);
+  const started = performance.now();
+  const step = progress.step("encoding", corpus.length, "texts");
+  const embedder = await o.encoder.create(corpus, (p) => step.update(p.done));
   const vectors = await embedder.embed(corpus, o.signal);
+  step.end(
+    `encoding: ${corpus.length} distinct texts with ${embedder.id} in ${
+      formatDuration(performance.now() - started)
+    }`,
+  );
   const vectorOfText = new Map(corpus.map((text, k) => [text, vectors[k]]));
   const matrices: Partial<Record<Condition, KnowledgeMatrices>> = {};
   for (const [c, byKey] of Object.entries(texts) as [Condition, Map<string, string>][]) {
@@ -206,6 +211,9 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   const timings: Record<string, number> = {};
   const clock = () => performance.now();
   const fingerprint = await datasetFingerprint(d);
+  // Without a reporter of the caller's: plain lines to `log` (each write is one whole line).
+  const progress = o.progress ??
+    new Progress({ terminal: false, write: (text) => o.log(text.replace(/\n$/, "")) });
 
   // 1. Knowledge: keys carry the configuration, so another actor or reflector never reuses them.
   let t0 = clock();
@@ -218,7 +226,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     })
     : "";
   const records = generate
-    ? await generateKnowledge(o, withKeyPrefix(allTasks, keyPrefix).slice(0, o.taskLimit))
+    ? await generateKnowledge(o, progress, withKeyPrefix(allTasks, keyPrefix).slice(0, o.taskLimit))
     : [];
   timings.knowledgeSeconds = (clock() - t0) / 1000;
 
@@ -226,7 +234,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   // as no knowledge (a zero vector), never as text.
   t0 = clock();
   const texts = conditionTexts(conditions, allTasks, records);
-  const { embedder, matrices } = await encodeTexts(o, texts);
+  const { embedder, matrices } = await encodeTexts(o, progress, texts);
   if (o.vectors) matrices.vectors = o.vectors.matrices;
   timings.encodingSeconds = (clock() - t0) / 1000;
 
@@ -239,6 +247,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   });
   const results = await trainAll({
     o,
+    progress,
     conditions,
     fingerprint,
     matrices,
@@ -337,6 +346,7 @@ function reportOf(e: {
       user: knowledgeStats(records.filter((r) => r.kind === "user")),
       item: knowledgeStats(records.filter((r) => r.kind === "item")),
       coverage: shown ? { train: coverage(shown, d.train), test: coverage(shown, d.test) } : {},
+      examples: knowledgeExamples(records),
     },
     results,
     ...comparisons,

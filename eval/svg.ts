@@ -1,32 +1,21 @@
 /**
- * `report.svg`: test AUC by backbone and condition, with the seed spread as error bars.
+ * `report.svg`: test AUC by backbone and condition, with the seed spread as error bars and each
+ * seed's AUC as a dot.
  *
  * @module
  */
-import type { Condition } from "./conditions.ts";
 import type { EvalReport } from "./run_eval.ts";
-
-const COLORS: Record<Condition, string> = {
-  base: "#9e9e9e",
-  statistics: "#6d8fb3",
-  history: "#8e7cc3",
-  reasoning: "#f0a04b",
-  r4: "#c0392b",
-  vectors: "#2e8b57",
-};
-const SHORT: Record<Condition, string> = {
-  base: "base",
-  statistics: "stats",
-  history: "history",
-  reasoning: "reason",
-  r4: "r4",
-  vectors: "vectors",
-};
-
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+import {
+  CONDITION_COLORS,
+  CONDITION_SHORT,
+  escapeXml,
+  svgOpen,
+  svgTitle,
+  valueAxis,
+} from "./svg_parts.ts";
 
 /**
- * Renders the chart as a standalone SVG document.
+ * Renders the chart as a standalone SVG document; its title wraps to the chart's width.
  *
  * @example
  * ```ts
@@ -67,36 +56,36 @@ export function svgChart(r: EvalReport): string {
   const backbones = r.settings.backbones;
   const conditions = r.settings.conditions;
   const block = conditions.length * 55 + 40;
+  const values = r.results.flatMap((x) => [x.auc.mean - x.auc.std, x.auc.mean + x.auc.std]);
   const lo = Math.min(
-    ...r.results.map((x) => x.auc.mean - x.auc.std),
+    ...values,
+    ...r.results.flatMap((x) => x.auc.values),
     ...r.baselines.map((b) => b.auc),
   );
   const hi = Math.max(
-    ...r.results.map((x) => x.auc.mean + x.auc.std),
+    ...values,
+    ...r.results.flatMap((x) => x.auc.values),
     ...r.baselines.map((b) => b.auc),
   );
   const pad = Math.max(0.002, (hi - lo) * 0.15);
-  const y0 = lo - pad, y1 = hi + pad;
-  const W = 120 + backbones.length * block, H = 360, top = 40, bottom = 300, left = 70;
-  const y = (v: number) => bottom - ((v - y0) / (y1 - y0)) * (bottom - top);
+  const W = 120 + backbones.length * block, left = 70;
+  const title = svgTitle(
+    `Test AUC on ${r.dataset.dataset} (mean ± sd over ${r.settings.seeds.length} seeds)`,
+    { x: 10, width: W - 20 },
+  );
+  const top = title.height + 10, bottom = top + 260, H = bottom + 60;
+  const { y, grid } = valueAxis({ lo: lo - pad, hi: hi + pad, top, bottom });
+  const at = (v: number) => y(v).toFixed(1);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
-    `<text x="${left}" y="20" font-size="14">${
-      esc(`Test AUC on ${r.dataset.dataset} (mean ± sd over ${r.settings.seeds.length} seeds)`)
-    }</text>`,
+    svgOpen(W, H, "chart-auc"),
+    title.svg,
+    grid({ left, right: W - 20, format: (v) => v.toFixed(3) }),
   ];
-  for (let k = 0; k <= 4; k++) {
-    const v = y0 + (k / 4) * (y1 - y0);
-    parts.push(
-      `<line x1="${left}" x2="${W - 20}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/>`,
-      `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(3)}</text>`,
-    );
-  }
   const nb = r.baselines.find((b) => b.name.startsWith("naive Bayes"));
   if (nb) {
     parts.push(
-      `<line x1="${left}" x2="${W - 20}" y1="${y(nb.auc)}" y2="${
-        y(nb.auc)
+      `<line x1="${left}" x2="${W - 20}" y1="${at(nb.auc)}" y2="${
+        at(nb.auc)
       }" stroke="#2e7d32" stroke-dasharray="4 3"/>`,
       `<text x="${W - 22}" y="${y(nb.auc) - 4}" text-anchor="end" fill="#2e7d32">naive Bayes ${
         nb.auc.toFixed(4)
@@ -111,19 +100,27 @@ export function svgChart(r: EvalReport): string {
       const x = x0 + ci * 55;
       const m = row.auc.mean, s = row.auc.std;
       parts.push(
-        `<rect x="${x}" y="${y(m)}" width="40" height="${bottom - y(m)}" fill="${
-          COLORS[c]
-        }"><title>${esc(`${b} ${c}: ${m.toFixed(4)} ± ${s.toFixed(4)}`)}</title></rect>`,
-        `<line x1="${x + 20}" x2="${x + 20}" y1="${y(m - s)}" y2="${y(m + s)}" stroke="#000"/>`,
-        `<line x1="${x + 14}" x2="${x + 26}" y1="${y(m + s)}" y2="${y(m + s)}" stroke="#000"/>`,
-        `<line x1="${x + 14}" x2="${x + 26}" y1="${y(m - s)}" y2="${y(m - s)}" stroke="#000"/>`,
-        `<text x="${x + 20}" y="${bottom + 14}" text-anchor="middle">${SHORT[c]}</text>`,
+        `<rect class="bar" data-backbone="${
+          escapeXml(b)
+        }" data-condition="${c}" data-value="${m}" ` +
+          `x="${x}" y="${at(m)}" width="40" height="${(bottom - y(m)).toFixed(1)}" fill="${
+            CONDITION_COLORS[c]
+          }"><title>${escapeXml(`${b} ${c}: ${m.toFixed(4)} ± ${s.toFixed(4)}`)}</title></rect>`,
+        `<line x1="${x + 20}" x2="${x + 20}" y1="${at(m - s)}" y2="${at(m + s)}" stroke="#000"/>`,
+        `<line x1="${x + 14}" x2="${x + 26}" y1="${at(m + s)}" y2="${at(m + s)}" stroke="#000"/>`,
+        `<line x1="${x + 14}" x2="${x + 26}" y1="${at(m - s)}" y2="${at(m - s)}" stroke="#000"/>`,
+        ...row.auc.values.map((v, k) =>
+          `<circle class="seed" data-seed="${r.settings.seeds[k]}" data-value="${v}" cx="${
+            x + 33
+          }" cy="${at(v)}" r="2.5" fill="#fff" stroke="#000"/>`
+        ),
+        `<text x="${x + 20}" y="${bottom + 14}" text-anchor="middle">${CONDITION_SHORT[c]}</text>`,
       );
     });
     parts.push(
       `<text x="${x0 + (block - 40) / 2}" y="${
         bottom + 34
-      }" text-anchor="middle" font-weight="bold">${esc(b)}</text>`,
+      }" text-anchor="middle" font-weight="bold">${escapeXml(b)}</text>`,
     );
   });
   parts.push("</svg>");

@@ -13,6 +13,8 @@ import type { Condition } from "./conditions.ts";
 import type { ConditionResult, EvalOptions, Spread, TrainingResult } from "./eval_types.ts";
 import { knowledgeInputs, type KnowledgeMatrices } from "./knowledge_vectors.ts";
 import { trainingPool } from "./training_pool.ts";
+import { trainingProgress } from "./training_progress.ts";
+import type { Progress } from "../util/progress.ts";
 
 /** Mean and sample standard deviation of one metric over seeds. */
 function spread(values: number[]): Spread {
@@ -64,6 +66,8 @@ const TRAINING_FORMAT = 2;
 export interface TrainingContext {
   /** The eval's options. */
   o: EvalOptions;
+  /** Where each training's progress and final line go. */
+  progress: Progress;
   /** The conditions to train, in the report's order. */
   conditions: Condition[];
   /** The dataset's fingerprint (part of every training's cache key). */
@@ -101,7 +105,7 @@ function configFor(d: CtrDataset, inputs: CtrInputs, seed: number) {
  * ```
  */
 export async function trainAll(ctx: TrainingContext): Promise<ConditionResult[]> {
-  const { o } = ctx, d = o.dataset;
+  const { o, progress } = ctx, d = o.dataset;
   const trainOptions = {
     epochs: o.epochs,
     patience: o.patience,
@@ -124,13 +128,17 @@ export async function trainAll(ctx: TrainingContext): Promise<ConditionResult[]>
     });
     const cached = await o.trainings.get(key);
     if (cached) {
-      o.log(`${label}: reused (test AUC ${cached.auc.toFixed(4)})`);
+      progress.log(`${label}: reused (test AUC ${cached.auc.toFixed(4)})`);
       return cached;
     }
     if (!inputsByCondition.has(condition)) {
       inputsByCondition.set(condition, conditionInputs(d, condition, ctx.matrices));
     }
     const inputs = inputsByCondition.get(condition)!;
+    const shown = trainingProgress(progress, label, {
+      epochs: o.epochs,
+      samples: inputs.train.split.size,
+    });
     const trained = await pool.train({
       backbone,
       config: configFor(d, inputs.train, seed),
@@ -138,7 +146,7 @@ export async function trainAll(ctx: TrainingContext): Promise<ConditionResult[]>
       valid: inputs.valid.split.size ? inputs.valid : undefined,
       test: inputs.test,
       options: { ...trainOptions, seed },
-    }, (line) => o.log(`${label}: ${line}`));
+    }, (line) => shown.log(line));
     const result: TrainingResult = { ...trained.result };
     const modelDir = await o.onTrained?.({
       backbone,
@@ -151,7 +159,7 @@ export async function trainAll(ctx: TrainingContext): Promise<ConditionResult[]>
     });
     if (modelDir) result.modelDir = modelDir;
     await o.trainings.put(key, result);
-    o.log(
+    shown.end(
       `${label}: test AUC ${result.auc.toFixed(4)} LogLoss ${
         result.logloss.toFixed(4)
       } (best epoch ${result.bestEpoch}, ${result.seconds.toFixed(1)}s)`,
