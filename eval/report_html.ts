@@ -17,7 +17,7 @@ import { escapeXml } from "./svg_parts.ts";
 export interface HtmlReportOptions {
   /**
    * Address of the knowledge viewer (e.g. `http://localhost:8000/ui/`); when given, the report
-   * links a few users and items to it as `?user=<id>` and `?item=<id>`.
+   * links a few users and items to it as `#user/<id>` and `#item/<id>`, the viewer's routes.
    * @default {undefined: no links}
    */
   viewer?: string;
@@ -122,7 +122,7 @@ function viewerSection(r: EvalReport, viewer: string | undefined): string {
   const examples = r.knowledge.examples;
   const link = (kind: "user" | "item", id: string, refined: boolean) => {
     const url = new URL(viewer);
-    url.searchParams.set(kind, id);
+    url.hash = `${kind}/${encodeURIComponent(id)}`;
     return `<li><a href="${escapeXml(url.href)}">${kind} ${escapeXml(id)}</a> (${
       refined ? "changed by refinement" : "first draft kept"
     })</li>`;
