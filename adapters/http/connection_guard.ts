@@ -138,16 +138,20 @@ interface Relay {
  * @example
  * ```ts
  * import { guardConnections } from "./connection_guard.ts";
- * const path = `${await Deno.makeTempDir()}/app.sock`;
- * const app = Deno.serve({ transport: "unix", path, onListen() {} }, () => new Response("ok"));
- * const guard = guardConnections({
- *   hostname: "127.0.0.1", port: 0, headerTimeoutMs: 2_000,
- *   upstream: () => Deno.connect({ transport: "unix", path }),
- * });
- * console.log(await (await fetch(`http://127.0.0.1:${guard.addr.port}/`)).text()); // ok
- * guard.stopAccepting();
- * await app.shutdown();
- * await guard.drained();
+ * // Type-checked only: the doc tests may not open Unix sockets (tests/adapters/http runs this).
+ * async function guarded(): Promise<string> {
+ *   const path = `${await Deno.makeTempDir()}/app.sock`;
+ *   const app = Deno.serve({ transport: "unix", path, onListen() {} }, () => new Response("ok"));
+ *   const guard = guardConnections({
+ *     hostname: "127.0.0.1", port: 0, headerTimeoutMs: 2_000,
+ *     upstream: () => Deno.connect({ transport: "unix", path }),
+ *   });
+ *   const text = await (await fetch(`http://127.0.0.1:${guard.addr.port}/`)).text(); // ok
+ *   guard.stopAccepting();
+ *   await app.shutdown();
+ *   await guard.drained();
+ *   return text;
+ * }
  * ```
  */
 export function guardConnections(options: GuardOptions): ConnectionGuard {

@@ -71,9 +71,13 @@ export interface RunningServer {
  * import { Hono } from "hono";
  * import { serveHttp } from "./deno_server.ts";
  * const app = new Hono().get("/", (c) => c.text("ok"));
- * const server = serveHttp(app, { port: 0 });
- * await fetch(`http://127.0.0.1:${server.addr.port}/`).then((r) => r.text());
- * await server.shutdown();
+ * // Type-checked only: the doc tests may not open Unix sockets (tests/adapters/http runs this).
+ * async function serveOnce(): Promise<string> {
+ *   const server = serveHttp(app, { port: 0 });
+ *   const text = await fetch(`http://127.0.0.1:${server.addr.port}/`).then((r) => r.text());
+ *   await server.shutdown();
+ *   return text;
+ * }
  * ```
  */
 export function serveHttp(
