@@ -17,8 +17,9 @@ const pct = (x: number | undefined) =>
  * ```ts
  * import { RESULTS_HEADER, resultCells } from "./report.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * console.log(resultCells(report).every((row) => row.length === RESULTS_HEADER.length));
+ * async function show(report: EvalReport): Promise<void> {
+ *   console.log(resultCells(report).every((row) => row.length === RESULTS_HEADER.length));
+ * }
  * ```
  */
 export function resultCells(r: EvalReport): string[][] {
@@ -113,8 +114,9 @@ export function resultsTable(r: EvalReport): string {
  * ```ts
  * import { baselinesTable } from "./report.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * console.log(baselinesTable(report));
+ * async function show(report: EvalReport): Promise<void> {
+ *   console.log(baselinesTable(report));
+ * }
  * ```
  */
 export function baselinesTable(r: EvalReport): string {
@@ -133,8 +135,9 @@ export function baselinesTable(r: EvalReport): string {
  * ```ts
  * import { reportText } from "./report.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * console.log(reportText(report).components.join("\n"));
+ * async function show(report: EvalReport): Promise<void> {
+ *   console.log(reportText(report).components.join("\n"));
+ * }
  * ```
  */
 export interface ReportText {
@@ -163,8 +166,9 @@ export interface ReportText {
  * ```ts
  * import { reportText } from "./report.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * console.log(reportText(report).data);
+ * async function show(report: EvalReport): Promise<void> {
+ *   console.log(reportText(report).data);
+ * }
  * ```
  */
 export function reportText(r: EvalReport): ReportText {

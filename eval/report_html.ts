@@ -144,8 +144,9 @@ function viewerSection(r: EvalReport, viewer: string | undefined): string {
  * ```ts
  * import { htmlReport } from "./report_html.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * await Deno.writeTextFile("report.html", htmlReport(report, { viewer: "http://localhost:8000/ui/" }));
+ * async function show(report: EvalReport): Promise<void> {
+ *   await Deno.writeTextFile("report.html", htmlReport(report, { viewer: "http://localhost:8000/ui/" }));
+ * }
  * ```
  */
 export function htmlReport(r: EvalReport, options: HtmlReportOptions = {}): string {

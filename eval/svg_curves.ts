@@ -34,8 +34,9 @@ export interface CurvePoint {
  * ```ts
  * import { validationCurves } from "./svg_curves.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * for (const c of validationCurves(report)) console.log(c.backbone, c.condition, c.points.length);
+ * async function show(report: EvalReport): Promise<void> {
+ *   for (const c of validationCurves(report)) console.log(c.backbone, c.condition, c.points.length);
+ * }
  * ```
  */
 export function validationCurves(
@@ -65,8 +66,9 @@ export function validationCurves(
  * ```ts
  * import { curvesChart } from "./svg_curves.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * console.log(curvesChart(report) ?? "no validation curves");
+ * async function show(report: EvalReport): Promise<void> {
+ *   console.log(curvesChart(report) ?? "no validation curves");
+ * }
  * ```
  */
 export function curvesChart(r: EvalReport): string | undefined {

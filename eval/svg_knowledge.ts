@@ -34,8 +34,9 @@ const MEASURES = [
  * ```ts
  * import { roundQuality } from "./svg_knowledge.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * for (const q of roundQuality(report)) console.log(q.kind, q.round, q.reasonableShare);
+ * async function show(report: EvalReport): Promise<void> {
+ *   for (const q of roundQuality(report)) console.log(q.kind, q.round, q.reasonableShare);
+ * }
  * ```
  */
 export function roundQuality(r: EvalReport): RoundQuality[] {
@@ -63,8 +64,9 @@ export function roundQuality(r: EvalReport): RoundQuality[] {
  * ```ts
  * import { knowledgeChart } from "./svg_knowledge.ts";
  * import type { EvalReport } from "./run_eval.ts";
- * declare const report: EvalReport;
- * console.log(knowledgeChart(report) ?? "no reflection rounds");
+ * async function show(report: EvalReport): Promise<void> {
+ *   console.log(knowledgeChart(report) ?? "no reflection rounds");
+ * }
  * ```
  */
 export function knowledgeChart(r: EvalReport): string | undefined {
