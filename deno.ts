@@ -8,8 +8,10 @@
  * ```ts
  * import { serveHttp } from "./deno.ts";
  * import { Hono } from "hono";
- * const server = serveHttp(new Hono().get("/", (c) => c.text("ok")), { port: 0 });
- * await server.shutdown();
+ * function serveHello(port: number) {
+ *   return serveHttp(new Hono().get("/", (c) => c.text("ok")), { port, maxConnections: 64 });
+ * }
+ * // const server = serveHello(8787); ...; await server.shutdown();
  * ```
  *
  * @module
