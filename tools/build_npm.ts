@@ -116,6 +116,8 @@ async function declarations(outDir: string): Promise<void> {
   });
   const writes: Promise<void>[] = [];
   const result = program.emit(undefined, (path, text) => {
+    if (path.endsWith("runtime/deno.d.ts")) return; // the package has no runtime/deno.js
+    if (path.endsWith("runtime/mod.d.ts")) text = text.replaceAll('"./deno.ts"', '"./node.ts"');
     writes.push(
       Deno.mkdir(dirname(path), { recursive: true }).then(() =>
         Deno.writeTextFile(path, rewriteSpecifiers(text))
