@@ -31,11 +31,7 @@ function isDirectory(path: string): boolean {
 }
 
 function envModelsDir(): string | undefined {
-  try {
-    return runtime.env("R4EC_MODELS_DIR") || undefined;
-  } catch {
-    return undefined; // no --allow-env: as if unset
-  }
+  return runtime.env("R4EC_MODELS_DIR") || undefined; // unset, or not permitted to read
 }
 
 /** Paths, not Hub ids (`org/name`): absolute, `./`, `../`, `~`, or ending in a slash. */

@@ -76,11 +76,7 @@ const StreamChunkSchema = z.object({
 });
 
 function envToken(): string | undefined {
-  try {
-    return runtime.env("HF_TOKEN") || undefined;
-  } catch {
-    return undefined; // no --allow-env: act as if unset
-  }
+  return runtime.env("HF_TOKEN") || undefined; // unset, or not permitted to read
 }
 
 function isAbort(error: unknown): boolean {
