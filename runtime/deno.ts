@@ -75,6 +75,7 @@ export const runtime: Runtime = {
   readFile: (path) => Deno.readFile(path),
   open,
   readTextFile: (path) => Deno.readTextFile(path),
+  readTextFileSync: (path) => Deno.readTextFileSync(path),
   writeFile: (path, data) => Deno.writeFile(path, data),
   writeTextFile: (path, text) => Deno.writeTextFile(path, text),
   mkdir: (path, options) => Deno.mkdir(path, options),

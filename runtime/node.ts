@@ -89,6 +89,7 @@ export const runtime: Runtime = {
   },
   open,
   readTextFile: (path) => fsp.readFile(path, "utf8"),
+  readTextFileSync: (path) => fs.readFileSync(path, "utf8"),
   writeFile: (path, data) => fsp.writeFile(path, data),
   writeTextFile: (path, text) => fsp.writeFile(path, text),
   mkdir: async (path, options) => void await fsp.mkdir(path, options),

@@ -71,6 +71,8 @@ export interface Runtime {
   readFile(path: string): Promise<Uint8Array>;
   open(path: string, options?: OpenOptions): Promise<FileHandle>;
   readTextFile(path: string): Promise<string>;
+  /** Reads a text file at once: a path, or a `file:` URL (a file beside a module). */
+  readTextFileSync(path: string | URL): string;
   writeFile(path: string, data: Uint8Array): Promise<void>;
   writeTextFile(path: string, text: string): Promise<void>;
   mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;

@@ -30,6 +30,8 @@ const ENTRY_POINTS: Record<string, string> = {
 };
 /** Modules loaded by URL rather than imported (worker threads). */
 const WORKERS = ["backbone/data_parallel_worker.ts"];
+/** Folders of files that modules read beside themselves at run time, copied as they are. */
+const ASSET_DIRS = ["adapters/http/ui"];
 const DENO_ONLY_MESSAGE = "@r4ec/r4ec/deno is Deno-only: it serves the router with Deno.serve. " +
   'On Node, mount r4ecRouter() in @hono/node-server: import { serve } from "@hono/node-server"; ' +
   "serve({ fetch: r4ecRouter({ store, bundle }).fetch, port: 8787, hostname: '127.0.0.1' }).";
@@ -152,6 +154,22 @@ async function packageJson(packages: Set<string>): Promise<Record<string, unknow
     exports,
     dependencies,
   };
+}
+
+/** Copies the files of `from` (when it exists) into `to`, subfolders included. */
+async function copyFolder(from: string, to: string): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(from));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  await Deno.mkdir(to, { recursive: true });
+  for (const entry of entries) {
+    const [src, dst] = [join(from, entry.name), join(to, entry.name)];
+    await (entry.isDirectory ? copyFolder(src, dst) : Deno.copyFile(src, dst));
+  }
 }
 
 /** Writes the package to `outRoot` (default `npm/` in the repository) and returns its path. */
