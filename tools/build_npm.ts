@@ -190,6 +190,7 @@ export async function buildNpm(outRoot: string = join(ROOT, NPM_DIR)): Promise<s
       join(outRoot, "package.json"),
       JSON.stringify(manifest, null, 2) + "\n",
     );
+    for (const dir of ASSET_DIRS) await copyFolder(join(ROOT, dir), join(outDir, dir));
     for (const file of ["README.md", "LICENSE"]) {
       await Deno.copyFile(join(ROOT, file), join(outRoot, file));
     }
