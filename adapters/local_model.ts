@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { runtime } from "../runtime/mod.ts";
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
 
@@ -23,18 +24,14 @@ export interface ResolveLocalModelOptions {
 
 function isDirectory(path: string): boolean {
   try {
-    return Deno.statSync(path).isDirectory;
+    return runtime.statSync(path).isDirectory;
   } catch {
     return false;
   }
 }
 
 function envModelsDir(): string | undefined {
-  try {
-    return Deno.env.get("R4EC_MODELS_DIR") || undefined;
-  } catch {
-    return undefined; // no --allow-env: as if unset
-  }
+  return runtime.env("R4EC_MODELS_DIR") || undefined; // unset, or not permitted to read
 }
 
 /** Paths, not Hub ids (`org/name`): absolute, `./`, `../`, `~`, or ending in a slash. */
@@ -46,14 +43,14 @@ function looksLikePath(model: string): boolean {
 function checkModelFolder(folder: string): void {
   for (const file of ["config.json", "tokenizer.json"]) {
     try {
-      if (!Deno.statSync(join(folder, file)).isFile) throw new Error();
+      if (!runtime.statSync(join(folder, file)).isFile) throw new Error();
     } catch {
       throw new Error(`model folder ${folder} has no ${file}`);
     }
   }
   let onnx = false;
   try {
-    for (const entry of Deno.readDirSync(join(folder, "onnx"))) {
+    for (const entry of runtime.readDirSync(join(folder, "onnx"))) {
       if (entry.name.endsWith(".onnx")) onnx = true;
     }
   } catch {
@@ -110,9 +107,9 @@ export async function localModelKey(folder: string): Promise<string> {
   const hash = createHash("sha256");
   for (const file of ["config.json", "tokenizer.json", "tokenizer_config.json"]) {
     try {
-      hash.update(file).update(await Deno.readFile(join(folder, file)));
+      hash.update(file).update(await runtime.readFile(join(folder, file)));
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (!runtime.isNotFound(error)) throw error;
     }
   }
   return `local/${basename(folder)}@${hash.digest("hex").slice(0, 12)}`;

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { runtime, type RuntimeWorker } from "../runtime/mod.ts";
 import type { BatchView } from "./input_layer.ts";
 import type { CtrModel } from "./model.ts";
 import { wasmKernelsOn } from "./kernels.ts";
@@ -142,7 +143,7 @@ export class DataParallel {
   readonly model: CtrModel;
   /** The training inputs every worker holds a copy of. */
   readonly inputs: CtrInputs;
-  readonly #workers: Worker[];
+  readonly #workers: RuntimeWorker[];
   readonly #ctrl: Int32Array[];
   readonly #loss: Float64Array[];
   readonly #index: Int32Array[];
@@ -165,7 +166,7 @@ export class DataParallel {
     model: CtrModel,
     inputs: CtrInputs,
     parts: {
-      workers: Worker[];
+      workers: RuntimeWorker[];
       own: SharedArrayBuffer[];
       layout: WorkerLayout;
       optimizer: WebAssembly.Memory | null;
@@ -263,22 +264,20 @@ export class DataParallel {
       p.grad = grad;
     });
     const own = Array.from({ length: threads - 1 }, () => new SharedArrayBuffer(layout.bytes));
-    const workers: Worker[] = [];
+    const workers: RuntimeWorker[] = [];
     try {
       await Promise.all(own.map((buffer) => {
-        const worker = new Worker(new URL("./data_parallel_worker.ts", import.meta.url).href, {
-          type: "module",
-        });
+        const worker = runtime.startWorker(new URL("./data_parallel_worker.ts", import.meta.url));
         workers.push(worker);
         return new Promise<void>((resolve, reject) => {
-          worker.onmessage = (e: MessageEvent) =>
-            e.data === "ready"
+          worker.onMessage((data) =>
+            data === "ready"
               ? resolve()
-              : reject(new Error(`data-parallel worker: ${String(e.data)}`));
-          worker.onerror = (e: ErrorEvent) => {
-            e.preventDefault();
-            reject(new Error(`data-parallel worker failed to start: ${e.message}`));
-          };
+              : reject(new Error(`data-parallel worker: ${String(data)}`))
+          );
+          worker.onError((message) =>
+            reject(new Error(`data-parallel worker failed to start: ${message}`))
+          );
           const init: WorkerInit = {
             name: model.name,
             config: model.config,

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { runtime } from "../runtime/mod.ts";
 import { createModel } from "./create_model.ts";
 import { CTRL, floatView, OP, type WorkerInit } from "./data_parallel.ts";
 import { useWasmKernels } from "./kernels.ts";
@@ -18,22 +19,18 @@ import type { CtrModel } from "./model.ts";
 import type { Param } from "./param.ts";
 import type { Floats } from "./types.ts";
 
-declare const self: {
-  onmessage: ((e: MessageEvent<WorkerInit>) => void) | null;
-  postMessage(message: string): void;
-};
-
-self.onmessage = (e) => {
-  const init = e.data as WorkerInit;
-  self.onmessage = null;
+const parent = runtime.parentPort();
+parent.onMessage((data) => {
+  const init = data as WorkerInit;
+  parent.onMessage(null);
   try {
     const replica = new Replica(init);
-    self.postMessage("ready");
+    parent.postMessage("ready");
     replica.serve();
   } catch (err) {
-    self.postMessage(`replica failed: ${(err as Error)?.message ?? err}`);
+    parent.postMessage(`replica failed: ${(err as Error)?.message ?? err}`);
   }
-};
+});
 
 /** The replica of the model on this thread and its views of the shared memory. */
 class Replica {

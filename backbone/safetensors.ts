@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { runtime } from "../runtime/mod.ts";
 import { createModel } from "./create_model.ts";
 import type { CtrModel } from "./model.ts";
 import type { StateTensor } from "./param.ts";
@@ -251,14 +252,14 @@ import type { StateTensor } from "./param.ts";
  * ```
  */
 export async function saveModel(model: CtrModel, basePath: string): Promise<void> {
-  await Deno.writeFile(`${basePath}.safetensors`, encodeSafetensors(model));
+  await runtime.writeFile(`${basePath}.safetensors`, encodeSafetensors(model));
   const description = {
     model: model.name,
     config: model.config,
     tensors: model.store.params.map((p) => ({ name: p.name, shape: p.shape })),
     state: model.store.states.map((t) => ({ name: t.name, shape: t.shape })),
   };
-  await Deno.writeTextFile(`${basePath}.json`, JSON.stringify(description, null, 2) + "\n");
+  await runtime.writeTextFile(`${basePath}.json`, JSON.stringify(description, null, 2) + "\n");
 }
 
 /**
@@ -274,5 +275,5 @@ export async function saveModel(model: CtrModel, basePath: string): Promise<void
  */
 export async function loadModel(basePath: string): Promise<CtrModel> {
   const path = basePath.endsWith(".safetensors") ? basePath : `${basePath}.safetensors`;
-  return modelFromSafetensors(await Deno.readFile(path), path);
+  return modelFromSafetensors(await runtime.readFile(path), path);
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type FileInfo, runtime } from "../runtime/mod.ts";
 import { type DuckDBConnection as NodeApiConnection, DuckDBInstance } from "@duckdb/node-api";
 import { DatasetError, fromDuckDbError } from "./errors.ts";
 
@@ -87,9 +88,9 @@ export function linesOf(file: string, encoding: "utf-8" | "latin-1" = "utf-8"): 
  * ```
  */
 export async function requireFile(file: string, what: string): Promise<void> {
-  let st: Deno.FileInfo;
+  let st: FileInfo;
   try {
-    st = await Deno.stat(file);
+    st = await runtime.stat(file);
   } catch {
     throw new DatasetError(`${what} not found`, { file });
   }

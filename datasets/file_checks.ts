@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { runtime } from "../runtime/mod.ts";
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
@@ -43,7 +44,7 @@ export async function verifyGzip(file: string): Promise<void> {
     const code = String((e as { code?: string }).code);
     // zlib says Z_BUF_ERROR ("unexpected end of file") when the input ends inside the stream.
     const reason = code === "Z_BUF_ERROR"
-      ? `truncated gzip file: its ${(await Deno.stat(file)).size} bytes end inside the ` +
+      ? `truncated gzip file: its ${(await runtime.stat(file)).size} bytes end inside the ` +
         "compressed stream (gzip -t fails too); copy or download it again"
       : code.startsWith("Z_")
       ? `corrupt gzip file: ${(e as Error).message}`

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { runtime } from "../runtime/mod.ts";
 import { join } from "node:path";
 import { loadDelimited } from "./delimited.ts";
 import { type DuckDBConnection, readRows, requireFile, sqlString } from "./duckdb.ts";
@@ -157,11 +158,11 @@ export function movieLens1m(options: MovieLensOptions): DatasetSource {
     async load(db) {
       let ratingsFile = join(options.dataDir, "ratings.dat");
       try {
-        await Deno.stat(ratingsFile);
+        await runtime.stat(ratingsFile);
       } catch {
         ratingsFile += ".gz";
         try {
-          await Deno.stat(ratingsFile);
+          await runtime.stat(ratingsFile);
         } catch {
           throw new DatasetError("ratings file not found (ratings.dat or ratings.dat.gz)", {
             file: join(options.dataDir, "ratings.dat"),

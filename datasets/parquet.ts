@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { runtime } from "../runtime/mod.ts";
 import { join } from "node:path";
 import { openMemoryDb, sqlString } from "./duckdb.ts";
 import type { CtrDataset, SampleSplit } from "./types.ts";
@@ -23,7 +24,7 @@ import type { CtrDataset, SampleSplit } from "./types.ts";
  * ```
  */
 export async function exportParquet(d: CtrDataset, dir: string): Promise<string[]> {
-  await Deno.mkdir(dir, { recursive: true });
+  await runtime.mkdir(dir, { recursive: true });
   const db = await openMemoryDb();
   const files: string[] = [];
   const T = d.historyLength, A = d.attrFields;

@@ -34,7 +34,35 @@
  *
  * @module
  */
-export * from "./types.ts";
+// The zod schemas beside these types are internal (their types are zod's, slow types for JSR), so
+// the types are named one by one: a type added to types.ts is added here too.
+export type {
+  Actor,
+  ChatMessage,
+  ChatRequest,
+  ChatResult,
+  ConstructionTarget,
+  Critique,
+  Domain,
+  Draft,
+  Embedder,
+  GenerationParams,
+  ItemKnowledgeTask,
+  KnowledgeKind,
+  KnowledgeRecord,
+  KnowledgeRound,
+  KnowledgeStore,
+  KnowledgeTask,
+  RatedTitle,
+  Reflector,
+  Stage,
+  StageContext,
+  TextGenerator,
+  TokenUsage,
+  UserKnowledgeTask,
+  VectorCache,
+  Verdict,
+} from "./types.ts";
 export * from "./domain.ts";
 export * from "./prompts/protocol.ts";
 export * from "./prompts/history.ts";
@@ -67,5 +95,11 @@ export * from "./tasks.ts";
 export * from "./history_text.ts";
 export * from "./knowledge_job.ts";
 export * from "./profile/mod.ts";
-export * from "./grounded_reflector.ts";
+export {
+  type GroundedCase,
+  type GroundedEvidence,
+  groundedReflector,
+  type GroundedReflectorOptions,
+  heldBackIndices,
+} from "./grounded_reflector.ts";
 export * from "./hybrid_reflector.ts";

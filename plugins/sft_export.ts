@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { runtime } from "../runtime/mod.ts";
 import type {
   ConstructionOutcome,
   ConstructionRecord,
@@ -287,7 +288,7 @@ export async function writeSftSets(
   }
   const formats = options.formats ?? ["alpaca", "chat"];
   const sets = summarizeSftSets(samples, options.kinds);
-  await Deno.mkdir(options.dir, { recursive: true });
+  await runtime.mkdir(options.dir, { recursive: true });
   const files: SftFile[] = [];
   for (const { kind, role } of sets) {
     const set = samples.filter((s) => s.kind === kind && s.role === role);
@@ -302,9 +303,9 @@ export async function writeSftSets(
         )
       );
       const path = `${options.dir}/${options.dataset}.${kind}.${role}.${format}.jsonl`;
-      const temp = `${path}.tmp-${Deno.pid}`;
-      await Deno.writeTextFile(temp, lines.length ? lines.join("\n") + "\n" : "");
-      await Deno.rename(temp, path);
+      const temp = `${path}.tmp-${runtime.pid}`;
+      await runtime.writeTextFile(temp, lines.length ? lines.join("\n") + "\n" : "");
+      await runtime.rename(temp, path);
       files.push({ path, kind, role, format, count: set.length });
     }
   }

@@ -37,7 +37,7 @@ import {
 } from "./hashing_state.ts";
 import { extractFeatures, FeatureScratch, fmix32, StopwordSet } from "./hashing_tokenizer.ts";
 
-export { type HashingEmbedderState, HashingEmbedderStateSchema } from "./hashing_state.ts";
+export type { HashingEmbedderState } from "./hashing_state.ts";
 export { hashingTokens } from "./hashing_tokenizer.ts";
 
 /** Options that change the vectors (all stored in the fitted state and encoded in the id). */

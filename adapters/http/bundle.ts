@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import { join } from "node:path";
 import { type EmbedderContext, embedderFromSpec } from "../embed/spec.ts";
 import { HashingEmbedder } from "../embed/hashing.ts";
@@ -294,14 +295,14 @@ export async function saveServingBundle(
     knowledgePrefix: options.knowledgePrefix ?? "",
     ...knowledge,
   };
-  await Deno.mkdir(dir, { recursive: true });
+  await runtime.mkdir(dir, { recursive: true });
   if (options.vectors) {
     const { users, items } = options.vectors.vectors;
     await writeKnowledgeVectors(join(dir, VECTORS_DIR), { users, items });
   }
   await saveModel(model, join(dir, MODEL_BASENAME));
-  if (options.onnx !== false) await Deno.writeFile(join(dir, ONNX_FILE), exportOnnx(model));
-  await Deno.writeTextFile(join(dir, SERVING_FILE), JSON.stringify(manifest) + "\n");
+  if (options.onnx !== false) await runtime.writeFile(join(dir, ONNX_FILE), exportOnnx(model));
+  await runtime.writeTextFile(join(dir, SERVING_FILE), JSON.stringify(manifest) + "\n");
 }
 
 /**
@@ -362,7 +363,7 @@ export async function loadServingBundle(
   const file = join(dir, SERVING_FILE);
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    text = await runtime.readTextFile(file);
   } catch (e) {
     throw new Error(`loadServingBundle: cannot read ${file}: ${(e as Error).message}`);
   }

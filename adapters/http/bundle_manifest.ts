@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { type HashingEmbedderState, HashingEmbedderStateSchema } from "../embed/hashing.ts";
+import { type HashingEmbedderState, HashingEmbedderStateSchema } from "../embed/hashing_state.ts";
 
 /**
  * The encoder a bundle records.

@@ -1,6 +1,7 @@
 /**
  * HTTP serving: the serving bundle (model + what scoring needs), the Hono router a host mounts,
- * its OpenAPI document, and the `Deno.serve` adapter with its connection guard.
+ * and its OpenAPI document; runtime-neutral. A host mounts the router in its own server (Deno:
+ * `serveHttp` of the `./deno` entry point, `deno.ts`; Node: `@hono/node-server`).
  *
  * The zod schemas of the request and response bodies (`schemas.ts`), of `serving.json`
  * (`bundle_manifest.ts`) and the route records (`routes/`) are internal: the bodies are public
@@ -9,7 +10,8 @@
  *
  * @example
  * ```ts
- * import { loadServingBundle, r4ecRouter, serveHttp } from "./mod.ts";
+ * import { loadServingBundle, r4ecRouter } from "./mod.ts";
+ * import { serveHttp } from "../../deno.ts";
  * import { openStore } from "../store/duckdb_store.ts";
  * async function serve(storePath: string, bundleDir: string) {
  *   const router = r4ecRouter({
@@ -31,8 +33,6 @@ export type {
   RatedPair,
   ServingManifest,
 } from "./bundle_manifest.ts";
-export * from "./connection_guard.ts";
-export * from "./deno_server.ts";
 export * from "./knowledge_cache.ts";
 export * from "./metrics.ts";
 export * from "./openapi.ts";

@@ -185,7 +185,7 @@ export function isRetryableStatus(status: number): boolean {
  */
 export function parseRetryAfter(
   value: string | null | undefined,
-  now = Date.now(),
+  now: number = Date.now(),
 ): number | undefined {
   if (value === null || value === undefined || value.trim() === "") return undefined;
   const trimmed = value.trim();

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import {
   InferenceClient,
   InferenceClientInputError,
@@ -75,11 +76,7 @@ const StreamChunkSchema = z.object({
 });
 
 function envToken(): string | undefined {
-  try {
-    return Deno.env.get("HF_TOKEN") || undefined;
-  } catch {
-    return undefined; // no --allow-env: act as if unset
-  }
+  return runtime.env("HF_TOKEN") || undefined; // unset, or not permitted to read
 }
 
 function isAbort(error: unknown): boolean {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import { join } from "node:path";
 import type { CtrModel } from "../../backbone/model.ts";
 import { modelFromSafetensors } from "../../backbone/safetensors.ts";
@@ -111,9 +112,9 @@ export async function exportBundleOnnx(
   const weights = join(dir, "model.safetensors");
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(weights);
+    bytes = await runtime.readFile(weights);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
+    if (runtime.isNotFound(e)) {
       throw new Error(
         `export: ${weights} not found: ${dir} holds no model weights (a serving bundle has ` +
           `model.safetensors, written by saveServingBundle or deno task eval)`,
@@ -123,6 +124,6 @@ export async function exportBundleOnnx(
   }
   const model = modelFromSafetensors(bytes, weights);
   const onnx = exportOnnx(model);
-  await Deno.writeFile(out, onnx);
+  await runtime.writeFile(out, onnx);
   return { path: out, model, bytes: onnx.length };
 }

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type {
   KnowledgeKind,
@@ -431,7 +432,7 @@ export async function openStore(
 
 /** The instance of `path`: an existing file checked first (the check's own instance if read-only). */
 async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInstance> {
-  const existing = path !== ":memory:" && (await Deno.stat(path).catch(() => null))?.size;
+  const existing = path !== ":memory:" && (await runtime.stat(path).catch(() => null))?.size;
   if (!existing) {
     return await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : undefined);
   }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import type { Vocabulary } from "../../datasets/types.ts";
 import { VectorFileError, type VectorLocation } from "./error.ts";
 import { countNonEmptyLines, readLines } from "./lines.ts";
@@ -86,7 +87,7 @@ function parseLine(text: string, at: VectorLocation): { id: string; vector: unkn
  * ```
  */
 export async function writeJsonlVectors(file: string, set: VectorSet): Promise<void> {
-  using f = await Deno.open(file, { write: true, create: true, truncate: true });
+  using f = await runtime.open(file, { write: true });
   const encoder = new TextEncoder();
   let batch: string[] = [], chars = 0;
   const flush = async () => {

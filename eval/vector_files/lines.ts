@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import { VectorFileError } from "./error.ts";
 
 const CHUNK_BYTES = 1 << 20;
@@ -77,7 +78,7 @@ export async function countNonEmptyLines(file: string): Promise<number> {
 }
 
 async function* readChunks(file: string): AsyncGenerator<Uint8Array> {
-  using f = await Deno.open(file);
+  using f = await runtime.open(file);
   const buffer = new Uint8Array(CHUNK_BYTES);
   for (let n = await f.read(buffer); n !== null; n = await f.read(buffer)) {
     yield buffer.subarray(0, n);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type FileHandle, runtime } from "../../runtime/mod.ts";
 import type { Vocabulary } from "../../datasets/types.ts";
 import { VectorFileError, type VectorLocation } from "./error.ts";
 import { readLines } from "./lines.ts";
@@ -111,11 +112,11 @@ export async function readNpyVectors(
   vocabulary: Vocabulary,
 ): Promise<VectorRows & { dtype: "float32" | "float64" }> {
   if (!HOST_IS_LITTLE_ENDIAN) throw new Error("reading .npy needs a little-endian host");
-  using f = await Deno.open(npyFile);
+  using f = await runtime.open(npyFile);
   const header = await readHeader(f, npyFile);
   const [n, dim] = header.shape;
   const itemSize = header.dtype === "<f4" ? 4 : 8;
-  const dataBytes = (await f.stat()).size - header.dataOffset;
+  const dataBytes = (await f.size()) - header.dataOffset;
   if (dataBytes !== n * dim * itemSize) {
     throw new VectorFileError(
       `has ${dataBytes} data bytes but shape (${n}, ${dim}) of ${header.dtype} needs ${
@@ -141,7 +142,7 @@ export async function readNpyVectors(
     );
   }
   table.allocate(n, dim);
-  await f.seek(header.dataOffset, Deno.SeekMode.Start);
+  await f.seek(header.dataOffset);
   const rowAt = (row: number): VectorLocation => ({ file: npyFile, row, unit: "row" });
   if (itemSize === 4) {
     await readFully(f, new Uint8Array(table.rows.buffer), npyFile);
@@ -152,7 +153,7 @@ export async function readNpyVectors(
   return { ...table.finish(), dtype: itemSize === 4 ? "float32" : "float64" };
 }
 
-async function readHeader(f: Deno.FsFile, file: string): Promise<NpyHeader> {
+async function readHeader(f: FileHandle, file: string): Promise<NpyHeader> {
   let prefix = new Uint8Array(256);
   for (let filled = 0;;) {
     const n = await f.read(prefix.subarray(filled));
@@ -168,7 +169,7 @@ async function readHeader(f: Deno.FsFile, file: string): Promise<NpyHeader> {
   }
 }
 
-async function readFully(f: Deno.FsFile, target: Uint8Array, file: string): Promise<void> {
+async function readFully(f: FileHandle, target: Uint8Array, file: string): Promise<void> {
   for (let filled = 0; filled < target.length;) {
     const n = await f.read(target.subarray(filled, Math.min(target.length, filled + (1 << 26))));
     if (n === null) throw new VectorFileError("truncated data", { file });
@@ -177,7 +178,7 @@ async function readFully(f: Deno.FsFile, target: Uint8Array, file: string): Prom
 }
 
 async function readFloat64(
-  f: Deno.FsFile,
+  f: FileHandle,
   rows: Float32Array,
   dim: number,
   file: string,
@@ -226,13 +227,13 @@ export async function writeNpyVectors(
   header.set([1, 0], 6);
   new DataView(header.buffer).setUint16(8, dict.length, true);
   header.set(new TextEncoder().encode(dict), 10);
-  using f = await Deno.open(npyFile, { write: true, create: true, truncate: true });
+  using f = await runtime.open(npyFile, { write: true });
   await writeFully(f, header);
   await writeFully(f, new Uint8Array(set.rows.buffer, set.rows.byteOffset, n * set.dim * 4));
-  await Deno.writeTextFile(idsFile, set.ids.map((id) => id + "\n").join(""));
+  await runtime.writeTextFile(idsFile, set.ids.map((id) => id + "\n").join(""));
 }
 
-async function writeFully(f: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+async function writeFully(f: FileHandle, bytes: Uint8Array): Promise<void> {
   for (let done = 0; done < bytes.length;) {
     done += await f.write(bytes.subarray(done, Math.min(bytes.length, done + (1 << 26))));
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import { basename, join } from "node:path";
 import type { Vocabulary } from "../../datasets/types.ts";
 import { VectorFileError } from "./error.ts";
@@ -121,7 +122,7 @@ export async function readKnowledgeVectors(
 }
 
 async function requireFolder(dir: string): Promise<void> {
-  const stat = await Deno.stat(dir).catch(() => undefined);
+  const stat = await runtime.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory) {
     throw new VectorFileError("knowledge-vectors folder not found", { file: dir });
   }
@@ -168,7 +169,7 @@ async function locate(
  * ```
  */
 export async function isFile(path: string): Promise<boolean> {
-  return (await Deno.stat(path).catch(() => undefined))?.isFile ?? false;
+  return (await runtime.stat(path).catch(() => undefined))?.isFile ?? false;
 }
 
 function describe(

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import { join } from "node:path";
 import { writeJsonlVectors } from "./jsonl.ts";
 import { writeNpyVectors } from "./npy.ts";
@@ -42,7 +43,7 @@ export async function writeKnowledgeVectors(
 ): Promise<string[]> {
   const format = options.format ?? "npy";
   for (const name of KINDS) checkSet(name, vectors[name], format);
-  await Deno.mkdir(dir, { recursive: true });
+  await runtime.mkdir(dir, { recursive: true });
   for (const name of KINDS) {
     for (const other of VECTOR_FORMATS.filter((f) => f !== format)) {
       const file = join(dir, `${name}.${other}`);
@@ -59,7 +60,7 @@ export async function writeKnowledgeVectors(
     if (format === "npy") await writeNpyVectors(partial[0], partial[1], set);
     else if (format === "jsonl") await writeJsonlVectors(partial[0], set);
     else await writeParquetVectors(partial[0], set);
-    for (let i = 0; i < files.length; i++) await Deno.rename(partial[i], files[i]);
+    for (let i = 0; i < files.length; i++) await runtime.rename(partial[i], files[i]);
     written.push(...files);
   }
   return written;

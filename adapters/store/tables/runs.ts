@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { runtime } from "../../../runtime/mod.ts";
 import { DOUBLE, INTEGER, VARCHAR } from "@duckdb/node-api";
 import type { StoreConnection } from "../connection.ts";
 import { optional, seconds, toNumber } from "../sql.ts";
@@ -93,7 +94,7 @@ export class RunsTable {
       (await c.runAndReadAll(
         `UPDATE runs SET status = 'interrupted', summary = coalesce(summary, $1)
          WHERE status = 'running' AND (pid IS NULL OR pid <> $2)`,
-        [note, Deno.pid],
+        [note, runtime.pid],
         [VARCHAR, INTEGER],
       )).getRowsJS()
     );
@@ -112,7 +113,7 @@ export class RunsTable {
           options.kind,
           seconds(new Date()),
           JSON.stringify(options.config ?? null),
-          Deno.pid,
+          runtime.pid,
         ],
         [VARCHAR, VARCHAR, DOUBLE, VARCHAR, INTEGER],
       )
