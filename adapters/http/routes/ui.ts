@@ -8,6 +8,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { runtime } from "../../../runtime/mod.ts";
 import type { ServingEnv } from "../route.ts";
 
 /** The viewer's files: name to media type. */
@@ -40,7 +41,7 @@ const SECURITY_HEADERS = {
 export function loadViewerAssets(): Map<string, { body: string; type: string }> {
   const assets = new Map<string, { body: string; type: string }>();
   for (const [name, type] of Object.entries(FILES)) {
-    const body = Deno.readTextFileSync(new URL(`../ui/${name}`, import.meta.url));
+    const body = runtime.readTextFileSync(new URL(`../ui/${name}`, import.meta.url));
     assets.set(name, { body, type });
   }
   return assets;
