@@ -7,6 +7,9 @@
 import { type FileInfo, runtime } from "../runtime/mod.ts";
 import { type DuckDBConnection as NodeApiConnection, DuckDBInstance } from "@duckdb/node-api";
 import { DatasetError, fromDuckDbError } from "./errors.ts";
+import { sqlString } from "../util/sql.ts";
+
+export { sqlString };
 
 /**
  * An open connection of `@duckdb/node-api` (its `DuckDBConnection`): what a dataset source loads
@@ -35,11 +38,6 @@ export type DuckDBConnection = NodeApiConnection;
 export async function openMemoryDb(): Promise<DuckDBConnection> {
   const instance = await DuckDBInstance.create(":memory:");
   return await instance.connect();
-}
-
-/** Quotes a string as a SQL literal. */
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
 }
 
 /**

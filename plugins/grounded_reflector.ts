@@ -10,6 +10,7 @@
  * @module
  */
 import { z } from "zod";
+import { quote } from "../util/quote.ts";
 import { hashSeed, mulberry32 } from "../util/random.ts";
 import type {
   Actor,
@@ -227,10 +228,6 @@ function probesOf(task: KnowledgeTask, k: number, seed: number): Probe[] {
   if (k >= raters.length) return raters;
   // Fewer probes than raters: a seeded choice, as for windows.
   return heldBackIndices(task.key, raters.length, k, seed).map((i) => raters[i]);
-}
-
-function quote(title: string): string {
-  return `'${title.length > 60 ? `${title.slice(0, 57)}...` : title}'`;
 }
 
 function describeMiss(task: KnowledgeTask, c: GroundedCase): string {

@@ -17,6 +17,7 @@ import {
 } from "@huggingface/inference";
 import type { Embedder } from "../../plugins/types.ts";
 import { checkBatchSize, type ProgressCallback } from "./progress.ts";
+import { sleep } from "../../util/sleep.ts";
 
 /** Options of {@link hfEmbedder}. Give `model`, `endpointUrl`, or both. */
 export interface HfEmbedderOptions {
@@ -190,20 +191,6 @@ export async function hfEmbedder(options: HfEmbedderOptions): Promise<Embedder> 
 function httpStatus(error: unknown): number | undefined {
   const response = (error as { httpResponse?: { status?: unknown } } | null)?.httpResponse;
   return typeof response?.status === "number" ? response.status : undefined;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", abort);
-      resolve();
-    }, ms);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", abort, { once: true });
-  });
 }
 
 /** Checks the answer is one flat vector of finite numbers per input. */

@@ -10,6 +10,7 @@
 import type { ChatRequest, ChatResult, TextGenerator } from "../../plugins/types.ts";
 import { LlmError, LlmGaveUpError, LlmHttpError, LlmTimeoutError } from "./errors.ts";
 import { mulberry32 } from "../../util/random.ts";
+import { sleep } from "../../util/sleep.ts";
 
 /** Options of {@link withLimits}. */
 export interface LimitOptions {
@@ -166,21 +167,6 @@ class SlidingWindow {
     if (!entry.expired) this.#total += actual - entry.amount;
     entry.amount = actual;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", cancel);
-      resolve();
-    }, ms);
-    const cancel = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", cancel, { once: true });
-  });
 }
 
 function estimateTokens(req: ChatRequest): number {

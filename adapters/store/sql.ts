@@ -9,18 +9,7 @@ import { type DuckDBType, type DuckDBValue, LIST, listValue } from "@duckdb/node
 /** One result row as plain JS values (`getRowObjectsJS`). */
 export type Row = Record<string, unknown>;
 
-/**
- * Quotes a string as a SQL literal (for statements that take no parameters, such as `COPY`).
- *
- * @example
- * ```ts
- * import { sqlString } from "./sql.ts";
- * console.log(sqlString("it's")); // 'it''s'
- * ```
- */
-export function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
+export { sqlString } from "../../util/sql.ts";
 
 /**
  * Seconds since the epoch, for `to_timestamp`.

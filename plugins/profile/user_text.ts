@@ -15,6 +15,9 @@ import type { KnowledgeTask } from "../types.ts";
 import type { Taste, Weights } from "./scoring.ts";
 import { ERA, GENRE, THEME, type TraitSpace } from "./traits.ts";
 import { LENIENCY, levelOf, ratingWord, USER_TENDENCY, USER_TRAIT } from "./words.ts";
+import { quote } from "../../util/quote.ts";
+
+export { quote };
 
 /** First words of every user profile: the text says what wrote it. */
 export const USER_HEADER = "Statistical profile (no LLM):";
@@ -26,19 +29,6 @@ const CAPS: Record<number, number> = { [GENRE]: 6, [ERA]: 2, [THEME]: 6 };
 export function raterNoun(itemNoun: string): string {
   const noun = itemNoun.trim().toLowerCase();
   return noun === "movie" ? "viewer" : noun === "book" ? "reader" : "rater";
-}
-
-/**
- * Quotes a title for a profile text, shortened past `max` characters.
- *
- * @example
- * ```ts
- * import { quote } from "./user_text.ts";
- * console.assert(quote("Heat (1995)") === "'Heat (1995)'");
- * ```
- */
-export function quote(title: string, max = 60): string {
-  return `'${title.length > max ? `${title.slice(0, max - 3)}...` : title}'`;
 }
 
 /** Whitespace-separated words (a plain loop: this runs on every render). */
