@@ -107,6 +107,8 @@ export class Cin {
     for (let k = this.layers.length - 1; k >= 0; k--) {
       const layer = this.layers[k], Hk = layer.outDim;
       offset -= Hk;
+      // dL/dX^k: the pooling's broadcast plus what layer k + 1 passed down (`carried`, the same
+      // buffer, read before each element is overwritten).
       const dMap = this.#dMap[k] = ensure(store, this.#dMap[k], n * d * Hk);
       for (let r = 0; r < n * d; r++) {
         const b = Math.floor(r / d), src = b * this.outDim + offset;

@@ -76,7 +76,6 @@ Deno.test("Senet: gradients of both excitation weights and of the input", () => 
   const F = 6, d = 3, stride = F * d + 1, n = 4;
   const senet = new Senet(store, "senet", { fields: F, dim: d, stride, reductionRatio: 3 });
   assert.deepEqual(senet.squeeze.weight.shape, [2, 6]);
-  // Positive inputs keep the squeezed means away from the ReLU kinks.
   const dx = checkStrided("senet", store, senet, n, stride, n * F * d);
   for (let b = 0; b < n; b++) assert.equal(dx[b * stride + F * d], 0);
 });
