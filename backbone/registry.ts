@@ -13,6 +13,8 @@ import { autoIntBackbone, type AutoIntOptions } from "./models/autoint.ts";
 import { dcnBackbone, type DcnOptions, dcnv2Backbone } from "./models/dcn.ts";
 import { deepFmBackbone } from "./models/deepfm.ts";
 import { dinBackbone, type DinOptions } from "./models/din.ts";
+import { fiBiNetBackbone, type FiBiNetOptions } from "./models/fibinet.ts";
+import { xDeepFmBackbone, type XDeepFmOptions } from "./models/xdeepfm.ts";
 import type { BaseModelConfig, ResolvedBaseConfig } from "./types.ts";
 
 /**
@@ -30,12 +32,16 @@ export const BACKBONES: Readonly<{
   dcnv2: Backbone<Pick<DcnOptions, "crossLayers">>;
   deepfm: Backbone;
   autoint: Backbone<AutoIntOptions>;
+  xdeepfm: Backbone<XDeepFmOptions>;
+  fibinet: Backbone<FiBiNetOptions>;
 }> = Object.freeze({
   din: dinBackbone,
   dcn: dcnBackbone,
   dcnv2: dcnv2Backbone,
   deepfm: deepFmBackbone,
   autoint: autoIntBackbone,
+  xdeepfm: xDeepFmBackbone,
+  fibinet: fiBiNetBackbone,
 });
 
 /**
@@ -47,7 +53,12 @@ export const BACKBONES: Readonly<{
  * const o: BackboneOptions = { crossLayers: 2, attentionHeads: 2 };
  * ```
  */
-export type BackboneOptions = DinOptions & DcnOptions & AutoIntOptions;
+export type BackboneOptions =
+  & DinOptions
+  & DcnOptions
+  & AutoIntOptions
+  & XDeepFmOptions
+  & FiBiNetOptions;
 
 /**
  * The name of a built-in backbone.
@@ -163,7 +174,8 @@ export function backboneOf(name: string): Backbone<object> {
 /**
  * Checks a configuration and fills in the defaults: the shared ones (embedding 32, MLP [200, 80],
  * seed 1234, HEA 2 shared + 6 specific experts of [128, 32]), then the backbone's own (DIN
- * attention MLP [32, 16], 3 cross layers, AutoInt 3 layers × 1 head × 64, ...).
+ * attention MLP [32, 16], 3 cross layers, AutoInt 3 layers × 1 head × 64, xDeepFM CIN [16, 16, 16], FiBiNET
+ * reduction ratio 3).
  *
  * @example
  * ```ts

@@ -98,6 +98,8 @@ const CASES: { label: string; name: ModelName; knowledgeDim: number }[] = [
   { label: "dcnv2", name: "dcnv2", knowledgeDim: 0 },
   { label: "deepfm", name: "deepfm", knowledgeDim: 0 },
   { label: "autoint", name: "autoint", knowledgeDim: 0 },
+  { label: "xdeepfm", name: "xdeepfm", knowledgeDim: 0 },
+  { label: "fibinet", name: "fibinet", knowledgeDim: 0 },
   { label: "din+hea256", name: "din", knowledgeDim: 256 },
 ];
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { INPUT_NAMES } from "./inputs.ts";
+import { fibinet, xdeepfm } from "./interaction_graphs.ts";
 import {
   dense,
   dinAttention,
@@ -159,7 +160,7 @@ const autoint: BackboneGraph = (ctx, input) => {
  * @example
  * ```ts
  * import { BACKBONE_GRAPHS } from "./backbones.ts";
- * console.log(Object.keys(BACKBONE_GRAPHS)); // din, dcn, dcnv2, deepfm, autoint
+ * console.log(Object.keys(BACKBONE_GRAPHS)); // din, dcn, dcnv2, deepfm, autoint, xdeepfm, fibinet
  * ```
  */
 export const BACKBONE_GRAPHS: Readonly<Partial<Record<string, BackboneGraph>>> = {
@@ -168,4 +169,6 @@ export const BACKBONE_GRAPHS: Readonly<Partial<Record<string, BackboneGraph>>> =
   dcnv2: dcn,
   deepfm,
   autoint,
+  xdeepfm,
+  fibinet,
 };
