@@ -66,6 +66,22 @@ export function positiveInt(value: unknown, field: string): number {
 }
 
 /**
+ * A positive finite number, or a `RangeError` naming the field.
+ *
+ * @example
+ * ```ts
+ * import { positiveNumber } from "./config.ts";
+ * positiveNumber(0.5, "reductionRatio"); // 0.5
+ * ```
+ */
+export function positiveNumber(value: unknown, field: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`model config: ${field} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+/**
  * A non-negative integer, or a `RangeError` naming the field.
  *
  * @example
@@ -95,6 +111,30 @@ export function widths(value: unknown, field: string): number[] {
     throw new RangeError(`model config: ${field} must be a non-empty array of widths`);
   }
   return value.map((v, i) => positiveInt(v, `${field}[${i}]`));
+}
+
+/**
+ * Checks that the knowledge adaptor's output is one `embedDim`-wide field, as a backbone that
+ * reshapes x0 into fields (`model`) needs; a `RangeError` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { knowledgeAsFields, resolveSharedConfig } from "./config.ts";
+ * const shared = resolveSharedConfig({
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8,
+ *   knowledge: { userDim: 16, itemDim: 16, expertArch: [32, 8] },
+ * });
+ * knowledgeAsFields(shared, "autoint"); // passes: the experts end in 8 = embedDim
+ * ```
+ */
+export function knowledgeAsFields(config: ResolvedBaseConfig, model: string): void {
+  const arch = config.knowledge?.expertArch;
+  if (arch && arch[arch.length - 1] !== config.embedDim) {
+    throw new RangeError(
+      `model config: ${model} reshapes x0 into ${config.embedDim}-wide fields, so ` +
+        `knowledge.expertArch must end in embedDim (${config.embedDim}), got ${arch.at(-1)}`,
+    );
+  }
 }
 
 function resolveKnowledge(k: KnowledgeConfig): ResolvedKnowledgeConfig {

@@ -174,8 +174,8 @@ export function backboneOf(name: string): Backbone<object> {
 /**
  * Checks a configuration and fills in the defaults: the shared ones (embedding 32, MLP [200, 80],
  * seed 1234, HEA 2 shared + 6 specific experts of [128, 32]), then the backbone's own (DIN
- * attention MLP [32, 16], 3 cross layers, AutoInt 3 layers × 1 head × 64, xDeepFM CIN [16, 16, 16], FiBiNET
- * reduction ratio 3).
+ * attention MLP [32, 16], 3 cross layers, AutoInt 3 layers × 1 head × 64, xDeepFM CIN [50, 50], FiBiNET
+ * reduction ratio 0.5 and bilinear type "all").
  *
  * @example
  * ```ts

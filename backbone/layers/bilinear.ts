@@ -1,5 +1,5 @@
 /**
- * The bilinear interaction of FiBiNET (docs/method.md#fibinet), field-interaction type.
+ * The bilinear interaction of FiBiNET (docs/method.md#fibinet).
  *
  * @module
  */
@@ -7,28 +7,76 @@ import { ensure, type Param, type ParamStore } from "../param.ts";
 import type { Floats } from "../types.ts";
 
 /**
- * Bilinear interaction of the "field-interaction" type (FuxiCTR's default `bilinear_type`): one
- * bias-free `W_p` `[d, d]` per field pair `p = (i, j)`, `i < j` in lexicographic order, and
- * `p_ij = (W_p·v_i) ⊙ v_j`. Reads `F` d-wide fields (the first `F·d` values of each input row,
- * `stride` apart); the output is `[n, P·d]` with `P = F(F−1)/2`. Tensor names:
- * `{name}.{p}.weight` `[d, d]` (torch Linear layout).
+ * How the bilinear interaction can share its `W`: one for every pair (`"all"`, the authors'
+ * default `field_all`), one per left field (`"each"`) or one per pair (`"interaction"`).
+ *
+ * @example
+ * ```ts
+ * import { BILINEAR_TYPES } from "./bilinear.ts";
+ * console.log(BILINEAR_TYPES.includes("all")); // true
+ * ```
+ */
+export const BILINEAR_TYPES = ["all", "each", "interaction"] as const;
+
+/**
+ * One of {@link BILINEAR_TYPES}.
+ *
+ * @example
+ * ```ts
+ * import type { BilinearType } from "./bilinear.ts";
+ * const shared: BilinearType = "all";
+ * ```
+ */
+export type BilinearType = typeof BILINEAR_TYPES[number];
+
+/**
+ * The tensor name of each pair's `W`, pairs `(i, j)`, `i < j`, in lexicographic order:
+ * `{name}.weight` for `"all"`, `{name}.{i}.weight` for `"each"` and `{name}.{p}.weight` for
+ * `"interaction"`. The last field is never on the left, so `"each"` has `F − 1` weights (the
+ * authors' code allocates an `F`-th it never uses).
+ *
+ * @example
+ * ```ts
+ * import { bilinearWeightNames } from "./bilinear.ts";
+ * console.log(bilinearWeightNames("bilinear", "each", 3)); // bilinear.0.weight twice, bilinear.1.weight
+ * ```
+ */
+export function bilinearWeightNames(name: string, type: BilinearType, fields: number): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < fields; i++) {
+    for (let j = i + 1; j < fields; j++) {
+      if (type === "all") names.push(`${name}.weight`);
+      else if (type === "each") names.push(`${name}.${i}.weight`);
+      else names.push(`${name}.${names.length}.weight`);
+    }
+  }
+  return names;
+}
+
+/**
+ * Bilinear interaction over a field matrix of `F` d-wide fields (rows of `F·d` values): for every
+ * pair `p = (i, j)`, `i < j`, `p_ij = (W_p·v_i) ⊙ v_j` with bias-free `W_p` `[d, d]` (torch Linear
+ * layout) shared as `type` says ({@link bilinearWeightNames}). The output is `[n, P·d]` with
+ * `P = F(F−1)/2`.
  *
  * @example
  * ```ts
  * import { ParamStore } from "../param.ts";
  * import { Bilinear } from "./bilinear.ts";
  * const store = new ParamStore({ seed: 1 });
- * const bilinear = new Bilinear(store, "bilinear", { fields: 3, dim: 4, stride: 12 });
+ * const bilinear = new Bilinear(store, "bilinear", { fields: 3, dim: 4, type: "all" });
  * const p = bilinear.forward(new Float32Array(2 * 12).fill(0.5), 2); // 2 rows of 3·4
  * ```
  */
 export class Bilinear {
   readonly fields: number;
   readonly dim: number;
-  readonly stride: number;
   /** Number of field pairs P. */
   readonly pairs: number;
+  /** The distinct weights, in order of first use. */
   readonly weights: Param[] = [];
+  /** Each pair's weight. */
+  readonly #pairWeight: Param[];
   readonly #store: ParamStore;
   #x: Floats;
   /** `W_p·v_i` per row and pair, `[n, P·d]`. */
@@ -38,19 +86,22 @@ export class Bilinear {
   constructor(
     store: ParamStore,
     name: string,
-    options: { fields: number; dim: number; stride: number },
+    options: { fields: number; dim: number; type: BilinearType },
   ) {
     this.#store = store;
     this.fields = options.fields;
     this.dim = options.dim;
-    this.stride = options.stride;
-    this.pairs = options.fields * (options.fields - 1) / 2;
-    for (let p = 0; p < this.pairs; p++) {
-      const w = store.add(`${name}.${p}.weight`, [options.dim, options.dim], {
-        kind: "xavierNormal",
-      });
-      this.weights.push(w);
-    }
+    const byName = new Map<string, Param>();
+    this.#pairWeight = bilinearWeightNames(name, options.type, options.fields).map((tensor) => {
+      let w = byName.get(tensor);
+      if (!w) {
+        w = store.add(tensor, [options.dim, options.dim], { kind: "xavierNormal" });
+        byName.set(tensor, w);
+        this.weights.push(w);
+      }
+      return w;
+    });
+    this.pairs = this.#pairWeight.length;
     this.#x = this.#t = this.#y = store.alloc(0);
   }
 
@@ -64,12 +115,12 @@ export class Bilinear {
 
   /** The pair interactions `[n, P·d]` (own buffer). Keeps `x` by reference until `backward`. */
   forward(x: Floats, n: number): Floats {
-    const d = this.dim, S = this.stride, P = this.pairs;
+    const d = this.dim, S = this.fields * d, P = this.pairs;
     this.#x = x;
     const t = this.#t = ensure(this.#store, this.#t, n * P * d);
     const y = this.#y = ensure(this.#store, this.#y, n * P * d);
     this.#eachPair((p, i, j) => {
-      const w = this.weights[p].value;
+      const w = this.#pairWeight[p].value;
       for (let b = 0; b < n; b++) {
         const vi = b * S + i * d, vj = b * S + j * d, o = (b * P + p) * d;
         for (let k = 0; k < d; k++) {
@@ -85,9 +136,9 @@ export class Bilinear {
 
   /** Accumulates parameter gradients from `dy` (`[n, P·d]`) and adds the input gradient into `dx`. */
   backward(dy: Floats, n: number, dx: Floats): void {
-    const d = this.dim, S = this.stride, P = this.pairs, x = this.#x, t = this.#t;
+    const d = this.dim, S = this.fields * d, P = this.pairs, x = this.#x, t = this.#t;
     this.#eachPair((p, i, j) => {
-      const { value: w, grad: dw } = this.weights[p];
+      const { value: w, grad: dw } = this.#pairWeight[p];
       for (let b = 0; b < n; b++) {
         const vi = b * S + i * d, vj = b * S + j * d, o = (b * P + p) * d;
         for (let k = 0; k < d; k++) {

@@ -8,25 +8,24 @@ import type { Floats } from "../types.ts";
 import { Dense } from "./dense.ts";
 
 /**
- * SENET over `F` d-wide fields (the first `F·d` values of each input row, `stride` apart):
- * squeeze `z_f = mean_j e_f[j]`, excitation `a = ReLU(W₂·ReLU(W₁z))` (bias-free, `W₁`
- * `[R, F]` with `R = max(1, ⌊F / reductionRatio⌋)`), re-weight `v_f = a_f·e_f`, as FuxiCTR's
- * SqueezeExcitation with its default ReLU excitation. Tensor names: `{name}.squeeze.weight`
- * `[R, F]`, `{name}.excite.weight` `[F, R]`.
+ * SENET over a field matrix of `F` d-wide fields (rows of `F·d` values): squeeze
+ * `z_f = mean_j e_f[j]`, excitation `a = ReLU(W₂·ReLU(W₁z))` (bias-free, `W₁` `[R, F]` with
+ * `R = max(1, ⌊F / reductionRatio⌋)`, so a ratio below 1 widens), re-weight `v_f = a_f·e_f`, as
+ * the authors' SqueezeExtractionLayer. Tensor names: `{name}.squeeze.weight` `[R, F]`,
+ * `{name}.excite.weight` `[F, R]`.
  *
  * @example
  * ```ts
  * import { ParamStore } from "../param.ts";
  * import { Senet } from "./senet.ts";
  * const store = new ParamStore({ seed: 1 });
- * const senet = new Senet(store, "senet", { fields: 6, dim: 4, stride: 24, reductionRatio: 3 });
+ * const senet = new Senet(store, "senet", { fields: 6, dim: 4, reductionRatio: 0.5 });
  * const v = senet.forward(new Float32Array(2 * 24).fill(0.5), 2); // 2 rows of 24
  * ```
  */
 export class Senet {
   readonly fields: number;
   readonly dim: number;
-  readonly stride: number;
   readonly squeeze: Dense;
   readonly excite: Dense;
   readonly #store: ParamStore;
@@ -38,12 +37,11 @@ export class Senet {
   constructor(
     store: ParamStore,
     name: string,
-    options: { fields: number; dim: number; stride: number; reductionRatio: number },
+    options: { fields: number; dim: number; reductionRatio: number },
   ) {
     this.#store = store;
     const F = this.fields = options.fields;
     this.dim = options.dim;
-    this.stride = options.stride;
     const R = Math.max(1, Math.floor(F / options.reductionRatio));
     this.squeeze = new Dense(store, `${name}.squeeze`, { inDim: F, outDim: R, bias: false });
     this.excite = new Dense(store, `${name}.excite`, { inDim: R, outDim: F, bias: false });
@@ -56,7 +54,7 @@ export class Senet {
 
   /** The re-weighted fields `[n, F·d]` (own buffer). Keeps `x` by reference until `backward`. */
   forward(x: Floats, n: number): Floats {
-    const F = this.fields, d = this.dim, S = this.stride;
+    const F = this.fields, d = this.dim, S = F * d;
     this.#x = x;
     const z = this.#z = ensure(this.#store, this.#z, n * F);
     for (let b = 0; b < n; b++) {
@@ -79,7 +77,7 @@ export class Senet {
 
   /** Accumulates parameter gradients from `dv` (`[n, F·d]`) and adds the input gradient into `dx`. */
   backward(dv: Floats, n: number, dx: Floats): void {
-    const F = this.fields, d = this.dim, S = this.stride, x = this.#x;
+    const F = this.fields, d = this.dim, S = F * d, x = this.#x;
     const a = this.excite.out;
     const dA = this.#dA = ensure(this.#store, this.#dA, n * F);
     for (let b = 0; b < n; b++) {

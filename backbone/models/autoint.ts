@@ -7,7 +7,7 @@
 import { type BatchView, InputLayer } from "../input_layer.ts";
 import { Dense } from "../layers/dense.ts";
 import { SelfAttention } from "../layers/self_attention.ts";
-import { positiveInt } from "../config.ts";
+import { knowledgeAsFields, positiveInt } from "../config.ts";
 import type { Backbone, CtrModel } from "../model.ts";
 import { ParamStore } from "../param.ts";
 import type { Floats, ResolvedBaseConfig } from "../types.ts";
@@ -127,13 +127,7 @@ export const autoIntBackbone: Backbone<AutoIntOptions> = {
       attentionHeads: positiveInt(config.attentionHeads ?? d.attentionHeads, "attentionHeads"),
       attentionSize: positiveInt(config.attentionSize ?? d.attentionSize, "attentionSize"),
     };
-    const arch = out.knowledge?.expertArch;
-    if (arch && arch[arch.length - 1] !== out.embedDim) {
-      throw new RangeError(
-        `model config: autoint reshapes x0 into ${out.embedDim}-wide fields, so ` +
-          `knowledge.expertArch must end in embedDim (${out.embedDim}), got ${arch.at(-1)}`,
-      );
-    }
+    knowledgeAsFields(out, "autoint");
     return out;
   },
   create: (config) => new AutoInt(config),

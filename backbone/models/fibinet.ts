@@ -1,16 +1,15 @@
 /**
- * FiBiNET (docs/method.md#fibinet): SENET field re-weighting and bilinear interactions, then a DNN,
- * plus a linear term.
+ * FiBiNET (docs/method.md#fibinet): SENET field re-weighting, one bilinear interaction applied to
+ * the fields and to their re-weighted copy, then the final MLP; the authors' design, without a
+ * first-order term.
  *
  * @module
  */
 import { type BatchView, InputLayer } from "../input_layer.ts";
-import { Bilinear } from "../layers/bilinear.ts";
-import { Dense } from "../layers/dense.ts";
-import { FirstOrder } from "../layers/first_order.ts";
-import { Mlp } from "../layers/mlp.ts";
+import { Bilinear, BILINEAR_TYPES } from "../layers/bilinear.ts";
+import { MlpHead } from "../layers/head.ts";
 import { Senet } from "../layers/senet.ts";
-import { positiveInt } from "../config.ts";
+import { knowledgeAsFields, positiveNumber } from "../config.ts";
 import type { Backbone, CtrModel } from "../model.ts";
 import { ensure, ParamStore } from "../param.ts";
 import type { Floats, ResolvedBaseConfig } from "../types.ts";
@@ -21,15 +20,22 @@ import type { Floats, ResolvedBaseConfig } from "../types.ts";
  * @example
  * ```ts
  * import type { FiBiNetOptions } from "./fibinet.ts";
- * const o: FiBiNetOptions = { reductionRatio: 2 };
+ * const o: FiBiNetOptions = { reductionRatio: 2, bilinearType: "interaction" };
  * ```
  */
 export interface FiBiNetOptions {
   /**
-   * SENET reduction ratio: the excitation's hidden width is `max(1, ⌊fields / ratio⌋)`.
-   * @default 3
+   * SENET reduction ratio: the excitation's hidden width is `max(1, ⌊fields / ratio⌋)`, so the
+   * authors' 0.5 doubles the field count.
+   * @default 0.5
    */
   reductionRatio?: number;
+  /**
+   * How the bilinear interaction shares its `W` (`BilinearType` in `backbone/layers/bilinear.ts`):
+   * one for all pairs (the authors' `field_all`), one per left field, or one per pair.
+   * @default "all"
+   */
+  bilinearType?: "all" | "each" | "interaction";
 }
 
 /**
@@ -44,14 +50,13 @@ export interface FiBiNetOptions {
 export type FiBiNetConfig = ResolvedBaseConfig & Required<FiBiNetOptions>;
 
 /**
- * The fields `E` are the d-wide fields of `[q; h̄]` (knowledge excluded, as DeepFM's FM term).
- * SENET (`Senet`) re-weights them into `V`; bilinear interactions of the "field-interaction"
- * type (`Bilinear`, one `W` per field pair, FuxiCTR's default) give `p` from `E` and `q` from `V`,
- * each with weights of its own. `logit = linear + Linear(MLP([p; q; dens]))`, the linear term
- * being DeepFM's first order (`w_item[i] + Σ_k w_attr[a_k] + dens·w_d`).
+ * The fields `E` are x0 reshaped into d-wide fields (knowledge included, as AutoInt's). SENET
+ * (`Senet`) re-weights them into `V`; one bilinear layer (`Bilinear`, its weights shared by both
+ * uses, as the authors' code) gives `p` from `E` and `q` from `V`, run as one batch of `2n` rows;
+ * `logit = final_fc(final_mlp([p; q]))`.
  *
- * Tensor names: the input layer's, `linear.item|attr|dense`, `senet.squeeze|excite.weight`,
- * `bilinear_embed.{p}.weight`, `bilinear_senet.{p}.weight` `[d, d]`, `deep.{i}.*`, `deep_fc.*`.
+ * Tensor names: the input layer's, `senet.squeeze|excite.weight`, `bilinear.weight` (or
+ * `bilinear.{k}.weight`), `final_mlp.{i}.*`, `final_fc.*`.
  *
  * @example
  * ```ts
@@ -60,7 +65,7 @@ export type FiBiNetConfig = ResolvedBaseConfig & Required<FiBiNetOptions>;
  * const sizes = { items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6 };
  * const config = fiBiNetBackbone.resolve(sizes, resolveSharedConfig({ ...sizes, embedDim: 8 }));
  * const model = new FiBiNet(config);
- * console.log(model.bilinearEmbed.pairs); // 10 (5 fields)
+ * console.log(model.bilinear.pairs); // 10 (5 fields)
  * ```
  */
 export class FiBiNet implements CtrModel {
@@ -68,117 +73,102 @@ export class FiBiNet implements CtrModel {
   readonly config: FiBiNetConfig;
   readonly store: ParamStore;
   readonly input: InputLayer;
-  readonly linear: FirstOrder;
   readonly senet: Senet;
-  readonly bilinearEmbed: Bilinear;
-  readonly bilinearSenet: Bilinear;
-  readonly deep: Mlp;
-  readonly deepFc: Dense;
-  /** DNN input `[p; q; dens]`, `n × (2·P·d + densDim)`. */
+  readonly bilinear: Bilinear;
+  readonly head: MlpHead;
+  /** `[E; V]`: the `n` rows of x0, then the `n` rows of SENET's output. */
+  #ev: Floats;
+  /** MLP input `[p; q]`, `n × 2·P·d`. */
   #h: Floats;
-  #dp: Floats;
-  #dq: Floats;
-  #dv: Floats;
-  #dx0: Floats;
-  #logits: Floats;
-  #batch: BatchView | null = null;
+  #dy: Floats;
+  #dev: Floats;
 
   /** `config` must be resolved (`fiBiNetBackbone.resolve`). */
   constructor(config: FiBiNetConfig) {
     this.config = config;
     const store = (this.store = new ParamStore({ seed: config.seed, dtype: config.dtype }));
     const input = this.input = new InputLayer(store, config, { historySteps: false });
-    const d = config.embedDim, fields = (input.qDim + input.hDim) / d;
-    this.linear = new FirstOrder(store, "linear", input, config);
+    const fields = input.fields, dim = config.embedDim;
     this.senet = new Senet(store, "senet", {
       fields,
-      dim: d,
-      stride: input.x0Dim,
+      dim,
       reductionRatio: config.reductionRatio,
     });
-    this.bilinearEmbed = new Bilinear(store, "bilinear_embed", {
-      fields,
-      dim: d,
-      stride: input.x0Dim,
-    });
-    this.bilinearSenet = new Bilinear(store, "bilinear_senet", {
-      fields,
-      dim: d,
-      stride: fields * d,
-    });
-    const inDim = 2 * this.bilinearEmbed.pairs * d + input.densDim;
-    this.deep = new Mlp(store, "deep", { inDim, widths: config.mlp });
-    this.deepFc = new Dense(store, "deep_fc", { inDim: this.deep.outDim, outDim: 1 });
-    this.#h =
-      this.#dp =
-      this.#dq =
-      this.#dv =
-      this.#dx0 =
-      this.#logits =
+    this.bilinear = new Bilinear(store, "bilinear", { fields, dim, type: config.bilinearType });
+    const inDim = 2 * this.bilinear.pairs * dim;
+    this.head = new MlpHead(store, { inDim, widths: config.mlp });
+    this.#ev =
+      this.#h =
+      this.#dy =
+      this.#dev =
         store.alloc(0);
   }
 
   /** No layer here keeps batch statistics, so every `ForwardMode` computes the same. */
   forward(batch: BatchView): Floats {
-    const n = batch.size, inp = this.input;
-    this.#batch = batch;
+    const n = batch.size, inp = this.input, X = inp.x0Dim, store = this.store;
+    const PD = this.bilinear.pairs * this.config.embedDim;
     inp.forward(batch, true);
-    const x0 = inp.x0, PD = this.bilinearEmbed.pairs * this.config.embedDim, dd = inp.densDim;
-    const p = this.bilinearEmbed.forward(x0, n);
-    const q = this.bilinearSenet.forward(this.senet.forward(x0, n), n);
-    const W = this.deep.inDim;
-    const h = this.#h = ensure(this.store, this.#h, n * W);
+    const ev = this.#ev = ensure(store, this.#ev, 2 * n * X);
+    ev.set(inp.x0.subarray(0, n * X));
+    ev.set(this.senet.forward(inp.x0, n).subarray(0, n * X), n * X);
+    const y = this.bilinear.forward(ev, 2 * n);
+    const h = this.#h = ensure(store, this.#h, n * 2 * PD);
     for (let b = 0; b < n; b++) {
-      h.set(p.subarray(b * PD, b * PD + PD), b * W);
-      h.set(q.subarray(b * PD, b * PD + PD), b * W + PD);
-      h.set(inp.dens.subarray(b * dd, b * dd + dd), b * W + 2 * PD);
+      h.set(y.subarray(b * PD, b * PD + PD), 2 * b * PD);
+      h.set(y.subarray((n + b) * PD, (n + b) * PD + PD), (2 * b + 1) * PD);
     }
-    const dnn = this.deepFc.forward(this.deep.forward(h, n), n);
-    const first = this.linear.forward(batch);
-    const logits = this.#logits = ensure(this.store, this.#logits, n);
-    for (let b = 0; b < n; b++) logits[b] = first[b] + dnn[b];
-    return logits;
+    return this.head.forward(h, n);
   }
 
   backward(dLogits: Floats, n: number): void {
-    const inp = this.input, store = this.store, X = inp.x0Dim, dd = inp.densDim;
-    const PD = this.bilinearEmbed.pairs * this.config.embedDim, W = this.deep.inDim;
+    const inp = this.input, store = this.store, X = inp.x0Dim;
+    const PD = this.bilinear.pairs * this.config.embedDim;
     inp.beginBackward(n);
-    const dh = this.deep.backward(this.deepFc.backward(dLogits, n), n);
-    const dp = this.#dp = ensure(store, this.#dp, n * PD);
-    const dq = this.#dq = ensure(store, this.#dq, n * PD);
-    const dx0 = this.#dx0 = ensure(store, this.#dx0, n * X);
-    dx0.fill(0, 0, n * X);
+    const dh = this.head.backward(dLogits, n);
+    const dy = this.#dy = ensure(store, this.#dy, 2 * n * PD);
     for (let b = 0; b < n; b++) {
-      dp.set(dh.subarray(b * W, b * W + PD), b * PD);
-      dq.set(dh.subarray(b * W + PD, b * W + 2 * PD), b * PD);
-      for (let j = 0; j < dd; j++) dx0[b * X + X - dd + j] = dh[b * W + 2 * PD + j];
+      dy.set(dh.subarray(2 * b * PD, (2 * b + 1) * PD), b * PD);
+      dy.set(dh.subarray((2 * b + 1) * PD, (2 * b + 2) * PD), (n + b) * PD);
     }
-    const dv = this.#dv = ensure(store, this.#dv, n * this.senet.fields * this.senet.dim);
-    dv.fill(0, 0, n * this.senet.fields * this.senet.dim);
-    this.bilinearSenet.backward(dq, n, dv);
-    this.senet.backward(dv, n, dx0);
-    this.bilinearEmbed.backward(dp, n, dx0);
-    this.linear.backward(dLogits, this.#batch!);
+    const dev = this.#dev = ensure(store, this.#dev, 2 * n * X);
+    dev.fill(0, 0, 2 * n * X);
+    this.bilinear.backward(dy, 2 * n, dev);
+    // dE: the bilinear's on the first n rows, plus SENET's from dV (the last n rows).
+    const dx0 = dev.subarray(0, n * X);
+    this.senet.backward(dev.subarray(n * X, 2 * n * X), n, dx0);
     inp.addX0Grad(dx0, n);
     inp.backward(n);
   }
 }
 
 /**
- * FiBiNET's registry entry: SENET reduction ratio 3 by default.
+ * FiBiNET's registry entry: SENET reduction ratio 0.5 and the shared-`W` bilinear type by
+ * default, the authors'. Knowledge joins x0 as fields, so `knowledge.expertArch` must end in
+ * `embedDim`.
  *
  * @example
  * ```ts
  * import { fiBiNetBackbone } from "./fibinet.ts";
- * console.log(fiBiNetBackbone.defaults.reductionRatio); // 3
+ * console.log(fiBiNetBackbone.defaults.reductionRatio); // 0.5
  * ```
  */
 export const fiBiNetBackbone: Backbone<FiBiNetOptions> = {
-  defaults: Object.freeze({ reductionRatio: 3 }),
+  defaults: Object.freeze({ reductionRatio: 0.5, bilinearType: "all" as const }),
   resolve(config, shared) {
-    const ratio = config.reductionRatio ?? this.defaults.reductionRatio;
-    return { ...shared, reductionRatio: positiveInt(ratio, "reductionRatio") };
+    const d = this.defaults, type = config.bilinearType ?? d.bilinearType;
+    if (!(BILINEAR_TYPES as readonly string[]).includes(type)) {
+      throw new RangeError(
+        `model config: bilinearType must be one of ${BILINEAR_TYPES.join(", ")}, got ${type}`,
+      );
+    }
+    const out = {
+      ...shared,
+      reductionRatio: positiveNumber(config.reductionRatio ?? d.reductionRatio, "reductionRatio"),
+      bilinearType: type,
+    };
+    knowledgeAsFields(out, "fibinet");
+    return out;
   },
   create: (config) => new FiBiNet(config),
 };

@@ -76,6 +76,13 @@ Deno.test("onnx export: the mlp adaptor, AutoInt with 2 heads", async () => {
   await assertMatches(autoint.model, autoint.test, "autoint 2 heads, 3-layer experts");
 });
 
+Deno.test("onnx export: fibinet with a bilinear W per left field and per pair", async () => {
+  for (const bilinearType of ["each", "interaction"] as const) {
+    const fibinet = trained("fibinet", HEA, { bilinearType });
+    await assertMatches(fibinet.model, fibinet.test, `fibinet ${bilinearType}`);
+  }
+});
+
 Deno.test("onnx export: named, documented inputs with a dynamic batch axis; opset and metadata", async () => {
   const { model, test } = trained("din", HEA);
   const m = inspectOnnxModel(exportOnnx(model));
