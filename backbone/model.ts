@@ -65,6 +65,13 @@ export interface Backbone<O extends object = Record<never, never>> {
   /** The default of each of the backbone's own options. */
   readonly defaults: Readonly<Required<O>>;
   /**
+   * Raised when a change alters the backbone's results, so that results cached under the old
+   * code (the eval's finished trainings) are not taken for the new.
+   *
+   * @default 1
+   */
+  readonly version?: number;
+  /**
    * Checks the backbone's own options in `config` and returns `shared` (the resolved shared
    * options) with them added, defaults filled in. Throws a `RangeError` naming the field.
    */

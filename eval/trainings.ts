@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { modelConfigFor, modelFromSafetensors } from "../backbone/mod.ts";
+import { BACKBONES, modelConfigFor, modelFromSafetensors } from "../backbone/mod.ts";
 import type { CtrInputs, ModelName } from "../backbone/types.ts";
 import { type CtrDataset, fitRateBaselines, statisticsFeatures } from "../datasets/mod.ts";
 import type { Embedder } from "../plugins/types.ts";
@@ -82,6 +82,40 @@ export interface TrainingContext {
   knowledgeId: Record<Condition, string>;
 }
 
+/** The options of a training that its result depends on besides the model. */
+export type TrainOptions = Record<string, number | string>;
+
+/**
+ * The cache key of one finished training: everything its result depends on. A backbone's
+ * `version` enters only once raised, so results stored before versions existed stay valid.
+ *
+ * @example
+ * ```ts
+ * import { trainingKey } from "./trainings.ts";
+ * const key = trainingKey({ fingerprint: "f", knowledgeId: {} }, { epochs: 2 }, "din", "base", 1);
+ * console.assert(!key.includes("backboneVersion"));
+ * ```
+ */
+export function trainingKey(
+  ctx: { fingerprint: string; knowledgeId: Partial<Record<Condition, string>> },
+  trainOptions: TrainOptions,
+  backbone: ModelName,
+  condition: Condition,
+  seed: number,
+): string {
+  const version = BACKBONES[backbone].version;
+  return JSON.stringify({
+    format: TRAINING_FORMAT,
+    fingerprint: ctx.fingerprint,
+    knowledge: ctx.knowledgeId[condition],
+    backbone,
+    ...(version ? { backboneVersion: version } : {}),
+    condition,
+    seed,
+    ...trainOptions,
+  });
+}
+
 /** The model configuration of a backbone on a condition's inputs (HEA when there is knowledge). */
 function configFor(d: CtrDataset, inputs: CtrInputs, seed: number) {
   const user = inputs.userKnowledge, item = inputs.itemKnowledge;
@@ -117,15 +151,7 @@ export async function trainAll(ctx: TrainingContext): Promise<ConditionResult[]>
   const pool = trainingPool({ size: o.workers, signal: o.signal });
   const trainOne = async (backbone: ModelName, condition: Condition, seed: number) => {
     const label = `train ${backbone}/${condition}/seed ${seed}`;
-    const key = JSON.stringify({
-      format: TRAINING_FORMAT,
-      fingerprint: ctx.fingerprint,
-      knowledge: ctx.knowledgeId[condition],
-      backbone,
-      condition,
-      seed,
-      ...trainOptions,
-    });
+    const key = trainingKey(ctx, trainOptions, backbone, condition, seed);
     const cached = await o.trainings.get(key);
     if (cached) {
       progress.log(`${label}: reused (test AUC ${cached.auc.toFixed(4)})`);

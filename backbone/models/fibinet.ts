@@ -154,6 +154,8 @@ export class FiBiNet implements CtrModel {
  * ```
  */
 export const fiBiNetBackbone: Backbone<FiBiNetOptions> = {
+  // 2: the authors' design and defaults (was FuxiCTR's).
+  version: 2,
   defaults: Object.freeze({ reductionRatio: 0.5, bilinearType: "all" as const }),
   resolve(config, shared) {
     const d = this.defaults, type = config.bilinearType ?? d.bilinearType;

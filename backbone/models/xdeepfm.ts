@@ -129,6 +129,8 @@ export class XDeepFm implements CtrModel {
  * ```
  */
 export const xDeepFmBackbone: Backbone<XDeepFmOptions> = {
+  // 2: the authors' design and defaults (was FuxiCTR's).
+  version: 2,
   defaults: Object.freeze({ cinLayers: Object.freeze([50, 50]) as number[] }),
   resolve(config, shared) {
     const out = {
