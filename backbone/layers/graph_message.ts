@@ -51,13 +51,13 @@ export class GraphMessage {
   #dSent: Floats;
 
   constructor(store: ParamStore, name: string, options: { fields: number; dim: number }) {
-    const F = this.fields = options.fields, d = this.dim = options.dim;
+    this.fields = options.fields;
+    this.dim = options.dim;
     this.#store = store;
     this.wIn = this.#perField(store, `${name}.w_in`);
     this.wOut = this.#perField(store, `${name}.w_out`);
-    this.bias = store.add(`${name}.bias`, [d], { kind: "zeros" });
+    this.bias = store.add(`${name}.bias`, [options.dim], { kind: "zeros" });
     this.#dGathered = this.#dSent = store.alloc(0);
-    if (F < 1) throw new RangeError(`GraphMessage: fields must be at least 1, got ${F}`);
   }
 
   /** A `[F, d, d]` tensor: the store draws with 2-D fans `(F, d·d)`, rescaled to torch's 3-D ones. */

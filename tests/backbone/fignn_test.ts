@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { Adam } from "../../backbone/adam.ts";
 import { createModel } from "../../backbone/create_model.ts";
+import { DataParallel } from "../../backbone/data_parallel.ts";
 import type { BatchView } from "../../backbone/input_layer.ts";
 import { bceWithLogits } from "../../backbone/loss.ts";
 import type { FiGnn } from "../../backbone/models/fignn.ts";
@@ -9,7 +11,7 @@ import {
   loadWeights,
   saveModel,
 } from "../../backbone/safetensors.ts";
-import { evaluate, fit, predict } from "../../backbone/trainer.ts";
+import { evaluate, fit, predict, trainStep } from "../../backbone/trainer.ts";
 import { SeededRandom } from "../../util/random.ts";
 import { gradCheck } from "./gradcheck.ts";
 import { SMALL, smallConfig, syntheticInputs } from "./synthetic.ts";
@@ -140,4 +142,31 @@ Deno.test("fignn: one epoch on synthetic data lifts validation AUC above chance"
   const result = fit(model, { train, valid }, { epochs: 1, batchSize: 64, lr: 3e-3, log: false });
   assert.ok(result.best!.auc > 0.6, `valid AUC ${result.best!.auc} (before ${before})`);
   assert.ok(Math.abs(evaluate(model, valid).auc - result.best!.auc) < 1e-12);
+});
+
+Deno.test("fignn: two threads take the same steps as one (float64, no batch statistics)", async () => {
+  const shape = { ...SMALL, items: 60 };
+  const train = syntheticInputs(shape, { size: 400, seed: 1 });
+  const config = smallConfig(shape, { embedDim: 8, dtype: "float64", seed: 5 });
+  const one = createModel("fignn", config), two = createModel("fignn", config);
+  const adamOne = new Adam(one.store.params, { lr: 3e-3 });
+  const adamTwo = new Adam(two.store.params, { lr: 3e-3 });
+  const index = Int32Array.from({ length: 400 }, (_, i) => (i * 7) % 400);
+  const parallel = await DataParallel.start(two, train, { threads: 2 });
+  try {
+    for (const [start, size] of [[0, 64], [64, 63], [127, 1], [128, 200]]) {
+      const batch = { inputs: train, index, start, size };
+      const a = trainStep(one, adamOne, batch);
+      const b = trainStep(two, adamTwo, batch, { parallel });
+      assert.ok(Math.abs(a - b) < 1e-12, `loss ${a} vs ${b}`);
+    }
+  } finally {
+    parallel.close();
+  }
+  one.store.params.forEach((p, k) => {
+    const q = two.store.params[k];
+    for (let i = 0; i < p.size; i++) {
+      assert.ok(Math.abs(p.value[i] - q.value[i]) < 1e-9, `${p.name}[${i}]`);
+    }
+  });
 });
