@@ -42,6 +42,7 @@ export { dcnBackbone, type DcnConfig, type DcnOptions, dcnv2Backbone } from "./m
 export { deepFmBackbone } from "./models/deepfm.ts";
 export { dinBackbone, type DinConfig, type DinOptions } from "./models/din.ts";
 export { fiBiNetBackbone, type FiBiNetConfig, type FiBiNetOptions } from "./models/fibinet.ts";
+export { fiGnnBackbone, type FiGnnConfig, type FiGnnOptions } from "./models/fignn.ts";
 export { xDeepFmBackbone, type XDeepFmConfig, type XDeepFmOptions } from "./models/xdeepfm.ts";
 export { modelConfigFor } from "./dataset_config.ts";
 export { type BatchView, InputLayer } from "./input_layer.ts";

@@ -14,6 +14,7 @@ import { dcnBackbone, type DcnOptions, dcnv2Backbone } from "./models/dcn.ts";
 import { deepFmBackbone } from "./models/deepfm.ts";
 import { dinBackbone, type DinOptions } from "./models/din.ts";
 import { fiBiNetBackbone, type FiBiNetOptions } from "./models/fibinet.ts";
+import { fiGnnBackbone, type FiGnnOptions } from "./models/fignn.ts";
 import { xDeepFmBackbone, type XDeepFmOptions } from "./models/xdeepfm.ts";
 import type { BaseModelConfig, ResolvedBaseConfig } from "./types.ts";
 
@@ -34,6 +35,7 @@ export const BACKBONES: Readonly<{
   autoint: Backbone<AutoIntOptions>;
   xdeepfm: Backbone<XDeepFmOptions>;
   fibinet: Backbone<FiBiNetOptions>;
+  fignn: Backbone<FiGnnOptions>;
 }> = Object.freeze({
   din: dinBackbone,
   dcn: dcnBackbone,
@@ -42,6 +44,7 @@ export const BACKBONES: Readonly<{
   autoint: autoIntBackbone,
   xdeepfm: xDeepFmBackbone,
   fibinet: fiBiNetBackbone,
+  fignn: fiGnnBackbone,
 });
 
 /**
@@ -58,7 +61,8 @@ export type BackboneOptions =
   & DcnOptions
   & AutoIntOptions
   & XDeepFmOptions
-  & FiBiNetOptions;
+  & FiBiNetOptions
+  & FiGnnOptions;
 
 /**
  * The name of a built-in backbone.
@@ -175,7 +179,7 @@ export function backboneOf(name: string): Backbone<object> {
  * Checks a configuration and fills in the defaults: the shared ones (embedding 32, MLP [200, 80],
  * seed 1234, HEA 2 shared + 6 specific experts of [128, 32]), then the backbone's own (DIN
  * attention MLP [32, 16], 3 cross layers, AutoInt 3 layers × 1 head × 64, xDeepFM CIN [50, 50], FiBiNET
- * reduction ratio 0.5 and bilinear type "all").
+ * reduction ratio 0.5 and bilinear type "all", FiGNN 2 propagation steps).
  *
  * @example
  * ```ts

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fignn } from "./graph_models.ts";
 import { INPUT_NAMES } from "./inputs.ts";
 import { fibinet, xdeepfm } from "./interaction_graphs.ts";
 import {
@@ -160,7 +161,7 @@ const autoint: BackboneGraph = (ctx, input) => {
  * @example
  * ```ts
  * import { BACKBONE_GRAPHS } from "./backbones.ts";
- * console.log(Object.keys(BACKBONE_GRAPHS)); // din, dcn, dcnv2, deepfm, autoint, xdeepfm, fibinet
+ * console.log(Object.keys(BACKBONE_GRAPHS)); // din, dcn, dcnv2, deepfm, autoint, xdeepfm, fibinet, fignn
  * ```
  */
 export const BACKBONE_GRAPHS: Readonly<Partial<Record<string, BackboneGraph>>> = {
@@ -171,4 +172,5 @@ export const BACKBONE_GRAPHS: Readonly<Partial<Record<string, BackboneGraph>>> =
   autoint,
   xdeepfm,
   fibinet,
+  fignn,
 };
