@@ -12,8 +12,10 @@ import type { Backbone } from "./model.ts";
 import { autoIntBackbone, type AutoIntOptions } from "./models/autoint.ts";
 import { dcnBackbone, type DcnOptions, dcnv2Backbone } from "./models/dcn.ts";
 import { deepFmBackbone } from "./models/deepfm.ts";
+import { dienBackbone, type DienOptions } from "./models/dien.ts";
 import { dinBackbone, type DinOptions } from "./models/din.ts";
 import { fiBiNetBackbone, type FiBiNetOptions } from "./models/fibinet.ts";
+import { gru4RecBackbone, type Gru4RecOptions } from "./models/gru4rec.ts";
 import { xDeepFmBackbone, type XDeepFmOptions } from "./models/xdeepfm.ts";
 import type { BaseModelConfig, ResolvedBaseConfig } from "./types.ts";
 
@@ -34,6 +36,8 @@ export const BACKBONES: Readonly<{
   autoint: Backbone<AutoIntOptions>;
   xdeepfm: Backbone<XDeepFmOptions>;
   fibinet: Backbone<FiBiNetOptions>;
+  gru4rec: Backbone<Gru4RecOptions>;
+  dien: Backbone<DienOptions>;
 }> = Object.freeze({
   din: dinBackbone,
   dcn: dcnBackbone,
@@ -42,6 +46,8 @@ export const BACKBONES: Readonly<{
   autoint: autoIntBackbone,
   xdeepfm: xDeepFmBackbone,
   fibinet: fiBiNetBackbone,
+  gru4rec: gru4RecBackbone,
+  dien: dienBackbone,
 });
 
 /**
@@ -58,7 +64,9 @@ export type BackboneOptions =
   & DcnOptions
   & AutoIntOptions
   & XDeepFmOptions
-  & FiBiNetOptions;
+  & FiBiNetOptions
+  & Gru4RecOptions
+  & DienOptions;
 
 /**
  * The name of a built-in backbone.
@@ -175,7 +183,7 @@ export function backboneOf(name: string): Backbone<object> {
  * Checks a configuration and fills in the defaults: the shared ones (embedding 32, MLP [200, 80],
  * seed 1234, HEA 2 shared + 6 specific experts of [128, 32]), then the backbone's own (DIN
  * attention MLP [32, 16], 3 cross layers, AutoInt 3 layers × 1 head × 64, xDeepFM CIN [16, 16, 16], FiBiNET
- * reduction ratio 3).
+ * reduction ratio 3, GRU4Rec history GRU 64, DIEN `gru` evolution).
  *
  * @example
  * ```ts

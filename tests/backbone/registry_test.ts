@@ -51,7 +51,17 @@ Deno.test("adding a backbone: its own file plus one registration makes it creata
 });
 
 Deno.test("the record holds every backbone's defaults, and resolving fills them in once", () => {
-  assert.deepEqual(MODEL_NAMES, ["din", "dcn", "dcnv2", "deepfm", "autoint", "xdeepfm", "fibinet"]);
+  assert.deepEqual(MODEL_NAMES, [
+    "din",
+    "dcn",
+    "dcnv2",
+    "deepfm",
+    "autoint",
+    "xdeepfm",
+    "fibinet",
+    "gru4rec",
+    "dien",
+  ]);
   const sizes = { items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6 };
   for (const name of MODEL_NAMES) {
     const c = resolveConfig(name, {
