@@ -6,6 +6,7 @@
  */
 import { INPUT_NAMES } from "./inputs.ts";
 import { fibinet, xdeepfm } from "./interaction_graphs.ts";
+import { dien, gru4rec } from "./recurrent_graphs.ts";
 import {
   dense,
   dinAttention,
@@ -160,7 +161,7 @@ const autoint: BackboneGraph = (ctx, input) => {
  * @example
  * ```ts
  * import { BACKBONE_GRAPHS } from "./backbones.ts";
- * console.log(Object.keys(BACKBONE_GRAPHS)); // din, dcn, dcnv2, deepfm, autoint, xdeepfm, fibinet
+ * console.log(Object.keys(BACKBONE_GRAPHS)); // din, dcn, dcnv2, deepfm, autoint, xdeepfm, fibinet, gru4rec, dien
  * ```
  */
 export const BACKBONE_GRAPHS: Readonly<Partial<Record<string, BackboneGraph>>> = {
@@ -171,4 +172,6 @@ export const BACKBONE_GRAPHS: Readonly<Partial<Record<string, BackboneGraph>>> =
   autoint,
   xdeepfm,
   fibinet,
+  gru4rec,
+  dien,
 };
