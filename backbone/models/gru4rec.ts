@@ -60,7 +60,7 @@ export type Gru4RecConfig = ResolvedBaseConfig & Required<Gru4RecOptions>;
  * const sizes = { items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6 };
  * const config = gru4RecBackbone.resolve(sizes, resolveSharedConfig({ ...sizes, embedDim: 8 }));
  * const model = new Gru4Rec(config);
- * console.log(model.head.mlp.inDim); // (24 + 64) + 2·16 = 120
+ * console.assert(model.head.mlp.inDim === 24 + 64 + 2 * 16); // |h| + 64 + 2|q|
  * ```
  */
 export class Gru4Rec implements CtrModel {
