@@ -196,17 +196,12 @@ export class Dien implements CtrModel {
     inp.backward(n);
   }
 
-  /** From dL/dinterest to dL/ds (own buffer), adding the attention's dq. */
+  /** From dL/dinterest to dL/ds (a buffer of this model or of the evolution GRU), adding dq. */
   #interestsBackward(du: Floats, n: number): Floats {
     const T = this.config.historyLength, D = this.input.qDim, rows = n * T, store = this.store;
     const dq = this.input.dq, dS = this.#dInterests = ensure(store, this.#dInterests, rows * D);
     const e = this.config.interestEvolution;
-    if (e === "gru") {
-      dS.set(
-        this.evolution.backward(this.attention.backward(du, dq, n), null, n).subarray(0, rows * D),
-      );
-      return dS;
-    }
+    if (e === "gru") return this.evolution.backward(this.attention.backward(du, dq, n), null, n);
     const dIn = this.evolution.backward(null, du, n);
     let dA = this.evolution.dAttention;
     if (e === "aigru") {
