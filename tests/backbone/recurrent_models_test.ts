@@ -176,6 +176,15 @@ for (const name of ["gru4rec", "dien"] as const) {
       );
     }
   });
+
+  Deno.test(`${name}: samples with a shorter history than the model's are refused`, () => {
+    const model = createModel(name, smallConfig(SMALL));
+    const short = syntheticInputs({ ...SMALL, historyLength: 2 }, { size: 10, seed: 1 });
+    assert.throws(
+      () => predict(model, short),
+      /split.histItem has length 20, expected 30 \(size 10, attrFields 2, historyLength 3\)/,
+    );
+  });
 }
 
 Deno.test("gru4rec and dien options: defaults and bad values name the field", () => {
