@@ -1,5 +1,5 @@
 /**
- * CTR backbones (DIN, DCN, DCNv2, DeepFM, AutoInt, xDeepFM, FiBiNET; one record of them in `registry.ts`) with the
+ * CTR backbones (DIN, DCN, DCNv2, DeepFM, AutoInt, xDeepFM, FiBiNET, GRU4Rec, DIEN; one record of them in `registry.ts`) with the
  * hybrid-expert knowledge adaptor, hand-written forward/backward kernels on typed arrays, Adam
  * training, metrics and safetensors weights.
  *
@@ -40,9 +40,16 @@ export { createModel } from "./create_model.ts";
 export { autoIntBackbone, type AutoIntConfig, type AutoIntOptions } from "./models/autoint.ts";
 export { dcnBackbone, type DcnConfig, type DcnOptions, dcnv2Backbone } from "./models/dcn.ts";
 export { deepFmBackbone } from "./models/deepfm.ts";
+export {
+  dienBackbone,
+  type DienConfig,
+  type DienOptions,
+  type InterestEvolution,
+} from "./models/dien.ts";
 export { dinBackbone, type DinConfig, type DinOptions } from "./models/din.ts";
 export { fiBiNetBackbone, type FiBiNetConfig, type FiBiNetOptions } from "./models/fibinet.ts";
 export { fiGnnBackbone, type FiGnnConfig, type FiGnnOptions } from "./models/fignn.ts";
+export { gru4RecBackbone, type Gru4RecConfig, type Gru4RecOptions } from "./models/gru4rec.ts";
 export { xDeepFmBackbone, type XDeepFmConfig, type XDeepFmOptions } from "./models/xdeepfm.ts";
 export { modelConfigFor } from "./dataset_config.ts";
 export { type BatchView, InputLayer } from "./input_layer.ts";

@@ -12,9 +12,11 @@ import type { Backbone } from "./model.ts";
 import { autoIntBackbone, type AutoIntOptions } from "./models/autoint.ts";
 import { dcnBackbone, type DcnOptions, dcnv2Backbone } from "./models/dcn.ts";
 import { deepFmBackbone } from "./models/deepfm.ts";
+import { dienBackbone, type DienOptions } from "./models/dien.ts";
 import { dinBackbone, type DinOptions } from "./models/din.ts";
 import { fiBiNetBackbone, type FiBiNetOptions } from "./models/fibinet.ts";
 import { fiGnnBackbone, type FiGnnOptions } from "./models/fignn.ts";
+import { gru4RecBackbone, type Gru4RecOptions } from "./models/gru4rec.ts";
 import { xDeepFmBackbone, type XDeepFmOptions } from "./models/xdeepfm.ts";
 import type { BaseModelConfig, ResolvedBaseConfig } from "./types.ts";
 
@@ -36,6 +38,8 @@ export const BACKBONES: Readonly<{
   xdeepfm: Backbone<XDeepFmOptions>;
   fibinet: Backbone<FiBiNetOptions>;
   fignn: Backbone<FiGnnOptions>;
+  gru4rec: Backbone<Gru4RecOptions>;
+  dien: Backbone<DienOptions>;
 }> = Object.freeze({
   din: dinBackbone,
   dcn: dcnBackbone,
@@ -45,6 +49,8 @@ export const BACKBONES: Readonly<{
   xdeepfm: xDeepFmBackbone,
   fibinet: fiBiNetBackbone,
   fignn: fiGnnBackbone,
+  gru4rec: gru4RecBackbone,
+  dien: dienBackbone,
 });
 
 /**
@@ -62,7 +68,9 @@ export type BackboneOptions =
   & AutoIntOptions
   & XDeepFmOptions
   & FiBiNetOptions
-  & FiGnnOptions;
+  & FiGnnOptions
+  & Gru4RecOptions
+  & DienOptions;
 
 /**
  * The name of a built-in backbone.
@@ -179,7 +187,8 @@ export function backboneOf(name: string): Backbone<object> {
  * Checks a configuration and fills in the defaults: the shared ones (embedding 32, MLP [200, 80],
  * seed 1234, HEA 2 shared + 6 specific experts of [128, 32]), then the backbone's own (DIN
  * attention MLP [32, 16], 3 cross layers, AutoInt 3 layers × 1 head × 64, xDeepFM CIN [50, 50], FiBiNET
- * reduction ratio 0.5 and bilinear type "all", FiGNN 2 propagation steps).
+ * reduction ratio 0.5 and bilinear type "all", FiGNN 2 propagation steps, GRU4Rec history GRU 64,
+ * DIEN `gru` evolution).
  *
  * @example
  * ```ts

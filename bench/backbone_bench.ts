@@ -101,6 +101,8 @@ const CASES: { label: string; name: ModelName; knowledgeDim: number }[] = [
   { label: "xdeepfm", name: "xdeepfm", knowledgeDim: 0 },
   { label: "fibinet", name: "fibinet", knowledgeDim: 0 },
   { label: "fignn", name: "fignn", knowledgeDim: 0 },
+  { label: "gru4rec", name: "gru4rec", knowledgeDim: 0 },
+  { label: "dien", name: "dien", knowledgeDim: 0 },
   { label: "din+hea256", name: "din", knowledgeDim: 256 },
 ];
 

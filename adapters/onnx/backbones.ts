@@ -7,6 +7,7 @@
 import { fignn } from "./graph_models.ts";
 import { INPUT_NAMES } from "./inputs.ts";
 import { fibinet, xdeepfm } from "./interaction_graphs.ts";
+import { dien, gru4rec } from "./recurrent_graphs.ts";
 import {
   dense,
   dinAttention,
@@ -161,7 +162,7 @@ const autoint: BackboneGraph = (ctx, input) => {
  * @example
  * ```ts
  * import { BACKBONE_GRAPHS } from "./backbones.ts";
- * console.log(Object.keys(BACKBONE_GRAPHS)); // din, dcn, dcnv2, deepfm, autoint, xdeepfm, fibinet, fignn
+ * console.log(Object.keys(BACKBONE_GRAPHS)); // din, dcn, dcnv2, deepfm, autoint, xdeepfm, fibinet, fignn, gru4rec, dien
  * ```
  */
 export const BACKBONE_GRAPHS: Readonly<Partial<Record<string, BackboneGraph>>> = {
@@ -173,4 +174,6 @@ export const BACKBONE_GRAPHS: Readonly<Partial<Record<string, BackboneGraph>>> =
   xdeepfm,
   fibinet,
   fignn,
+  gru4rec,
+  dien,
 };

@@ -346,6 +346,34 @@ function hybridExperts(ctx: ExportContext, task: string, x: string, columns: num
  * ```
  */
 export function dinAttention(ctx: ExportContext, q: string, keys: string, layers: number): string {
+  const scores = dinScores(ctx, q, keys, layers);
+  return reduceSum(
+    ctx,
+    ctx.g.node("Mul", [scores, keys], {}, "attention.weighted"),
+    [1],
+    false,
+    "attention.u",
+  );
+}
+
+/**
+ * The masked scores `a_τ` `[N, T, 1]` of DIN's attention unit (inference mode, as in
+ * {@linkcode dinAttention}), without the pooling: DIEN's attentional GRUs read them.
+ *
+ * @example
+ * ```ts
+ * import { createModel } from "../../backbone/create_model.ts";
+ * import { OnnxGraph } from "./graph.ts";
+ * import { dense, dinScores, exportContext, inputLayer } from "./layers.ts";
+ * const model = createModel("din", {
+ *   items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6, embedDim: 8, mlp: [16], seed: 1,
+ * });
+ * const ctx = exportContext(new OnnxGraph("din"), model);
+ * const input = inputLayer(ctx);
+ * const scores = dinScores(ctx, input.q, dense(ctx, "map", input.hist), 2); // [N, 5, 1]
+ * ```
+ */
+export function dinScores(ctx: ExportContext, q: string, keys: string, layers: number): string {
   const { g } = ctx;
   const q3 = g.node("Unsqueeze", [q, g.int64s("attention.q_axes", [1])], {}, "attention.q3");
   const qT = g.node(
@@ -412,12 +440,5 @@ export function dinAttention(ctx: ExportContext, q: string, keys: string, layers
     {},
     "attention.mask3",
   );
-  const scores = g.node("Mul", [raw, mask3], {}, "attention.scores");
-  return reduceSum(
-    ctx,
-    g.node("Mul", [scores, keys], {}, "attention.weighted"),
-    [1],
-    false,
-    "attention.u",
-  );
+  return g.node("Mul", [raw, mask3], {}, "attention.scores");
 }

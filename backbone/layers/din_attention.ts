@@ -80,6 +80,26 @@ export class DinAttention {
    * passed to the Dice layers.
    */
   forward(q: Floats, keys: Floats, mask: Floats, n: number, mode: ForwardMode): Floats {
+    const D = this.dim, T = this.steps, store = this.#store;
+    const a = this.scores(q, keys, mask, n, mode);
+    this.out = ensure(store, this.out, n * D);
+    const u = this.out;
+    u.fill(0, 0, n * D);
+    for (let b = 0; b < n; b++) {
+      for (let t = 0; t < T; t++) {
+        const r = b * T + t, w = a[r];
+        if (w === 0) continue;
+        for (let j = 0; j < D; j++) u[b * D + j] += w * keys[r * D + j];
+      }
+    }
+    return u;
+  }
+
+  /**
+   * The masked scores `a_τ` alone (`n·T`, own buffer), without the pooling: for models that use
+   * them otherwise (DIEN's attentional GRUs). Backward with {@linkcode DinAttention.scoresBackward}.
+   */
+  scores(q: Floats, keys: Floats, mask: Floats, n: number, mode: ForwardMode): Floats {
     const D = this.dim, T = this.steps, rows = n * T, store = this.#store;
     this.#q = q;
     this.#keys = keys;
@@ -107,23 +127,13 @@ export class DinAttention {
     this.#scores = ensure(store, this.#scores, rows);
     const a = this.#scores;
     for (let r = 0; r < rows; r++) a[r] = raw[r] * mask[r];
-    this.out = ensure(store, this.out, n * D);
-    const u = this.out;
-    u.fill(0, 0, n * D);
-    for (let b = 0; b < n; b++) {
-      for (let t = 0; t < T; t++) {
-        const r = b * T + t, w = a[r];
-        if (w === 0) continue;
-        for (let j = 0; j < D; j++) u[b * D + j] += w * keys[r * D + j];
-      }
-    }
-    return u;
+    return a;
   }
 
   /** Backward from du (n × dim): adds dq into `dq`, returns dKeys (own buffer). */
   backward(du: Floats, dq: Floats, n: number): Floats {
     const D = this.dim, T = this.steps, rows = n * T, store = this.#store;
-    const q = this.#q, keys = this.#keys, mask = this.#mask, a = this.#scores;
+    const keys = this.#keys, mask = this.#mask, a = this.#scores;
     this.dKeys = ensure(store, this.dKeys, rows * D);
     this.#dScores = ensure(store, this.#dScores, rows);
     const dk = this.dKeys, ds = this.#dScores;
@@ -139,6 +149,27 @@ export class DinAttention {
         ds[r] = s * mask[r];
       }
     }
+    return this.#mlpBackward(ds, dq, n);
+  }
+
+  /**
+   * Backward of {@linkcode DinAttention.scores} from dL/da (`n·T`): adds dq into `dq`, returns
+   * dKeys (own buffer).
+   */
+  scoresBackward(dScores: Floats, dq: Floats, n: number): Floats {
+    const rows = n * this.steps, D = this.dim, store = this.#store, mask = this.#mask;
+    this.dKeys = ensure(store, this.dKeys, rows * D);
+    this.dKeys.fill(0, 0, rows * D);
+    this.#dScores = ensure(store, this.#dScores, rows);
+    const ds = this.#dScores;
+    for (let r = 0; r < rows; r++) ds[r] = dScores[r] * mask[r];
+    return this.#mlpBackward(ds, dq, n);
+  }
+
+  /** Through the score MLP from the masked dL/da `ds`, adding into dq and `dKeys`. */
+  #mlpBackward(ds: Floats, dq: Floats, n: number): Floats {
+    const D = this.dim, T = this.steps, rows = n * T;
+    const q = this.#q, keys = this.#keys, dk = this.dKeys;
     let g = this.dense[this.dice.length].backward(ds, rows);
     for (let i = this.dice.length - 1; i >= 0; i--) {
       g = this.dice[i].backward(g, rows);

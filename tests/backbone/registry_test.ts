@@ -60,6 +60,8 @@ Deno.test("the record holds every backbone's defaults, and resolving fills them 
     "xdeepfm",
     "fibinet",
     "fignn",
+    "gru4rec",
+    "dien",
   ]);
   const sizes = { items: 10, attributes: 4, attrFields: 1, historyLength: 5, ratingValues: 6 };
   for (const name of MODEL_NAMES) {

@@ -168,7 +168,7 @@ Deno.test("onnx export: clear errors for missing weights and unknown models", as
     const custom = { ...model, name: "lightgbm" } as unknown as CtrModel;
     assert.throws(
       () => exportOnnx(custom),
-      /exportOnnx: no ONNX exporter for model "lightgbm"; it exports din, dcn, dcnv2, deepfm, autoint, xdeepfm, fibinet, fignn/,
+      /exportOnnx: no ONNX exporter for model "lightgbm"; it exports din, dcn, dcnv2, deepfm, autoint, xdeepfm, fibinet, fignn, gru4rec, dien/,
     );
     // A good bundle folder: written next to the weights, and it loads.
     await saveModel(model, join(dir, "model"));
