@@ -16,7 +16,7 @@ import {
 } from "../datasets/mod.ts";
 import { type KnowledgeJobSummary, runKnowledgeJob } from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
-import { knowledgeTasks, runKeyPrefix, withKeyPrefix } from "../plugins/tasks.ts";
+import { knowledgeTasks, runKeyPrefix, tasksOfShard, withKeyPrefix } from "../plugins/tasks.ts";
 import type { KnowledgeTask } from "../plugins/types.ts";
 import type { DuckDbStore } from "../adapters/store/duckdb_store.ts";
 import { formatCount, formatDuration, Progress, type ProgressStep } from "../util/progress.ts";
@@ -30,6 +30,7 @@ import {
 } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
+import { knowledgeIdentity, SHARD_FLAG, SHARD_HELP } from "./scale.ts";
 
 const HELP = `deno task knowledge --dataset NAME --store FILE [options]
 
@@ -48,6 +49,7 @@ Dataset (same preparation as deno task prep):
   --synthetic-items N   synthetic only: number of movies (default 900)
   --kinds LIST          user,item (default both)
   --limit N             only the first N tasks (smoke runs)
+${SHARD_HELP}
 
 Knowledge:
   --actor SPEC          profile (default; statistical, no LLM) | LLM spec
@@ -91,6 +93,7 @@ const Flags = z.object({
   "grounded-threshold": z.coerce.number().min(0).max(1).default(0.75),
   concurrency: z.coerce.number().int().min(1).default(8),
   ...LLM_FLAGS,
+  ...SHARD_FLAG,
 });
 type Flags = z.infer<typeof Flags>;
 
@@ -169,6 +172,7 @@ async function prepareTasks(
   const dataset = window ? withHistoryWindow(prepared, window) : prepared;
   let tasks = knowledgeTasks(dataset, { kinds: flags.kinds });
   if (flags.limit !== undefined) tasks = tasks.slice(0, flags.limit);
+  if (flags.shard) tasks = tasksOfShard(tasks, flags.shard);
   return { dataset, tasks, prepareMs: performance.now() - t0 };
 }
 
@@ -195,13 +199,25 @@ async function generateKnowledge(
   });
   const { actor, reflector } = components;
   // The prefix hashes the dataset's full task list, so a subset run shares keys with `eval`.
-  const prefix = await runKeyPrefix(knowledgeTasks(dataset), {
-    actor: actor.id,
-    reflector: reflector.id,
-    rounds: flags.rounds,
-  });
+  // The prefix hashes the dataset's full task list, so a subset run shares keys with `eval`.
+  const allTasks = knowledgeTasks(dataset);
+  const ids = { actor: actor.id, reflector: reflector.id, rounds: flags.rounds };
+  const prefix = await runKeyPrefix(allTasks, ids);
   const tasks = withKeyPrefix(prepared.tasks, prefix);
-  const config = { ...flags, tasks: tasks.length, actorId: actor.id, reflectorId: reflector.id };
+  const identity = await knowledgeIdentity({
+    ...ids,
+    dataset: dataset.name,
+    allTasks,
+    prompts: llm.prompts,
+    keyPrefix: prefix,
+  });
+  const config = {
+    ...flags,
+    tasks: tasks.length,
+    actorId: actor.id,
+    reflectorId: reflector.id,
+    identity,
+  };
   const runId = await store.startRun({ kind: "knowledge", config });
   progress.log(
     `knowledge: ${tasks.length} tasks of ${dataset.name} (prepared in ${
@@ -230,6 +246,7 @@ async function generateKnowledge(
       description: components.reflectorDescription,
     },
     maxRounds: flags.rounds,
+    ...(flags.shard ? { shard: `${flags.shard.index}/${flags.shard.count}` } : {}),
     store: flags.store,
     runId,
     ...summary,
