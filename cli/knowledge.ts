@@ -30,7 +30,15 @@ import {
 } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
-import { knowledgeIdentity, SHARD_FLAG, SHARD_HELP } from "./scale.ts";
+import {
+  knowledgeIdentity,
+  PRICE_FLAGS,
+  PRICE_HELP,
+  pricesOf,
+  runTokens,
+  SHARD_FLAG,
+  SHARD_HELP,
+} from "./scale.ts";
 
 const HELP = `deno task knowledge --dataset NAME --store FILE [options]
 
@@ -65,6 +73,7 @@ LLM specs: hf:MODEL[@provider] (Hugging Face Inference Providers, token from HF_
   endpoint:URL#MODEL (TGI, vLLM, llama.cpp or any OpenAI-compatible server),
   local:PATH_OR_NAME (transformers.js; a name is looked up under $R4EC_MODELS_DIR).
 ${LLM_FLAGS_HELP}
+${PRICE_HELP}
 `;
 
 /** Stderr: a live line per step on a terminal, else a plain line every 10 s. */
@@ -94,6 +103,7 @@ const Flags = z.object({
   concurrency: z.coerce.number().int().min(1).default(8),
   ...LLM_FLAGS,
   ...SHARD_FLAG,
+  ...PRICE_FLAGS,
 });
 type Flags = z.infer<typeof Flags>;
 
@@ -132,6 +142,7 @@ await runCli(HELP, async (args) => {
   // Everything that can be wrong is checked before the data is prepared.
   checkComponentSpecs(flags);
   const llm = llmComponentOptions(flags, [flags.actor, flags.reflector]);
+  pricesOf(flags);
   checkDataFlag(flags.dataset, flags.data);
   const store = await openStoreFlag(flags.store);
   const run = new AbortController();
@@ -237,6 +248,12 @@ async function generateKnowledge(
     concurrency: flags.concurrency,
   });
   const jobMs = performance.now() - t1;
+  const tokensByStage = await runTokens(store, runId, tasks.map((t) => t.key), {
+    actorLlm: actor.kind === "llm",
+    reflectorLlm: reflector.kind !== "deterministic",
+    prices: pricesOf(flags),
+  });
+  for (const line of tokensByStage.lines) progress.log(`knowledge tokens: ${line}`);
   const result = {
     dataset: dataset.name,
     actor: { id: actor.id, kind: actor.kind, description: components.actorDescription },
@@ -250,6 +267,7 @@ async function generateKnowledge(
     store: flags.store,
     runId,
     ...summary,
+    tokensByStage,
     llm: components.llmStats(),
     timings: { prepareMs: Math.round(prepareMs), jobMs: Math.round(jobMs) },
   };
