@@ -70,7 +70,8 @@ Knowledge:
   --concurrency N       entities in flight, and LLM calls in flight per model (default 8)
 
 LLM specs: hf:MODEL[@provider] (Hugging Face Inference Providers, token from HF_TOKEN),
-  endpoint:URL#MODEL (TGI, vLLM, llama.cpp or any OpenAI-compatible server),
+  endpoint:URL#MODEL (TGI, vLLM, llama.cpp or any OpenAI-compatible server; URL1,URL2,...#MODEL
+  for replicas of one model: requests spread over them, a failing one is retried on another),
   local:PATH_OR_NAME (transformers.js; a name is looked up under $R4EC_MODELS_DIR).
 ${LLM_FLAGS_HELP}
 ${PRICE_HELP}
