@@ -211,7 +211,6 @@ async function generateKnowledge(
   });
   const { actor, reflector } = components;
   // The prefix hashes the dataset's full task list, so a subset run shares keys with `eval`.
-  // The prefix hashes the dataset's full task list, so a subset run shares keys with `eval`.
   const allTasks = knowledgeTasks(dataset);
   const ids = { actor: actor.id, reflector: reflector.id, rounds: flags.rounds };
   const prefix = await runKeyPrefix(allTasks, ids);
