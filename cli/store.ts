@@ -41,5 +41,12 @@ await runCli(HELP, async (args) => {
     );
   }
   const flags = Flags.parse(values);
-  console.log(JSON.stringify(await mergeStores(sources, flags.into)));
+  const summary = await mergeStores(sources, flags.into);
+  console.log(JSON.stringify(summary));
+  if (summary.missingShards.length) {
+    console.error(
+      `store merge: ${flags.into} lacks shard(s) ${summary.missingShards.join(", ")} ` +
+        `(it holds ${summary.shards.join(", ")}); merge their stores too for the whole task set`,
+    );
+  }
 });

@@ -131,3 +131,47 @@ export function storeIdentity(
   // The first run that recorded the newer fields speaks for the store.
   return identities.find((i) => i.data !== undefined) ?? first;
 }
+
+/**
+ * The shards (`I/N`) of the knowledge runs of the database `catalog` on `c`, `all` for a run of
+ * the whole task set, each once, sorted.
+ *
+ * @example
+ * ```ts
+ * import { DuckDBInstance } from "@duckdb/node-api";
+ * import { knowledgeShards } from "./knowledge_identity.ts";
+ * import { RUNS_SCHEMA } from "./tables/runs.ts";
+ * const c = await (await DuckDBInstance.create(":memory:")).connect();
+ * await c.run(RUNS_SCHEMA);
+ * console.log(await knowledgeShards(c, "memory")); // []
+ * ```
+ */
+export async function knowledgeShards(c: DuckDBConnection, catalog: string): Promise<string[]> {
+  const reader = await c.runAndReadAll(
+    `SELECT config FROM "${catalog.replaceAll('"', '""')}".main.runs WHERE kind = 'knowledge'`,
+  );
+  const shards = reader.getRowObjectsJS().map((r) => {
+    const shard = JSON.parse(String(r.config)).shard as { index: number; count: number } | null;
+    return shard ? `${shard.index}/${shard.count}` : "all";
+  });
+  return [...new Set(shards)].sort();
+}
+
+/**
+ * The shards of `N` missing from `shards` when all of them are shards of one `N` (none when a run
+ * of the whole task set is among them, or the counts differ).
+ *
+ * @example
+ * ```ts
+ * import { missingShards } from "./knowledge_identity.ts";
+ * console.log(missingShards(["0/4", "1/4", "3/4"])); // [ "2/4" ]
+ * ```
+ */
+export function missingShards(shards: string[]): string[] {
+  const counts = new Set(shards.map((s) => s.split("/")[1]));
+  if (shards.includes("all") || counts.size !== 1) return [];
+  const count = Number([...counts][0]);
+  return Array.from({ length: count }, (_, i) => `${i}/${count}`).filter((s) =>
+    !shards.includes(s)
+  );
+}

@@ -18,15 +18,26 @@ import {
   identityDifference,
   knowledgeIdentities,
   type KnowledgeIdentity,
+  knowledgeShards,
+  missingShards,
   storeIdentity,
 } from "./knowledge_identity.ts";
 import { sqlString } from "./sql.ts";
 
-/** Tables a merge copies, each with the key its rows are deduplicated by. */
-const MERGED_TABLES = ["generations", "knowledge", "knowledge_rounds", "vectors", "runs"] as const;
+/** The tables a merge copies. */
+export type MergedTable = "generations" | "knowledge" | "knowledge_rounds" | "vectors" | "runs";
+
+/** The tables a merge copies, in copy order; each table's rows are deduplicated by its key. */
+const MERGED_TABLES: readonly MergedTable[] = [
+  "generations",
+  "knowledge",
+  "knowledge_rounds",
+  "vectors",
+  "runs",
+];
 
 /** Rows one merge added to the target, per table. */
-export type MergeCounts = Record<(typeof MERGED_TABLES)[number], number>;
+export type MergeCounts = Record<MergedTable, number>;
 
 /** What {@link mergeStores} did. */
 export interface MergeSummary {
@@ -40,6 +51,10 @@ export interface MergeSummary {
   replaced: number;
   /** The identity the merged knowledge shares (absent when no store had a knowledge run). */
   identity?: KnowledgeIdentity;
+  /** The shards (`I/N`, `all`) of the knowledge runs now in the target. */
+  shards: string[];
+  /** Shards of `N` that no merged store holds, when all are shards of one `N`. */
+  missingShards: string[];
 }
 
 /** The alias a source is attached under. */
@@ -67,7 +82,7 @@ const SOURCE = "merge_source";
  */
 export async function mergeStores(sources: string[], into: string): Promise<MergeSummary> {
   if (sources.length === 0) throw new Error("store merge: no source stores given");
-  const identity = await checkSources(sources, into);
+  const { identity, shards } = await checkSources(sources, into);
   // openStore creates the tables, checks an existing target and takes its lock; the merge then
   // reopens it bare, for ATTACH on its own connection.
   await (await openStore(into)).close();
@@ -85,7 +100,15 @@ export async function mergeStores(sources: string[], into: string): Promise<Merg
     c.closeSync();
     instance.closeSync();
   }
-  return { into, sources, added, replaced, ...(identity ? { identity } : {}) };
+  return {
+    into,
+    sources,
+    added,
+    replaced,
+    ...(identity ? { identity } : {}),
+    shards,
+    missingShards: missingShards(shards),
+  };
 }
 
 /**
@@ -95,13 +118,15 @@ export async function mergeStores(sources: string[], into: string): Promise<Merg
 async function checkSources(
   sources: string[],
   into: string,
-): Promise<KnowledgeIdentity | undefined> {
+): Promise<{ identity?: KnowledgeIdentity; shards: string[] }> {
   const self = sources.find((path) => resolve(path) === resolve(into));
   if (self) throw new Error(`store merge: ${self} is the target store; merge it into another file`);
   const seen: { path: string; identity: KnowledgeIdentity }[] = [];
+  const shards = new Set<string>();
   const target = await runtime.stat(into).catch(() => null);
   for (const path of target?.size ? [into, ...sources] : sources) {
-    const identity = await identityOfFile(path);
+    const { identity, shards: own } = await identityOfFile(path);
+    for (const shard of own) shards.add(shard);
     if (!identity) {
       if (path === into) continue;
       throw new Error(
@@ -120,11 +145,13 @@ async function checkSources(
     }
     seen.push({ path, identity });
   }
-  return seen[0]?.identity;
+  return { identity: seen[0]?.identity, shards: [...shards].sort() };
 }
 
-/** A store file's identity, the file read whole on the way (a damaged one throws, naming it). */
-async function identityOfFile(path: string): Promise<KnowledgeIdentity | undefined> {
+/** A store file's identity and shards, the file read whole on the way (damage throws, naming it). */
+async function identityOfFile(
+  path: string,
+): Promise<{ identity?: KnowledgeIdentity; shards: string[] }> {
   if (!(await runtime.stat(path).catch(() => null))?.size) {
     throw new Error(`store merge: ${path}: no such store file`);
   }
@@ -138,7 +165,10 @@ async function identityOfFile(path: string): Promise<KnowledgeIdentity | undefin
   try {
     const [{ db }] = (await c.runAndReadAll("SELECT current_database() AS db"))
       .getRowObjectsJS() as { db: string }[];
-    return storeIdentity(path, await knowledgeIdentities(c, db));
+    return {
+      identity: storeIdentity(path, await knowledgeIdentities(c, db)),
+      shards: await knowledgeShards(c, db),
+    };
   } finally {
     c.closeSync();
     instance.closeSync();

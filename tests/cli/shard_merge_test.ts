@@ -74,6 +74,19 @@ Deno.test("knowledge --shard I/N + store merge: 4 shards merged equal one unshar
     const summary = JSON.parse(merged.stdout);
     assert.equal(summary.added.knowledge, 16);
     assert.equal(summary.added.runs, 4);
+    assert.deepEqual([summary.shards, summary.missingShards], [["0/4", "1/4", "2/4", "3/4"], []]);
+    const partial = await runTask("store", [
+      "merge",
+      shards[0],
+      shards[2],
+      `--into=${join(dir, "partial.duckdb")}`,
+    ]);
+    assert.equal(partial.code, 0, partial.stderr);
+    assert.deepEqual(JSON.parse(partial.stdout).missingShards, ["1/4", "3/4"]);
+    assert.match(
+      partial.lastLine,
+      /partial\.duckdb lacks shard\(s\) 1\/4, 3\/4 \(it holds 0\/4, 2\/4\)/,
+    );
     const expected = await finals(join(dir, "whole.duckdb"));
     assert.equal(expected.length, 16);
     assert.deepEqual(await finals(into), expected);
@@ -91,6 +104,7 @@ Deno.test("knowledge --shard I/N + store merge: 4 shards merged equal one unshar
       [second.added.knowledge, second.added.knowledge_rounds, second.added.generations],
       [0, 0, 0],
     );
+    assert.deepEqual(second.shards, ["0/4", "1/4", "2/4", "3/4", "all"]);
     assert.deepEqual(await finals(into), expected);
     await using store = await openStore(into, { readOnly: true });
     const [{ n, keys }] = await store.query(
