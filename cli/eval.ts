@@ -42,6 +42,7 @@ import { Progress } from "../util/progress.ts";
 import { checkEncoderSpec, makeOutDir, openStoreFlag } from "./checks.ts";
 import { buildComponents, checkComponentSpecs, profileSourceOf } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
+import { PRICE_FLAGS, PRICE_HELP, pricesOf } from "./scale.ts";
 import { flagOptions, runCli } from "./run.ts";
 
 const DEFAULTS = {
@@ -114,6 +115,7 @@ report.
   -h, --help          this text
 
 ${LLM_FLAGS_HELP}
+${PRICE_HELP}
 
 Every spec, path and flag, and the store's lock, are checked before any work.
 `;
@@ -172,6 +174,7 @@ const Flags = z.object({
   concurrency: z.coerce.number().int().min(1).default(DEFAULTS.concurrency),
   limit: z.coerce.number().int().min(1).optional(),
   ...LLM_FLAGS,
+  ...PRICE_FLAGS,
   workers: z.coerce.number().int().min(1).max(64).optional(),
   quick: z.boolean().default(false),
   "synthetic-users": z.coerce.number().int().min(20).optional(),
@@ -308,6 +311,7 @@ await runCli(HELP, async (args) => {
   checkComponentSpecs(flags);
   checkEncoderSpec(flags.encoder);
   const llm = llmComponentOptions(flags, [flags.actor, flags.reflector]);
+  const prices = pricesOf(flags);
   const out = flags.out ?? join("runs", new Date().toISOString().replace(/[:.]/g, "-"));
   const store = await openStoreFlag(flags.store);
   let removeEmptyOut = () => Promise.resolve();
@@ -342,6 +346,7 @@ await runCli(HELP, async (args) => {
       : undefined;
     const report = await runEval({
       dataset,
+      prices,
       dataOrigin: resolved.origin,
       conditions,
       vectors,

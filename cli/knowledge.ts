@@ -16,7 +16,7 @@ import {
 } from "../datasets/mod.ts";
 import { type KnowledgeJobSummary, runKnowledgeJob } from "../plugins/knowledge_job.ts";
 import { r4 } from "../plugins/r4.ts";
-import { knowledgeTasks, runKeyPrefix, withKeyPrefix } from "../plugins/tasks.ts";
+import { knowledgeTasks, runKeyPrefix, tasksOfShard, withKeyPrefix } from "../plugins/tasks.ts";
 import type { KnowledgeTask } from "../plugins/types.ts";
 import type { DuckDbStore } from "../adapters/store/duckdb_store.ts";
 import { formatCount, formatDuration, Progress, type ProgressStep } from "../util/progress.ts";
@@ -30,6 +30,15 @@ import {
 } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
 import { flagOptions, runCli } from "./run.ts";
+import {
+  knowledgeIdentity,
+  PRICE_FLAGS,
+  PRICE_HELP,
+  pricesOf,
+  runTokens,
+  SHARD_FLAG,
+  SHARD_HELP,
+} from "./scale.ts";
 
 const HELP = `deno task knowledge --dataset NAME --store FILE [options]
 
@@ -48,6 +57,7 @@ Dataset (same preparation as deno task prep):
   --synthetic-items N   synthetic only: number of movies (default 900)
   --kinds LIST          user,item (default both)
   --limit N             only the first N tasks (smoke runs)
+${SHARD_HELP}
 
 Knowledge:
   --actor SPEC          profile (default; statistical, no LLM) | LLM spec
@@ -60,9 +70,11 @@ Knowledge:
   --concurrency N       entities in flight, and LLM calls in flight per model (default 8)
 
 LLM specs: hf:MODEL[@provider] (Hugging Face Inference Providers, token from HF_TOKEN),
-  endpoint:URL#MODEL (TGI, vLLM, llama.cpp or any OpenAI-compatible server),
+  endpoint:URL#MODEL (TGI, vLLM, llama.cpp or any OpenAI-compatible server; URL1,URL2,...#MODEL
+  for replicas of one model: requests spread over them, a failing one is retried on another),
   local:PATH_OR_NAME (transformers.js; a name is looked up under $R4EC_MODELS_DIR).
 ${LLM_FLAGS_HELP}
+${PRICE_HELP}
 `;
 
 /** Stderr: a live line per step on a terminal, else a plain line every 10 s. */
@@ -91,6 +103,8 @@ const Flags = z.object({
   "grounded-threshold": z.coerce.number().min(0).max(1).default(0.75),
   concurrency: z.coerce.number().int().min(1).default(8),
   ...LLM_FLAGS,
+  ...SHARD_FLAG,
+  ...PRICE_FLAGS,
 });
 type Flags = z.infer<typeof Flags>;
 
@@ -129,6 +143,7 @@ await runCli(HELP, async (args) => {
   // Everything that can be wrong is checked before the data is prepared.
   checkComponentSpecs(flags);
   const llm = llmComponentOptions(flags, [flags.actor, flags.reflector]);
+  pricesOf(flags);
   checkDataFlag(flags.dataset, flags.data);
   const store = await openStoreFlag(flags.store);
   const run = new AbortController();
@@ -169,6 +184,7 @@ async function prepareTasks(
   const dataset = window ? withHistoryWindow(prepared, window) : prepared;
   let tasks = knowledgeTasks(dataset, { kinds: flags.kinds });
   if (flags.limit !== undefined) tasks = tasks.slice(0, flags.limit);
+  if (flags.shard) tasks = tasksOfShard(tasks, flags.shard);
   return { dataset, tasks, prepareMs: performance.now() - t0 };
 }
 
@@ -195,13 +211,24 @@ async function generateKnowledge(
   });
   const { actor, reflector } = components;
   // The prefix hashes the dataset's full task list, so a subset run shares keys with `eval`.
-  const prefix = await runKeyPrefix(knowledgeTasks(dataset), {
-    actor: actor.id,
-    reflector: reflector.id,
-    rounds: flags.rounds,
-  });
+  const allTasks = knowledgeTasks(dataset);
+  const ids = { actor: actor.id, reflector: reflector.id, rounds: flags.rounds };
+  const prefix = await runKeyPrefix(allTasks, ids);
   const tasks = withKeyPrefix(prepared.tasks, prefix);
-  const config = { ...flags, tasks: tasks.length, actorId: actor.id, reflectorId: reflector.id };
+  const identity = await knowledgeIdentity({
+    ...ids,
+    dataset: dataset.name,
+    allTasks,
+    prompts: llm.prompts,
+    keyPrefix: prefix,
+  });
+  const config = {
+    ...flags,
+    tasks: tasks.length,
+    actorId: actor.id,
+    reflectorId: reflector.id,
+    identity,
+  };
   const runId = await store.startRun({ kind: "knowledge", config });
   progress.log(
     `knowledge: ${tasks.length} tasks of ${dataset.name} (prepared in ${
@@ -221,6 +248,12 @@ async function generateKnowledge(
     concurrency: flags.concurrency,
   });
   const jobMs = performance.now() - t1;
+  const tokensByStage = await runTokens(store, runId, tasks.map((t) => t.key), {
+    actorLlm: actor.kind === "llm",
+    reflectorLlm: reflector.kind !== "deterministic",
+    prices: pricesOf(flags),
+  });
+  for (const line of tokensByStage.lines) progress.log(`knowledge tokens: ${line}`);
   const result = {
     dataset: dataset.name,
     actor: { id: actor.id, kind: actor.kind, description: components.actorDescription },
@@ -230,9 +263,11 @@ async function generateKnowledge(
       description: components.reflectorDescription,
     },
     maxRounds: flags.rounds,
+    ...(flags.shard ? { shard: `${flags.shard.index}/${flags.shard.count}` } : {}),
     store: flags.store,
     runId,
     ...summary,
+    tokensByStage,
     llm: components.llmStats(),
     timings: { prepareMs: Math.round(prepareMs), jobMs: Math.round(jobMs) },
   };

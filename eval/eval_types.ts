@@ -21,6 +21,7 @@ import type { Progress } from "../util/progress.ts";
 import type { KnowledgeExamples } from "./knowledge_examples.ts";
 import type { KnowledgeStats } from "./knowledge_stats.ts";
 import type { KnowledgeMatrices } from "./knowledge_vectors.ts";
+import type { TokenContext, TokenPrices } from "./token_usage.ts";
 import type { EpochAuc } from "./training_pool.ts";
 
 /** Where finished trainings are kept so a rerun skips them. */
@@ -53,6 +54,8 @@ export interface BroughtVectors {
 /** Options of {@linkcode runEval}. */
 export interface EvalOptions {
   dataset: CtrDataset;
+  /** Prices per million tokens, for the report's money estimate (default: no estimate). */
+  prices?: TokenPrices;
   /** How the data was found (flag, env, folder, or the synthetic fallback and why). */
   dataOrigin: string;
   /** Conditions to train (default: base, statistics, history, reasoning, r4; + vectors). */
@@ -190,6 +193,8 @@ export interface EvalReport {
     /** A few users and items to look at in the knowledge viewer (absent in older reports). */
     examples?: KnowledgeExamples;
   };
+  /** Who used tokens, and the prices of the estimate (absent when no knowledge was generated). */
+  tokens?: TokenContext;
   results: ConditionResult[];
   /** Whether R4 beat reasoning-only, per backbone (reported, never forced). */
   r4VersusReasoning: Comparison[];

@@ -5,6 +5,7 @@
  * @module
  */
 import type { KnowledgeRecord } from "../plugins/types.ts";
+import { type StageTokens, stageTokens } from "./token_usage.ts";
 
 /** Judgements of one reflection round. */
 export interface RoundStats {
@@ -27,6 +28,8 @@ export interface KnowledgeStats {
   /** Drafts and critiques whose output could not be parsed. */
   parseFailures: number;
   tokens: { prompt: number; completion: number };
+  /** Tokens per stage and round, unknown counts apart (absent in older reports). */
+  stages?: StageTokens[];
   /** Mean words of the final texts. */
   meanWords: number;
   /** Records whose final text differs from the first draft. */
@@ -78,6 +81,7 @@ export function knowledgeStats(records: KnowledgeRecord[]): KnowledgeStats {
     rounds: dense,
     parseFailures,
     tokens: { prompt, completion },
+    stages: stageTokens(records),
     meanWords: records.length ? words / records.length : 0,
     changedByRefinement: changed,
   };

@@ -3,9 +3,39 @@
  *
  * @module
  */
+import type { KnowledgeStats } from "./knowledge_stats.ts";
 import { CONDITION_LABELS, type EvalReport } from "./run_eval.ts";
+import { tokenLines } from "./token_usage.ts";
 
 const f4 = (x: number) => x.toFixed(4);
+
+/** What the Tokens section says when no knowledge was generated. */
+export const NO_TOKENS = "no knowledge generated in this run, so no tokens";
+
+/** A kind's token total for its knowledge line, or that no LLM was used. */
+function tokensOf(r: EvalReport, x: KnowledgeStats): string {
+  if (r.tokens && !r.tokens.actorLlm && !r.tokens.reflectorLlm) {
+    return "no tokens (deterministic components, no LLM)";
+  }
+  const unknown = x.stages?.reduce((n, s) => n + s.unknown, 0) ?? 0;
+  return `tokens ${x.tokens.prompt + x.tokens.completion}` +
+    (unknown ? ` (and ${unknown} texts of unknown token counts)` : "");
+}
+
+/** The Tokens section: per kind, stage and round (see `tokenLines`). */
+function tokensText(r: EvalReport): string[] {
+  const context = r.tokens;
+  if (!context) return [];
+  const lines = (["user", "item"] as const).flatMap((kind) =>
+    tokenLines(r.knowledge[kind].stages ?? [], context).map((line) => `${kind} ${line}`)
+  );
+  if (lines.length === 0) return [];
+  return [
+    ...lines,
+    "Counts are those of the stored knowledge of this run's tasks, also where an earlier run " +
+    "generated it (a rerun pays for none of it again).",
+  ];
+}
 const pct = (x: number | undefined) =>
   x === undefined ? "" : `${x >= 0 ? "+" : ""}${x.toFixed(2)}%`;
 
@@ -153,6 +183,8 @@ export interface ReportText {
   comparisons: string[];
   /** Knowledge of each kind, and coverage. */
   knowledge: string[];
+  /** Tokens per kind, stage and round, and their cost when prices were given. */
+  tokens: string[];
   /** Saved serving bundles. */
   bundles: string[];
   /** Seconds of each phase. */
@@ -222,12 +254,13 @@ exceeds the larger of the two standard deviations over seeds.`,
           const x = k[kind];
           return `${kind} knowledge: ${x.records} texts, ${
             rounds(x)
-          }; changed by refinement: ${x.changedByRefinement}; parse failures: ${x.parseFailures}; tokens ${
-            x.tokens.prompt + x.tokens.completion
+          }; changed by refinement: ${x.changedByRefinement}; parse failures: ${x.parseFailures}; ${
+            tokensOf(r, x)
           }; mean ${x.meanWords.toFixed(0)} words.`;
         })),
       `coverage (share of samples with knowledge): ${JSON.stringify(k.coverage)}`,
     ],
+    tokens: tokensText(r),
     bundles: r.results.flatMap((x) =>
       x.runs.filter((run) => run.modelDir).map((run) =>
         `${x.backbone} / ${
@@ -301,6 +334,10 @@ ${baselinesTable(r)}
 ## Knowledge
 
 ${list(t.knowledge)}
+
+## Tokens
+
+${list(t.tokens, NO_TOKENS)}
 
 ## Serving bundles
 

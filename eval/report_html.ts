@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { reportText, resultCells, RESULTS_HEADER } from "./report.ts";
+import { NO_TOKENS, reportText, resultCells, RESULTS_HEADER } from "./report.ts";
 import type { EvalReport } from "./run_eval.ts";
 import { svgChart } from "./svg.ts";
 import { curvesChart } from "./svg_curves.ts";
@@ -181,6 +181,7 @@ ${
 </section>
 ${chartsSection(r)}
 <section id="knowledge"><h2>Knowledge</h2>${list(t.knowledge, "")}</section>
+<section id="tokens"><h2>Tokens</h2>${list(t.tokens, NO_TOKENS)}</section>
 ${viewerSection(r, options.viewer)}
 <section id="bundles"><h2>Serving bundles</h2>${list(t.bundles, "none saved in this run")}</section>
 <section id="timings"><h2>Timings (seconds)</h2>${list(t.timings, "none")}</section>

@@ -348,6 +348,15 @@ function reportOf(e: {
       coverage: shown ? { train: coverage(shown, d.train), test: coverage(shown, d.test) } : {},
       examples: knowledgeExamples(records),
     },
+    ...(generate
+      ? {
+        tokens: {
+          actorLlm: o.actor!.value.kind === "llm",
+          reflectorLlm: o.reflector!.value.kind !== "deterministic",
+          ...(o.prices ? { prices: o.prices } : {}),
+        },
+      }
+      : {}),
     results,
     ...comparisons,
     timings,

@@ -69,7 +69,7 @@ export async function parsedCall<T>(
   ctx: StageContext = {},
 ): Promise<ParsedCall<T>> {
   const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? 2));
-  const usage = { prompt: 0, completion: 0 };
+  const usage: TokenUsage = { prompt: 0, completion: 0 };
   const retriedFailures: string[] = [];
   let latencyMs = 0;
   let prompt = request.prompt;
@@ -84,6 +84,7 @@ export async function parsedCall<T>(
     );
     usage.prompt += result.usage.prompt;
     usage.completion += result.usage.completion;
+    if (result.usage.unknown) usage.unknown = true;
     latencyMs += result.latencyMs;
     const parsed = request.parse(result.text);
     if (parsed.ok || attempt >= maxAttempts) {

@@ -122,6 +122,7 @@ function addUsage(total: TokenUsage, usage: TokenUsage | undefined): void {
   if (!usage) return;
   total.prompt += usage.prompt;
   total.completion += usage.completion;
+  if (usage.unknown) total.unknown = true;
 }
 
 /**

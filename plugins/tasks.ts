@@ -12,6 +12,7 @@ import type {
   ItemKnowledgeInput,
   UserKnowledgeInput,
 } from "../datasets/types.ts";
+import { hashSeed } from "../util/random.ts";
 import type { Domain, KnowledgeKind, KnowledgeTask, RatedTitle } from "./types.ts";
 
 /**
@@ -281,4 +282,76 @@ export function withKeyPrefix(tasks: KnowledgeTask[], prefix: string): Knowledge
  */
 export function taskKeyOf(storeKey: string): string {
   return storeKey.slice(storeKey.indexOf("|") + 1);
+}
+
+/**
+ * One of `count` disjoint parts of a task set (`--shard index/count`).
+ *
+ * @example
+ * ```ts
+ * import type { TaskShard } from "./tasks.ts";
+ * const second: TaskShard = { index: 1, count: 4 };
+ * ```
+ */
+export interface TaskShard {
+  /** Which part, from 0. */
+  index: number;
+  /** How many parts. */
+  count: number;
+}
+
+/**
+ * The shard a task key belongs to: a stable hash of the key (without its run prefix), so the
+ * split depends on what a task is, never on where it stands in a list. Every key falls in exactly
+ * one shard of `count`.
+ *
+ * @example
+ * ```ts
+ * import { shardOfKey } from "./tasks.ts";
+ * const shard = shardOfKey("ml-1m:user:42", 4);
+ * console.assert(shard === shardOfKey("0123abcd|ml-1m:user:42", 4) && shard >= 0 && shard < 4);
+ * ```
+ */
+export function shardOfKey(key: string, count: number): number {
+  return hashSeed(0x5ead, taskKeyOf(key)) % count;
+}
+
+/**
+ * The tasks of one shard, in their given order; the shards `0..count-1` of a task list are
+ * disjoint and together hold every task once.
+ *
+ * @example
+ * ```ts
+ * import { knowledgeTasks, tasksOfShard } from "./tasks.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * const tasks = knowledgeTasks(dataset);
+ * const sizes = [0, 1, 2].map((index) => tasksOfShard(tasks, { index, count: 3 }).length);
+ * console.assert(sizes.reduce((a, b) => a + b) === tasks.length);
+ * ```
+ */
+export function tasksOfShard(tasks: KnowledgeTask[], shard: TaskShard): KnowledgeTask[] {
+  if (!(Number.isInteger(shard.count) && shard.count >= 1)) {
+    throw new Error(`shard count must be a positive integer, got ${shard.count}`);
+  }
+  if (!(Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
+    throw new Error(`shard index must be in 0..${shard.count - 1}, got ${shard.index}`);
+  }
+  return tasks.filter((task) => shardOfKey(task.key, shard.count) === shard.index);
+}
+
+/**
+ * A fingerprint of a task set's inputs (every field of every task, in order): two runs with equal
+ * fingerprints read the same data. Runs record it so stores of different data are never merged.
+ *
+ * @example
+ * ```ts
+ * import { knowledgeTasks, taskSetFingerprint } from "./tasks.ts";
+ * import { prepareDataset } from "../datasets/prepare.ts";
+ * const { dataset } = await prepareDataset({ dataset: "synthetic", synthetic: { users: 20, items: 30 } });
+ * console.log((await taskSetFingerprint(knowledgeTasks(dataset))).length); // 16
+ * ```
+ */
+export function taskSetFingerprint(tasks: KnowledgeTask[]): Promise<string> {
+  return sha256Hex(JSON.stringify(tasks), 16);
 }

@@ -97,6 +97,7 @@ export type ChatRequest = {
 export const TokenUsageSchema = z.object({
   prompt: z.number().int().nonnegative(),
   completion: z.number().int().nonnegative(),
+  unknown: z.literal(true).optional(),
 });
 /** Token usage of one generation. */
 export type TokenUsage = {
@@ -104,6 +105,11 @@ export type TokenUsage = {
   prompt: number;
   /** Tokens generated. */
   completion: number;
+  /**
+   * Set when the counts are not known (the endpoint reported no usage and no tokenizer was at
+   * hand); `prompt` and `completion` are then 0 and mean "unknown", and sums carry the flag.
+   */
+  unknown?: true;
 };
 
 /**

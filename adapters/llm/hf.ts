@@ -6,6 +6,7 @@
  * The adapter makes exactly one HTTP attempt per call and turns failures into the typed errors of
  * `errors.ts`; retries, rate limits and timeouts are the job of `withLimits` (limits.ts). The
  * client's own silent retry on 503 is switched off so that every attempt is visible there.
+ * Token counts come from the answer's `usage`; an answer without them has `usage.unknown` (not 0).
  *
  * @module
  */
@@ -18,7 +19,7 @@ import {
   PROVIDERS_OR_POLICIES,
 } from "@huggingface/inference";
 import { z } from "zod";
-import type { ChatRequest, ChatResult, TextGenerator } from "../../plugins/types.ts";
+import type { ChatRequest, ChatResult, TextGenerator, TokenUsage } from "../../plugins/types.ts";
 import {
   LlmError,
   LlmHttpError,
@@ -53,9 +54,17 @@ export interface HfGeneratorOptions {
 }
 
 const UsageSchema = z.object({
-  prompt_tokens: z.number().int().nonnegative().default(0),
-  completion_tokens: z.number().int().nonnegative().default(0),
+  prompt_tokens: z.number().int().nonnegative(),
+  completion_tokens: z.number().int().nonnegative(),
 }).partial();
+
+/** The usage an answer reported; unknown (not 0) when it gave none, or only half of it. */
+function usageOf(usage: z.infer<typeof UsageSchema> | null | undefined): TokenUsage {
+  const { prompt_tokens: prompt, completion_tokens: completion } = usage ?? {};
+  return prompt === undefined || completion === undefined
+    ? { prompt: 0, completion: 0, unknown: true }
+    : { prompt, completion };
+}
 
 const ChatCompletionSchema = z.object({
   model: z.string().optional(),
@@ -200,10 +209,7 @@ async function chatCompletion(
   const body = parsed.data;
   return {
     text: body.choices[0].message.content ?? "",
-    usage: {
-      prompt: body.usage?.prompt_tokens ?? 0,
-      completion: body.usage?.completion_tokens ?? 0,
-    },
+    usage: usageOf(body.usage),
     latencyMs: performance.now() - started,
     model: body.model ?? target.model,
     cached: false,
@@ -222,7 +228,7 @@ async function streamedCompletion(
   let text = "";
   let model: string | undefined;
   let finishReason: string | undefined;
-  let usage = { prompt: 0, completion: 0 };
+  let usage = usageOf(undefined);
   const stream = client.chatCompletionStream(
     { ...args, stream_options: { include_usage: true } },
     callOptions,
@@ -241,12 +247,7 @@ async function streamedCompletion(
       text += choice.delta?.content ?? "";
       finishReason = choice.finish_reason ?? finishReason;
     }
-    if (chunk.data.usage) {
-      usage = {
-        prompt: chunk.data.usage.prompt_tokens ?? 0,
-        completion: chunk.data.usage.completion_tokens ?? 0,
-      };
-    }
+    if (chunk.data.usage) usage = usageOf(chunk.data.usage);
   }
   return {
     text,

@@ -71,6 +71,8 @@ export interface LimitStats {
   promptTokens: number;
   /** Completion tokens of the successful calls. */
   completionTokens: number;
+  /** Successful calls whose answer gave no token counts (not in the two sums above). */
+  unknownUsageCalls: number;
 }
 
 /** A limited generator with its counters. */
@@ -225,6 +227,7 @@ export function withLimits(generator: TextGenerator, options: LimitOptions = {})
     maxInFlight: 0,
     promptTokens: 0,
     completionTokens: 0,
+    unknownUsageCalls: 0,
   };
 
   async function attempt(req: ChatRequest, callSignal: AbortSignal): Promise<ChatResult> {
@@ -242,7 +245,11 @@ export function withLimits(generator: TextGenerator, options: LimitOptions = {})
       const timeout = AbortSignal.timeout(timeoutMs);
       try {
         const result = await generator.generate(req, AbortSignal.any([callSignal, timeout]));
-        if (reservation) tokens!.settle(reservation, result.usage.prompt + result.usage.completion);
+        // Counts the answer did not give stay at the estimate, so --tpm still holds.
+        const used = result.usage.unknown
+          ? estimateTokens(req)
+          : result.usage.prompt + result.usage.completion;
+        if (reservation) tokens!.settle(reservation, used);
         return result;
       } catch (error) {
         if (callSignal.aborted) throw callSignal.reason;
@@ -268,6 +275,7 @@ export function withLimits(generator: TextGenerator, options: LimitOptions = {})
         const result = await attempt(req, callSignal);
         stats.promptTokens += result.usage.prompt;
         stats.completionTokens += result.usage.completion;
+        if (result.usage.unknown) stats.unknownUsageCalls++;
         return result;
       } catch (error) {
         if (callSignal.aborted) {

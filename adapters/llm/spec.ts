@@ -7,6 +7,7 @@
  * |---|---|
  * | `hf:MODEL[@provider]` | {@link hfGenerator} over Hugging Face Inference Providers (token from `HF_TOKEN`) |
  * | `endpoint:URL#MODEL` | {@link hfGenerator} against any OpenAI-compatible server (TGI, vLLM, llama.cpp) |
+ * | `endpoint:URL1,URL2,...#MODEL` | {@link replicaGenerator}: replicas of one model, requests spread over them, failed ones retried on another |
  * | `local:PATH_OR_NAME` | {@link transformersGenerator}: a model folder, a name under `R4EC_MODELS_DIR`, or a Hub id |
  *
  * @module
@@ -14,12 +15,20 @@
 import { type InferenceProviderOrPolicy, PROVIDERS_OR_POLICIES } from "@huggingface/inference";
 import type { TextGenerator } from "../../plugins/types.ts";
 import { hfGenerator } from "./hf.ts";
+import { replicaGenerator } from "./replicas.ts";
 import { transformersGenerator } from "./transformers.ts";
 
 /** A parsed LLM spec. */
 export type LlmSpec =
   | { kind: "hf"; model: string; provider?: string }
-  | { kind: "endpoint"; model: string; url: string }
+  | {
+    kind: "endpoint";
+    model: string;
+    /** The (first) replica's base URL. */
+    url: string;
+    /** Every replica's base URL, when more than one is given (`URL1,URL2,...`). */
+    replicas?: string[];
+  }
   | { kind: "local"; model: string };
 
 /** The grammar, as error messages state it. */
@@ -55,13 +64,21 @@ export function parseLlmSpec(spec: string): LlmSpec {
     const rest = spec.slice("endpoint:".length);
     const hash = rest.lastIndexOf("#");
     if (hash < 0 || hash === rest.length - 1) fail("missing #MODEL");
-    const url = rest.slice(0, hash);
-    try {
-      new URL(url);
-    } catch {
-      fail(`${JSON.stringify(url)} is not a URL`);
+    // Replicas: URLs joined by commas, each starting a new http(s):// address.
+    const urls = rest.slice(0, hash).split(/,(?=https?:\/\/)/);
+    for (const url of urls) {
+      try {
+        new URL(url);
+      } catch {
+        fail(`${JSON.stringify(url)} is not a URL`);
+      }
     }
-    return { kind: "endpoint", model: rest.slice(hash + 1), url };
+    const twice = urls.find((url, i) => urls.indexOf(url) !== i);
+    if (twice) fail(`replica ${JSON.stringify(twice)} is given twice`);
+    const model = rest.slice(hash + 1);
+    return urls.length === 1
+      ? { kind: "endpoint", model, url: urls[0] }
+      : { kind: "endpoint", model, url: urls[0], replicas: urls };
   }
   if (spec.startsWith("local:") && spec.length > "local:".length) {
     return { kind: "local", model: spec.slice("local:".length) };
@@ -112,6 +129,7 @@ export async function llmFromSpec(
       };
     }
     case "endpoint":
+      if (parsed.replicas) return replicasFromSpec(parsed.model, parsed.replicas, context);
       return {
         generator: hfGenerator({
           model: parsed.model,
@@ -134,4 +152,26 @@ export async function llmFromSpec(
           (parsed.provider ? ` (${parsed.provider})` : ""),
       };
   }
+}
+
+/**
+ * The generator of a replicated endpoint spec. Its id names the model only (`endpoint:replicas#
+ * MODEL`), so a generation's key does not depend on which replica answered it.
+ */
+function replicasFromSpec(model: string, urls: string[], context: LlmContext): SpecGenerator {
+  const replicas = urls.map((url) => ({
+    url,
+    generator: hfGenerator({
+      model,
+      endpointUrl: url,
+      accessToken: context.accessToken,
+      stream: context.stream,
+    }),
+  }));
+  return {
+    generator: replicaGenerator({ id: `endpoint:replicas#${model}`, replicas }),
+    description: `LLM ${model} at ${urls.length} replicas (${
+      urls.join(", ")
+    }; OpenAI-compatible endpoints)`,
+  };
 }

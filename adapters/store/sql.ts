@@ -5,6 +5,7 @@
  * @module
  */
 import { type DuckDBType, type DuckDBValue, LIST, listValue } from "@duckdb/node-api";
+import type { TokenUsage } from "../../plugins/types.ts";
 
 /** One result row as plain JS values (`getRowObjectsJS`). */
 export type Row = Record<string, unknown>;
@@ -35,6 +36,34 @@ export function seconds(date: Date): number {
  */
 export function toNumber(value: unknown): number {
   return typeof value === "bigint" ? Number(value) : (value as number);
+}
+
+/**
+ * Token counts from two columns: `NULL` in either means unknown (see `TokenUsage.unknown`).
+ *
+ * @example
+ * ```ts
+ * import { usageFromColumns } from "./sql.ts";
+ * console.log(usageFromColumns(3n, null)); // { prompt: 0, completion: 0, unknown: true }
+ * ```
+ */
+export function usageFromColumns(prompt: unknown, completion: unknown): TokenUsage {
+  return prompt === null || completion === null
+    ? { prompt: 0, completion: 0, unknown: true }
+    : { prompt: toNumber(prompt), completion: toNumber(completion) };
+}
+
+/**
+ * The values of a usage's two token columns: `NULL`s when it is unknown, never 0.
+ *
+ * @example
+ * ```ts
+ * import { usageColumns } from "./sql.ts";
+ * console.log(usageColumns({ prompt: 0, completion: 0, unknown: true })); // [ null, null ]
+ * ```
+ */
+export function usageColumns(usage: TokenUsage): [number | null, number | null] {
+  return usage.unknown ? [null, null] : [usage.prompt, usage.completion];
 }
 
 /**

@@ -9,7 +9,15 @@ import { DOUBLE, type DuckDBConnection, INTEGER, LIST, listValue, VARCHAR } from
 import type { ChatMessage, GenerationParams, TokenUsage } from "../../../plugins/types.ts";
 import { Batcher } from "../batcher.ts";
 import type { StoreConnection } from "../connection.ts";
-import { optional, type Row, seconds, toNumber, unnestRows } from "../sql.ts";
+import {
+  optional,
+  type Row,
+  seconds,
+  toNumber,
+  unnestRows,
+  usageColumns,
+  usageFromColumns,
+} from "../sql.ts";
 
 /** One stored generation. */
 export interface GenerationRecord {
@@ -35,7 +43,10 @@ export interface GenerationRecord {
   createdAt: Date;
 }
 
-/** DDL of the table (unchanged since the first store files: existing files open as they are). */
+/**
+ * DDL of the table. The token columns hold NULL for unknown counts (`TokenUsage.unknown`); older
+ * files gain that by the `ALTER`s, so existing files open as they are.
+ */
 export const GENERATIONS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS generations (
   key VARCHAR PRIMARY KEY,
@@ -49,7 +60,9 @@ CREATE TABLE IF NOT EXISTS generations (
   latency_ms DOUBLE NOT NULL,
   finish_reason VARCHAR,
   created_at TIMESTAMPTZ NOT NULL
-);`;
+);
+ALTER TABLE generations ALTER COLUMN prompt_tokens DROP NOT NULL;
+ALTER TABLE generations ALTER COLUMN completion_tokens DROP NOT NULL;`;
 
 /** Bound columns of a write, in table order; the timestamp goes in as seconds. */
 const COLUMNS = [
@@ -156,8 +169,7 @@ async function write(c: DuckDBConnection, batch: GenerationRecord[]): Promise<vo
       JSON.stringify(r.params),
       JSON.stringify(r.messages),
       r.text,
-      r.usage.prompt,
-      r.usage.completion,
+      ...usageColumns(r.usage),
       r.latencyMs,
       r.finishReason ?? null,
       seconds(r.createdAt),
@@ -188,7 +200,7 @@ function generationFromRow(row: Row): GenerationRecord {
     params: JSON.parse(row.params as string),
     messages: JSON.parse(row.messages as string),
     text: row.output as string,
-    usage: { prompt: toNumber(row.prompt_tokens), completion: toNumber(row.completion_tokens) },
+    usage: usageFromColumns(row.prompt_tokens, row.completion_tokens),
     latencyMs: toNumber(row.latency_ms),
     finishReason: optional(row.finish_reason as string | null),
     createdAt: row.created_at as Date,

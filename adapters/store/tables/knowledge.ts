@@ -25,7 +25,10 @@ import type { StoreConnection } from "../connection.ts";
 import { optional, type Row, unnestRows } from "../sql.ts";
 import { HEAD_COLUMNS, knowledgeRows, ROUND_COLUMNS, roundFromRow } from "./knowledge_rows.ts";
 
-/** DDL of the two tables (unchanged: existing store files open as they are). */
+/**
+ * DDL of the two tables. A round's token columns hold NULL for unknown counts; older files gain
+ * that by the `ALTER`s, so existing store files open as they are.
+ */
 export const KNOWLEDGE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS knowledge (
   key VARCHAR PRIMARY KEY,
@@ -64,7 +67,9 @@ CREATE TABLE IF NOT EXISTS knowledge_rounds (
   critique_parse_failure VARCHAR,
   evidence VARCHAR,
   PRIMARY KEY (key, round)
-);`;
+);
+ALTER TABLE knowledge_rounds ALTER COLUMN prompt_tokens DROP NOT NULL;
+ALTER TABLE knowledge_rounds ALTER COLUMN completion_tokens DROP NOT NULL;`;
 
 /** Filter of {@link KnowledgeTable.list}: all given conditions hold. */
 export interface KnowledgeFilter {

@@ -6,7 +6,7 @@
  */
 import { BOOLEAN, DOUBLE, type DuckDBValue, INTEGER, VARCHAR } from "@duckdb/node-api";
 import type { Critique, Draft, KnowledgeRecord, KnowledgeRound } from "../../../plugins/types.ts";
-import { type Row, seconds, toNumber } from "../sql.ts";
+import { type Row, seconds, toNumber, usageColumns, usageFromColumns } from "../sql.ts";
 
 /** Bound columns of `knowledge`, in table order; the timestamp goes in as seconds. */
 export const HEAD_COLUMNS = [
@@ -108,15 +108,13 @@ function roundRow(record: KnowledgeRecord, { round, draft, critique }: Knowledge
     draft.text,
     draft.verdict ?? null,
     draft.author,
-    draft.usage.prompt,
-    draft.usage.completion,
+    ...usageColumns(draft.usage),
     draft.latencyMs,
     draft.parseFailure ?? null,
     critique ? critique.reasonable : null,
     critique ? critique.feedback : null,
     critique ? critique.author : null,
-    critique ? critique.usage.prompt : null,
-    critique ? critique.usage.completion : null,
+    ...(critique ? usageColumns(critique.usage) : [null, null]),
     critique ? critique.latencyMs : null,
     critique?.parseFailure ?? null,
     critique?.evidence === undefined ? null : JSON.stringify(critique.evidence),
@@ -141,7 +139,7 @@ export function roundFromRow(row: Row): KnowledgeRound {
   const draft: Draft = {
     text: row.draft_text as string,
     author: row.author as string,
-    usage: { prompt: toNumber(row.prompt_tokens), completion: toNumber(row.completion_tokens) },
+    usage: usageFromColumns(row.prompt_tokens, row.completion_tokens),
     latencyMs: toNumber(row.latency_ms),
   };
   if (row.verdict !== null) draft.verdict = row.verdict as Draft["verdict"];
@@ -156,10 +154,7 @@ function critiqueFromRow(row: Row): Critique {
     reasonable: row.reasonable as boolean,
     feedback: (row.critique as string | null) ?? "",
     author: row.critic as string,
-    usage: {
-      prompt: toNumber(row.critique_prompt_tokens),
-      completion: toNumber(row.critique_completion_tokens),
-    },
+    usage: usageFromColumns(row.critique_prompt_tokens, row.critique_completion_tokens),
     latencyMs: toNumber(row.critique_latency_ms),
   };
   if (row.critique_parse_failure !== null) {
