@@ -1,0 +1,124 @@
+/**
+ * Importing batch results into the store: each answer of a request the pipeline would make is
+ * stored in the `generations` table under its `custom_id`, after the checks an online answer gets
+ * (text, not binary noise) and the stage's own parser. Lines with an error, a non-200 status or a
+ * rejected answer are failures, named by file and line; their requests stay unanswered, so the
+ * next request file holds them again. A key already stored is a duplicate and stores nothing.
+ *
+ * @module
+ */
+import { textProblem } from "../../plugins/parse/text.ts";
+import type { GenerationStore } from "../store/cached_generator.ts";
+import { effectiveParams } from "../store/generation_key.ts";
+import type { PendingRequests } from "./deferring_generator.ts";
+import type { ResultLine } from "./result_file.ts";
+
+/** A result line that brought no answer into the store. */
+export interface ImportFailure {
+  /** `file:line` of the result. */
+  at: string;
+  /** The request's key. */
+  key: string;
+  /** Why its answer was not stored. */
+  error: string;
+}
+
+/** What importing result lines did. */
+export interface ImportTally {
+  /** Answers stored. */
+  imported: number;
+  /** Lines whose key was stored already (an earlier import, or an earlier line). */
+  duplicates: number;
+  /** Failures by key, each with its last failing line (a key stored later is taken out). */
+  failures: Map<string, ImportFailure>;
+}
+
+/**
+ * A fresh tally.
+ *
+ * @example
+ * ```ts
+ * import { importTally } from "./import_results.ts";
+ * console.log(importTally().imported); // 0
+ * ```
+ */
+export function importTally(): ImportTally {
+  return { imported: 0, duplicates: 0, failures: new Map() };
+}
+
+/**
+ * Imports the lines that answer a request in `pending`; returns the lines whose key is neither
+ * pending nor stored (the caller may try them again after the next pass, whose requests depend on
+ * these answers). Counts go to `tally`.
+ *
+ * @example
+ * ```ts
+ * import { importResultLines, importTally } from "./import_results.ts";
+ * import { openStore } from "../store/duckdb_store.ts";
+ * const store = await openStore(":memory:");
+ * const unmatched = await importResultLines(
+ *   [{ file: "out.jsonl", line: 1, key: "k1", outcome: { error: "status 500" } }],
+ *   new Map(), store, importTally(),
+ * );
+ * console.log(unmatched.length); // 1
+ * ```
+ */
+export async function importResultLines(
+  lines: ResultLine[],
+  pending: PendingRequests,
+  store: GenerationStore,
+  tally: ImportTally,
+): Promise<ResultLine[]> {
+  const unmatched: ResultLine[] = [];
+  const writes: Promise<void>[] = [];
+  const storing = new Set<string>();
+  const stored = await storedKeys(lines.filter((l) => !pending.has(l.key)), store);
+  for (const line of lines) {
+    const request = pending.get(line.key);
+    if (storing.has(line.key) || stored.has(line.key)) {
+      tally.duplicates++;
+      continue;
+    }
+    if (!request) {
+      unmatched.push(line);
+      continue;
+    }
+    const at = `${line.file}:${line.line}`;
+    if ("error" in line.outcome) {
+      tally.failures.set(line.key, { at, key: line.key, error: line.outcome.error });
+      continue;
+    }
+    const { answer } = line.outcome;
+    const rejected = textProblem(answer.text) ?? request.deferred.check?.(answer.text);
+    if (rejected !== undefined) {
+      tally.failures.set(line.key, { at, key: line.key, error: `answer rejected: ${rejected}` });
+      continue;
+    }
+    storing.add(line.key);
+    tally.failures.delete(line.key);
+    const { deferred } = request;
+    writes.push(store.putGeneration({
+      key: line.key,
+      generator: deferred.generator,
+      model: answer.model ?? request.model,
+      params: effectiveParams(deferred.request),
+      messages: deferred.request.messages,
+      text: answer.text,
+      usage: answer.usage,
+      // A batch answer's own latency is unknown; the batch's wall time is not this answer's.
+      latencyMs: 0,
+      finishReason: answer.finishReason,
+      createdAt: new Date(),
+    }));
+  }
+  await Promise.all(writes);
+  tally.imported += storing.size;
+  return unmatched;
+}
+
+/** The keys of `lines` the store holds an answer for (looked up concurrently: one query). */
+async function storedKeys(lines: ResultLine[], store: GenerationStore): Promise<Set<string>> {
+  const keys = [...new Set(lines.map((l) => l.key))];
+  const found = await Promise.all(keys.map((key) => store.getGeneration(key)));
+  return new Set(keys.filter((_, i) => found[i] !== undefined));
+}
