@@ -29,8 +29,10 @@ export interface ImportTally {
   imported: number;
   /** Lines whose key was stored already (an earlier import, or an earlier line). */
   duplicates: number;
-  /** Failures by key, each with its last failing line (a key stored later is taken out). */
-  failures: Map<string, ImportFailure>;
+  /** Result lines that stored no answer. */
+  failed: number;
+  /** The first 20 of them, with file and line. */
+  failures: ImportFailure[];
 }
 
 /**
@@ -43,7 +45,7 @@ export interface ImportTally {
  * ```
  */
 export function importTally(): ImportTally {
-  return { imported: 0, duplicates: 0, failures: new Map() };
+  return { imported: 0, duplicates: 0, failed: 0, failures: [] };
 }
 
 /**
@@ -84,18 +86,16 @@ export async function importResultLines(
       continue;
     }
     const at = `${line.file}:${line.line}`;
-    if ("error" in line.outcome) {
-      tally.failures.set(line.key, { at, key: line.key, error: line.outcome.error });
+    const rejected = "error" in line.outcome ? undefined : textProblem(line.outcome.answer.text) ??
+      request.deferred.check?.(line.outcome.answer.text);
+    if ("error" in line.outcome || rejected !== undefined) {
+      const error = "error" in line.outcome ? line.outcome.error : `answer rejected: ${rejected}`;
+      tally.failed++;
+      if (tally.failures.length < 20) tally.failures.push({ at, key: line.key, error });
       continue;
     }
     const { answer } = line.outcome;
-    const rejected = textProblem(answer.text) ?? request.deferred.check?.(answer.text);
-    if (rejected !== undefined) {
-      tally.failures.set(line.key, { at, key: line.key, error: `answer rejected: ${rejected}` });
-      continue;
-    }
     storing.add(line.key);
-    tally.failures.delete(line.key);
     const { deferred } = request;
     writes.push(store.putGeneration({
       key: line.key,

@@ -188,12 +188,11 @@ export class BatchSession {
 
   /** What the run did. */
   report(): BatchReport {
-    const failures = [...this.#tally.failures.values()];
     return {
       imported: this.#tally.imported,
       duplicates: this.#tally.duplicates,
-      failed: failures.length,
-      failures: failures.slice(0, 20),
+      failed: this.#tally.failed,
+      failures: [...this.#tally.failures],
       unknown: this.#unknown.length,
       unknownLines: this.#unknown.slice(0, 20).map((l) => ({
         at: `${l.file}:${l.line}`,
