@@ -1,9 +1,11 @@
 /**
  * Importing batch results into the store: each answer of a request the pipeline would make is
- * stored in the `generations` table under its `custom_id`, after the checks an online answer gets
- * (text, not binary noise) and the stage's own parser. Lines with an error, a non-200 status or a
- * rejected answer are failures, named by file and line; their requests stay unanswered, so the
- * next request file holds them again. A key already stored is a duplicate and stores nothing.
+ * stored in the `generations` table under its `custom_id` exactly as `cachedGenerator` stores an
+ * online answer. Lines with an error, a non-200 status or an answer that is not text store nothing
+ * and are failures, named by file and line: their requests stay unanswered, so the next request
+ * file holds them again. An answer the stage's parser rejects is stored as an online run stores it
+ * and counted as rejected: the pipeline then asks again with its format reminder, a new request
+ * in the next file, as online. A key already stored is a duplicate and stores nothing.
  *
  * @module
  */
@@ -29,9 +31,11 @@ export interface ImportTally {
   imported: number;
   /** Lines whose key was stored already (an earlier import, or an earlier line). */
   duplicates: number;
-  /** Result lines that stored no answer. */
+  /** Result lines that stored no answer (error, non-200, not text). */
   failed: number;
-  /** The first 20 of them, with file and line. */
+  /** Answers stored that the stage's parser rejects (the task asks again with a reminder). */
+  rejected: number;
+  /** The first 20 failed or rejected lines, with file and line. */
   failures: ImportFailure[];
 }
 
@@ -45,7 +49,7 @@ export interface ImportTally {
  * ```
  */
 export function importTally(): ImportTally {
-  return { imported: 0, duplicates: 0, failed: 0, failures: [] };
+  return { imported: 0, duplicates: 0, failed: 0, rejected: 0, failures: [] };
 }
 
 /**
@@ -86,15 +90,21 @@ export async function importResultLines(
       continue;
     }
     const at = `${line.file}:${line.line}`;
-    const rejected = "error" in line.outcome ? undefined : textProblem(line.outcome.answer.text) ??
-      request.deferred.check?.(line.outcome.answer.text);
-    if ("error" in line.outcome || rejected !== undefined) {
-      const error = "error" in line.outcome ? line.outcome.error : `answer rejected: ${rejected}`;
-      tally.failed++;
+    const fail = (error: string) => {
       if (tally.failures.length < 20) tally.failures.push({ at, key: line.key, error });
+    };
+    const notText = "error" in line.outcome ? undefined : textProblem(line.outcome.answer.text);
+    if ("error" in line.outcome || notText !== undefined) {
+      tally.failed++;
+      fail("error" in line.outcome ? line.outcome.error : `answer is not text: ${notText}`);
       continue;
     }
     const { answer } = line.outcome;
+    const rejected = request.deferred.check?.(answer.text);
+    if (rejected !== undefined) {
+      tally.rejected++;
+      fail(`answer rejected by the ${request.deferred.step?.stage ?? "stage"} parser: ${rejected}`);
+    } else tally.imported++;
     storing.add(line.key);
     const { deferred } = request;
     writes.push(store.putGeneration({
@@ -112,7 +122,6 @@ export async function importResultLines(
     }));
   }
   await Promise.all(writes);
-  tally.imported += storing.size;
   return unmatched;
 }
 

@@ -34,13 +34,15 @@ export interface BatchSessionOptions {
 
 /** What a batch-mode run did, for its summary. */
 export interface BatchReport {
-  /** Answers stored. */
+  /** Answers stored that the stage's parser accepts. */
   imported: number;
+  /** Answers stored that the stage's parser rejects (asked again with the format reminder). */
+  rejected: number;
   /** Result lines whose answer was stored already. */
   duplicates: number;
   /** Result lines that stored no answer (their requests are queued again). */
   failed: number;
-  /** Up to 20 of them, with file and line. */
+  /** Up to 20 failed or rejected lines, with file and line. */
   failures: ImportFailure[];
   /** Result lines whose `custom_id` matches no request the pipeline makes (not stored). */
   unknown: number;
@@ -142,19 +144,24 @@ export class BatchSession {
   async importLines(lines: ResultLine[]): Promise<number> {
     const files = [...new Set(lines.map((l) => l.file))];
     this.log(`batch: importing ${lines.length} result line(s) from ${files.join(", ")}`);
-    const before = this.#tally.imported;
+    const before = this.#stored();
     let waiting = lines;
     while (waiting.length > 0) {
-      const stored = this.#tally.imported;
+      const stored = this.#stored();
       waiting = await importResultLines(waiting, await this.pass(), this.store, this.#tally);
-      if (this.#tally.imported === stored) break;
+      if (this.#stored() === stored) break;
       this.#fresh = undefined;
     }
     this.#unknown.push(...waiting);
     for (const line of waiting.slice(0, 3)) {
       this.log(`batch: ${line.file}:${line.line}: custom_id ${line.key} matches no request`);
     }
-    return this.#tally.imported - before;
+    return this.#stored() - before;
+  }
+
+  /** Answers stored so far, accepted or not by their parser. */
+  #stored(): number {
+    return this.#tally.imported + this.#tally.rejected;
   }
 
   /** Writes `pending` as request files to `dir`. */
@@ -191,6 +198,7 @@ export class BatchSession {
     return {
       imported: this.#tally.imported,
       duplicates: this.#tally.duplicates,
+      rejected: this.#tally.rejected,
       failed: this.#tally.failed,
       failures: [...this.#tally.failures],
       unknown: this.#unknown.length,

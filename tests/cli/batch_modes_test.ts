@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
-import { startBatchServer } from "../fixtures/fake_batch_server.ts";
+import { generationKey } from "../../adapters/store/generation_key.ts";
+import {
+  garbageAnswer,
+  type RequestFault,
+  startBatchServer,
+} from "../fixtures/fake_batch_server.ts";
 import { promptText, startOpenAIServer } from "../fixtures/openai_server.ts";
 import { r4Answer, runBatchStandIn } from "../fixtures/r4_answers.ts";
 import { batchArgs, storeContents } from "./batch_cli.ts";
@@ -77,38 +82,59 @@ Deno.test("deno task knowledge: online, batch files and a Batch API store the sa
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("deno task knowledge --batch-api: failed lines, garbage answers and an expired batch are sent again", async () => {
+/** One request in five goes wrong on its first answer, in turn each kind of failure. */
+function faultOf(key: string, attempt: number): RequestFault | undefined {
+  const kinds = ["error", "status", "garbage"] as const;
+  return attempt === 0 && parseInt(key.slice(0, 4), 16) % 5 === 0
+    ? kinds[parseInt(key.slice(4, 6), 16) % 3]
+    : undefined;
+}
+
+Deno.test("deno task knowledge --batch-api: failed lines, garbage and an expired batch end as an online run with the same faults", async () => {
   const dir = await Deno.makeTempDir();
-  const faults = ["error", "status", "garbage"] as const;
+  // Online, the same faults: errors are retried, garbage is stored and asked again.
+  const seen = new Map<string, number>();
+  await using online = startOpenAIServer({
+    script: (req) => {
+      const messages = req.body.messages;
+      const params = { maxTokens: req.body.max_tokens, temperature: req.body.temperature };
+      const key = generationKey(llm, { messages, params });
+      const attempt = seen.get(key) ?? 0;
+      seen.set(key, attempt + 1);
+      const fault = faultOf(key, attempt);
+      if (fault === "garbage") return { text: garbageAnswer(key) };
+      return fault ? { status: 500 } : { text: r4Answer(promptText(req)) };
+    },
+  });
+  const llm = `endpoint:${online.url}#fake-llm`;
+  const direct = await runTask("knowledge", batchArgs(llm, join(dir, "online.duckdb")));
+  assert.equal(direct.code, 0, direct.stderr);
+
   await using api = startBatchServer({
     pollsToFinish: 2,
-    // One request in five fails on its first submission, in turn each kind of failure.
-    fault: (id, submission) =>
-      submission === 0 && parseInt(id.slice(0, 4), 16) % 5 === 0
-        ? faults[parseInt(id.slice(4, 6), 16) % 3]
-        : undefined,
+    fault: faultOf,
     expire: (index) => index === 1 ? 0.5 : undefined,
+    requireToken: "batch-token",
   });
   const store = join(dir, "store.duckdb");
   const r = await runTask(
     "knowledge",
-    batchArgs(`endpoint:http://127.0.0.1:9#fake-llm`, store, [
-      `--batch-api=${api.url}`,
-      "--batch-poll-ms=20",
-    ]),
+    batchArgs(llm, store, [`--batch-api=${api.url}`, "--batch-poll-ms=20"]),
+    { HF_TOKEN: "batch-token" },
   );
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.batch.queued, 0);
-  assert.equal(summary.written, 8);
-  assert.ok(api.faultsServed > 0);
-  assert.equal(summary.batch.failed, api.faultsServed, "every line with no answer is a failure");
+  assert.ok(summary.batch.rejected > 0 && summary.batch.failed > 0, JSON.stringify(summary.batch));
+  assert.equal(summary.batch.failed + summary.batch.rejected, api.faultsServed);
   assert.ok(summary.batch.batches.some((b: { status: string }) => b.status === "expired"));
+  assert.match(r.stderr, /ended expired/);
   assert.ok([...api.submissions.values()].some((n) => n > 1), "failures were submitted again");
-  const got = await storeContents(store);
-  assert.equal(got.count, 4 * 8);
+  const got = await storeContents(store),
+    expected = await storeContents(join(dir, "online.duckdb"));
+  assert.deepEqual(got.generations, expected.generations);
+  assert.deepEqual(got.finals, expected.finals);
   assert.equal(got.count, got.distinct);
   assert.ok(got.batches.every((b) => b.importedAt !== undefined));
-  assert.match(r.stderr, /ended expired/);
   await Deno.remove(dir, { recursive: true });
 });
