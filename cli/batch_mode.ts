@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
 import { z } from "zod";
 import {
   BatchApiClient,
@@ -110,7 +109,7 @@ export async function batchModeOf(
           ((s) =>
             driveBatchApi(s, {
               client,
-              dir: outDir ?? join(dirname(flags.store), "batches"),
+              dir: outDir!,
               pollMs: flags["batch-poll-ms"],
               signal: o.signal,
             })),
