@@ -150,10 +150,22 @@ async function poll(
           (counts ? ` (${counts.completed ?? 0}/${counts.total ?? record.requests} done)` : ""),
       );
     } catch (error) {
+      if ((error as { status?: number }).status === 404) return forgotten(record);
       if (++errors >= (options.maxPollErrors ?? 10)) throw error;
       session.log(`batch: polling ${record.batchId} failed (${(error as Error).message})`);
     }
     await sleep(wait, options.signal);
     wait = Math.min(wait * 2, options.maxPollMs ?? 600_000);
   }
+}
+
+/** A recorded batch the API does not know (deleted, another account): ended, nothing to import. */
+function forgotten(record: BatchRecord): ApiBatch {
+  return {
+    id: record.batchId,
+    status: "failed",
+    errors: {
+      data: [{ message: "the API does not know this batch; its requests are queued again" }],
+    },
+  };
 }

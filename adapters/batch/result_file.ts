@@ -9,7 +9,19 @@
 import { z } from "zod";
 import type { TokenUsage } from "../../plugins/types.ts";
 
-/** A result file that cannot be read, naming the file and line. */
+/**
+ * A result file that cannot be read, naming the file and line.
+ *
+ * @example
+ * ```ts
+ * import { BatchFileError, parseResultFile } from "./result_file.ts";
+ * try {
+ *   parseResultFile("{not json", "out.jsonl");
+ * } catch (error) {
+ *   console.assert(error instanceof BatchFileError && error.message.startsWith("out.jsonl:1:"));
+ * }
+ * ```
+ */
 export class BatchFileError extends Error {
   override readonly name = "BatchFileError";
 }

@@ -143,7 +143,9 @@ export class BatchSession {
   /** Imports result lines read already (see {@link importFiles}). */
   async importLines(lines: ResultLine[]): Promise<number> {
     const files = [...new Set(lines.map((l) => l.file))];
-    this.log(`batch: importing ${lines.length} result line(s) from ${files.join(", ")}`);
+    if (lines.length > 0) {
+      this.log(`batch: importing ${lines.length} result line(s) from ${files.join(", ")}`);
+    }
     const before = this.#stored();
     let waiting = lines;
     while (waiting.length > 0) {

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { BatchSession, readResultFiles } from "../../../adapters/batch/mod.ts";
+import {
+  BatchApiClient,
+  BatchSession,
+  driveBatchApi,
+  readResultFiles,
+} from "../../../adapters/batch/mod.ts";
 import type { DuckDbStore } from "../../../adapters/store/duckdb_store.ts";
 import { buildComponents } from "../../../cli/components.ts";
 import { prepareDataset } from "../../../datasets/mod.ts";
@@ -33,6 +38,8 @@ export async function batchStep(o: {
   rounds: number;
   outDir?: string;
   inputs?: string[];
+  /** Drive this Batch API (request files in `outDir`). */
+  api?: BatchApiClient;
 }) {
   const inputs = o.inputs ? await readResultFiles(o.inputs) : undefined;
   const session = new BatchSession({ store: o.store, outDir: o.outDir, inputs });
@@ -50,7 +57,11 @@ export async function batchStep(o: {
       store: o.store,
       concurrency: 4,
     });
-  const summary = await session.run(job);
+  const api = o.api;
+  const summary = await session.run(
+    job,
+    api && ((s) => driveBatchApi(s, { client: api, dir: o.outDir!, pollMs: 5 })),
+  );
   return { summary, report: session.report() };
 }
 
