@@ -1,7 +1,9 @@
 /**
  * One knowledge-job summary of the several passes a batch-mode run makes (each pass runs the job
- * again, going as far as the stored answers reach): what was written adds up over the passes, what
- * is still open (failed, deferred) is the last pass's, and what was stored before is the first's.
+ * again, going as far as the stored answers reach): what is still open (failed, deferred) is the
+ * last pass's, what was stored before is the first's, and each task written counts once. A task
+ * whose final draft is unparsable is not complete, so every later pass writes it again (from the
+ * stored answers, the same record): its tokens, rounds and stop reason count once per pass.
  *
  * @module
  */
@@ -29,12 +31,12 @@ function addRounds(total: RoundSummary[], more: RoundSummary[]): void {
  * ```ts
  * import { mergeSummaries } from "./job_summary.ts";
  * import type { KnowledgeJobSummary } from "../../plugins/knowledge_job.ts";
- * const pass = (written: number, deferred: number): KnowledgeJobSummary => ({
- *   tasks: 6, skipped: 0, written, failed: 0, deferred, failures: [], permanentFailures: 0,
+ * const pass = (skipped: number, written: number, deferred: number): KnowledgeJobSummary => ({
+ *   tasks: 6, skipped, written, failed: 0, deferred, failures: [], permanentFailures: 0,
  *   cancelled: false, rounds: [], stopReasons: {}, parseFailures: 0,
  *   tokens: { prompt: 0, completion: 0 }, elapsedMs: 1,
  * });
- * console.log(mergeSummaries([pass(2, 4), pass(4, 0)]).written); // 6
+ * console.log(mergeSummaries([pass(0, 2, 4), pass(2, 4, 0)]).written); // 6
  * ```
  */
 export function mergeSummaries(passes: KnowledgeJobSummary[]): KnowledgeJobSummary {
@@ -43,9 +45,8 @@ export function mergeSummaries(passes: KnowledgeJobSummary[]): KnowledgeJobSumma
   const rounds: RoundSummary[] = [];
   const stopReasons: Record<string, number> = {};
   const tokens = { prompt: 0, completion: 0 };
-  let written = 0, parseFailures = 0, elapsedMs = 0;
+  let parseFailures = 0, elapsedMs = 0;
   for (const p of passes) {
-    written += p.written;
     parseFailures += p.parseFailures;
     elapsedMs += p.elapsedMs;
     tokens.prompt += p.tokens.prompt;
@@ -58,7 +59,8 @@ export function mergeSummaries(passes: KnowledgeJobSummary[]): KnowledgeJobSumma
   return {
     ...last,
     skipped: first.skipped,
-    written,
+    // Written by an earlier pass: skipped by the last, unless incomplete (then the last wrote it).
+    written: last.skipped - first.skipped + last.written,
     cancelled: passes.some((p) => p.cancelled),
     rounds,
     stopReasons,

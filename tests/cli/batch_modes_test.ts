@@ -127,6 +127,7 @@ Deno.test("deno task knowledge --batch-api: failed lines, garbage and an expired
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.batch.queued, 0);
+  assert.equal(summary.written, JSON.parse(direct.stdout).written, "each task written counts once");
   assert.ok(summary.batch.rejected > 0 && summary.batch.failed > 0, JSON.stringify(summary.batch));
   assert.equal(summary.batch.failed + summary.batch.rejected, api.faultsServed);
   assert.ok(summary.batch.batches.some((b: { status: string }) => b.status === "expired"));
