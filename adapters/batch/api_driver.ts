@@ -54,6 +54,7 @@ export async function driveBatchApi(
     const open = await session.store.batches.unimported(api);
     const stored = open.length > 0 ? await settleAll(session, open, options) : 0;
     const pending = await session.pass();
+    options.signal?.throwIfAborted(); // a cancelled pass has not asked for everything
     if (pending.size === 0) return;
     if (submitted && stored === 0 && [...pending.keys()].every((k) => submitted!.has(k))) {
       return session.stop(

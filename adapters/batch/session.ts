@@ -109,7 +109,8 @@ export class BatchSession {
     if (api) await api(this);
     else {
       const pending = await this.pass();
-      if (this.options.outDir && pending.size > 0) {
+      // A cancelled pass has not asked for everything: its files would be partial.
+      if (this.options.outDir && pending.size > 0 && !this.#summaries.at(-1)!.cancelled) {
         await this.writeFiles(pending, this.options.outDir);
       }
     }
