@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import { basename, join } from "node:path";
 import { sleep } from "../../util/sleep.ts";
 import type { BatchRecord } from "../store/tables/batches.ts";
@@ -71,7 +72,10 @@ export async function driveBatchApi(
 
 /** Uploads and creates one batch and records it before anything waits on it. */
 async function submit(session: BatchSession, file: RequestFile, client: BatchApiClient) {
-  const inputFileId = await client.upload(basename(file.path), await Deno.readTextFile(file.path));
+  const inputFileId = await client.upload(
+    basename(file.path),
+    await runtime.readTextFile(file.path),
+  );
   const batch = await client.create(inputFileId);
   const record: BatchRecord = {
     batchId: batch.id,
@@ -126,7 +130,7 @@ async function settle(
   for (const [id, suffix] of [[batch.output_file_id, "output"], [batch.error_file_id, "errors"]]) {
     if (!id) continue;
     const path = `${stem}.${suffix}.jsonl`;
-    await Deno.writeTextFile(path, await options.client.content(id));
+    await runtime.writeTextFile(path, await options.client.content(id));
     files.push(path);
   }
   return { record: current, files };

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { effectiveParams } from "../store/generation_key.ts";
@@ -113,7 +114,7 @@ export async function writeRequestFiles(
     members.push(r);
     groups.set(group, members);
   }
-  await Deno.mkdir(dir, { recursive: true });
+  await runtime.mkdir(dir, { recursive: true });
   const written: RequestFile[] = [];
   for (const [group, members] of [...groups].sort(([a], [b]) => a < b ? -1 : 1)) {
     members.sort((a, b) => a.key < b.key ? -1 : 1);
@@ -122,7 +123,7 @@ export async function writeRequestFiles(
     for (const [i, part] of parts.entries()) {
       const suffix = parts.length > 1 ? `-${String(i + 1).padStart(3, "0")}` : "";
       const path = join(dir, `${group}-${hash.slice(0, 10)}${suffix}.jsonl`);
-      await Deno.writeTextFile(path, part.lines.map((l) => `${l}\n`).join(""));
+      await runtime.writeTextFile(path, part.lines.map((l) => `${l}\n`).join(""));
       const step = part.requests[0].deferred.step ?? { stage: "reason", round: 0 };
       written.push({
         path,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { runtime } from "../../runtime/mod.ts";
 import { z } from "zod";
 import type { TokenUsage } from "../../plugins/types.ts";
 
@@ -146,23 +147,17 @@ export function parseResultFile(text: string, file: string): ResultLine[] {
 export async function readResultFiles(paths: string[]): Promise<ResultLine[]> {
   const files: string[] = [];
   for (const path of paths) {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(path);
-    } catch {
-      throw new BatchFileError(`${path}: no such file or folder`);
-    }
+    const info = await runtime.stat(path).catch(() => undefined);
+    if (!info) throw new BatchFileError(`${path}: no such file or folder`);
     if (!info.isDirectory) {
       files.push(path);
       continue;
     }
-    const names: string[] = [];
-    for await (const entry of Deno.readDir(path)) {
-      if (entry.isFile && entry.name.endsWith(".jsonl")) names.push(entry.name);
-    }
+    const names = [...runtime.readDirSync(path)].map((e) => e.name)
+      .filter((name) => name.endsWith(".jsonl"));
     files.push(...names.sort().map((name) => `${path.replace(/\/+$/, "")}/${name}`));
   }
   const lines: ResultLine[] = [];
-  for (const file of files) lines.push(...parseResultFile(await Deno.readTextFile(file), file));
+  for (const file of files) lines.push(...parseResultFile(await runtime.readTextFile(file), file));
   return lines;
 }
