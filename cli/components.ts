@@ -27,7 +27,7 @@ import { llmActor } from "../plugins/llm_actor.ts";
 import { llmReflector } from "../plugins/llm_reflector.ts";
 import { profileActor, type ProfileSource } from "../plugins/profile/mod.ts";
 import type { PromptTemplates } from "../plugins/prompts/templates.ts";
-import type { Actor, Reflector } from "../plugins/types.ts";
+import type { Actor, Reflector, TextGenerator } from "../plugins/types.ts";
 
 /** Options of {@linkcode buildComponents}. */
 export interface ComponentOptions {
@@ -62,6 +62,11 @@ export interface ComponentOptions {
   groundedThreshold?: number;
   seed?: number;
   signal?: AbortSignal;
+  /**
+   * Replaces each LLM generator inside the store cache, its id kept (batch mode: a generator that
+   * records requests instead of sending them, `adapters/batch/`). Default: none.
+   */
+  wrapGenerator?: (generator: TextGenerator, spec: string) => TextGenerator;
 }
 
 /** What was built, with descriptions that say honestly what each part is. */
@@ -164,7 +169,8 @@ export async function buildComponents(o: ComponentOptions): Promise<Components> 
       signal: o.signal,
       seed: o.seed ?? 0,
     });
-    const built = { cached: cachedGenerator(limited, o.store), limited, description };
+    const inner = o.wrapGenerator?.(limited, spec) ?? limited;
+    const built = { cached: cachedGenerator(inner, o.store), limited, description };
     generators.set(spec, built);
     return built;
   };

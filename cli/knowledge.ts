@@ -29,6 +29,13 @@ import {
   profileSourceOf,
 } from "./components.ts";
 import { LLM_FLAGS, LLM_FLAGS_HELP, llmComponentOptions } from "./llm_flags.ts";
+import {
+  BATCH_ARG_OPTIONS,
+  BATCH_FLAGS,
+  BATCH_FLAGS_HELP,
+  type BatchMode,
+  batchModeOf,
+} from "./batch_mode.ts";
 import { flagOptions, runCli } from "./run.ts";
 import {
   knowledgeIdentity,
@@ -75,6 +82,7 @@ LLM specs: hf:MODEL[@provider] (Hugging Face Inference Providers, token from HF_
   local:PATH_OR_NAME (transformers.js; a name is looked up under $R4EC_MODELS_DIR).
 ${LLM_FLAGS_HELP}
 ${PRICE_HELP}
+${BATCH_FLAGS_HELP}
 `;
 
 /** Stderr: a live line per step on a terminal, else a plain line every 10 s. */
@@ -105,6 +113,7 @@ const Flags = z.object({
   ...LLM_FLAGS,
   ...SHARD_FLAG,
   ...PRICE_FLAGS,
+  ...BATCH_FLAGS,
 });
 type Flags = z.infer<typeof Flags>;
 
@@ -136,7 +145,7 @@ function failureLines(summary: KnowledgeJobSummary): string[] {
 await runCli(HELP, async (args) => {
   const { values } = parseArgs({
     args,
-    options: flagOptions(Flags),
+    options: { ...flagOptions(Flags), ...BATCH_ARG_OPTIONS },
     strict: true,
   });
   const flags: Flags = Flags.parse(values);
@@ -147,6 +156,11 @@ await runCli(HELP, async (args) => {
   checkDataFlag(flags.dataset, flags.data);
   const store = await openStoreFlag(flags.store);
   const run = new AbortController();
+  const batch = await batchModeOf(flags, { store, log: (l) => progress.log(l), signal: run.signal })
+    .catch(async (error) => {
+      await store.close();
+      throw error;
+    });
   const onSignal = () => {
     progress.log("knowledge: interrupted; finishing the writes in flight (again to force quit)");
     if (run.signal.aborted) Deno.exit(130);
@@ -155,7 +169,7 @@ await runCli(HELP, async (args) => {
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   try {
-    await generateKnowledge(flags, llm, store, run.signal);
+    await generateKnowledge(flags, llm, store, run.signal, batch);
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
@@ -194,6 +208,7 @@ async function generateKnowledge(
   llm: Partial<ComponentOptions>,
   store: DuckDbStore,
   signal: AbortSignal,
+  batch?: BatchMode,
 ): Promise<void> {
   const prepared = await prepareTasks(flags);
   const { dataset, prepareMs } = prepared;
@@ -208,6 +223,7 @@ async function generateKnowledge(
     groundedThreshold: flags["grounded-threshold"],
     seed: flags.seed,
     signal,
+    ...(batch ? { wrapGenerator: batch.wrapGenerator } : {}),
   });
   const { actor, reflector } = components;
   // The prefix hashes the dataset's full task list, so a subset run shares keys with `eval`.
@@ -238,15 +254,22 @@ async function generateKnowledge(
       `rounds ${flags.rounds}, store ${flags.store}, run ${runId}`,
   );
   const t1 = performance.now();
-  const summary = await runJob({
-    tasks,
-    components,
-    rounds: flags.rounds,
-    store,
-    runId,
-    signal,
-    concurrency: flags.concurrency,
-  });
+  const job = () =>
+    runJob({
+      tasks,
+      components,
+      rounds: flags.rounds,
+      store,
+      runId,
+      signal,
+      concurrency: flags.concurrency,
+    });
+  const summary = batch
+    ? await batch.run(job).catch(async (error) => {
+      await store.finishRun(runId, { status: "failed", summary: { error: String(error) } });
+      throw error;
+    })
+    : await job();
   const jobMs = performance.now() - t1;
   const tokensByStage = await runTokens(store, runId, tasks.map((t) => t.key), {
     actorLlm: actor.kind === "llm",
@@ -268,6 +291,7 @@ async function generateKnowledge(
     runId,
     ...summary,
     tokensByStage,
+    ...(batch ? { batch: batch.report() } : {}),
     llm: components.llmStats(),
     timings: { prepareMs: Math.round(prepareMs), jobMs: Math.round(jobMs) },
   };
@@ -277,6 +301,10 @@ async function generateKnowledge(
     summary: result,
   });
   console.log(JSON.stringify(result));
+  if (result.batch?.stopped) {
+    progress.log(`knowledge: batch mode ${result.batch.stopped}`);
+    Deno.exitCode = 1;
+  }
   if (summary.cancelled) Deno.exitCode = 130;
   else if (summary.failed) {
     for (const line of failureLines(summary)) progress.log(line);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isDeferred } from "./deferred.ts";
 import { type JudgementOutcome, judgementOutcome, type R4Result } from "./r4.ts";
 import type { KnowledgeRecord, KnowledgeStore, KnowledgeTask, Stage, TokenUsage } from "./types.ts";
 
@@ -72,6 +73,11 @@ export interface KnowledgeJobSummary {
   written: number;
   /** Failed (not written; a rerun tries them again). */
   failed: number;
+  /**
+   * Stopped at a generation deferred to a batch (not written, not failed; a run after the batch is
+   * answered goes on with them).
+   */
+  deferred: number;
   /** Up to 20 failures with their error messages. */
   failures: KnowledgeJobFailure[];
   /** Failed tasks whose error is permanent (a rerun fails the same way). */
@@ -175,6 +181,7 @@ class JobTally {
   permanentFailures = 0;
   written = 0;
   failed = 0;
+  deferred = 0;
   parseFailures = 0;
 
   /** Counts a result that was written to the store. */
@@ -288,13 +295,16 @@ export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<Kno
         tally.wrote(result);
       } catch (error) {
         if (run.signal.aborted) return; // cancelled: the task is simply not done
-        const message = tally.fail(task.key, error);
-        if (onTaskError === "stop") {
-          fatal ??= new Error(`runKnowledgeJob: task "${task.key}" failed: ${message}`, {
-            cause: error,
-          });
-          run.abort(fatal);
-          return;
+        if (isDeferred(error)) tally.deferred++;
+        else {
+          const message = tally.fail(task.key, error);
+          if (onTaskError === "stop") {
+            fatal ??= new Error(`runKnowledgeJob: task "${task.key}" failed: ${message}`, {
+              cause: error,
+            });
+            run.abort(fatal);
+            return;
+          }
         }
       }
       done++;
@@ -313,9 +323,10 @@ export async function runKnowledgeJob(options: KnowledgeJobOptions): Promise<Kno
     skipped: stored.size,
     written: tally.written,
     failed: tally.failed,
+    deferred: tally.deferred,
     failures: tally.failures,
     permanentFailures: tally.permanentFailures,
-    cancelled: tally.written + tally.failed < todo.length,
+    cancelled: tally.written + tally.failed + tally.deferred < todo.length,
     rounds: tally.rounds,
     stopReasons: tally.stopReasons,
     parseFailures: tally.parseFailures,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isDeferred } from "./deferred.ts";
 import type { Parsed } from "./parse/result.ts";
 import { describeFailure } from "./parse/result.ts";
 import type { GenerationParams, StageContext, TextGenerator, TokenUsage } from "./types.ts";
@@ -81,7 +82,11 @@ export async function parsedCall<T>(
         ...(request.params ? { params: request.params } : {}),
       },
       ctx.signal,
-    );
+    ).catch((error) => {
+      // A deferred answer is checked later as this call would parse it.
+      if (isDeferred(error)) error.check ??= (text) => rejection(request.parse(text));
+      throw error;
+    });
     usage.prompt += result.usage.prompt;
     usage.completion += result.usage.completion;
     if (result.usage.unknown) usage.unknown = true;
@@ -106,4 +111,9 @@ export async function parsedCall<T>(
     });
     prompt = request.prompt + request.reminder(parsed.failure.message);
   }
+}
+
+/** Why a parse failed, or `undefined` when it succeeded. */
+function rejection<T>(parsed: Parsed<T>): string | undefined {
+  return parsed.ok ? undefined : describeFailure(parsed.failure);
 }

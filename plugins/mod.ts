@@ -81,6 +81,7 @@ export * from "./parse/tags.ts";
 export * from "./parse/fixed.ts";
 export * from "./parse/outputs.ts";
 export * from "./parse/text.ts";
+export * from "./deferred.ts";
 export * from "./llm_call.ts";
 export * from "./llm_actor.ts";
 export * from "./llm_reflector.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { deferredAt } from "./deferred.ts";
 import { reasoning, refinement, reflection } from "./stages.ts";
 import type {
   Actor,
@@ -176,7 +177,7 @@ export function r4(options: R4Options): Stage<KnowledgeTask, R4Result> {
   return {
     name: "r4",
     async run(task: KnowledgeTask, ctx: StageContext): Promise<R4Result> {
-      const first = await reason.run(task, ctx);
+      const first = await reason.run(task, ctx).catch(deferredAt({ stage: "reason", round: 0 }));
       const drafts: Draft[] = [first];
       const trace: R4Round[] = [];
       let current = first;
@@ -186,7 +187,8 @@ export function r4(options: R4Options): Stage<KnowledgeTask, R4Result> {
         stopReason = "unparsable_draft";
       } else {
         for (let round = 1; round <= rounds; round++) {
-          const critique = await reflect.run({ task, draft: current }, ctx);
+          const critique = await reflect.run({ task, draft: current }, ctx)
+            .catch(deferredAt({ stage: "reflect", round }));
           const outcome = judgementOutcome(critique);
           const entry: R4Round = { round, judged: current, critique, outcome };
           trace.push(entry);
@@ -199,7 +201,8 @@ export function r4(options: R4Options): Stage<KnowledgeTask, R4Result> {
             stopReason = outcome;
             break;
           }
-          const refined = await refine.run({ task, draft: current, critique }, ctx);
+          const refined = await refine.run({ task, draft: current, critique }, ctx)
+            .catch(deferredAt({ stage: "refine", round }));
           entry.refined = refined;
           drafts.push(refined);
           if (refined.parseFailure !== undefined) {

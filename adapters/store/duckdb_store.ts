@@ -27,12 +27,14 @@ import {
   GENERATIONS_SCHEMA,
   GenerationsTable,
 } from "./tables/generations.ts";
+import { BatchesTable } from "./tables/batches.ts";
 import { KNOWLEDGE_SCHEMA, KnowledgeTable } from "./tables/knowledge.ts";
 import { type RunRecord, RUNS_SCHEMA, RunsTable, type RunStatus } from "./tables/runs.ts";
 import { VECTORS_SCHEMA, VectorsTable } from "./tables/vectors.ts";
 
 export type { GenerationRecord } from "./tables/generations.ts";
 export type { RunRecord, RunStatus } from "./tables/runs.ts";
+export type { BatchesTable, BatchRecord, BatchStatus } from "./tables/batches.ts";
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -40,14 +42,21 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
 }
 
-/** Tables of the store, for `exportParquet`. */
-export type StoreTable = "generations" | "knowledge" | "knowledge_rounds" | "vectors" | "runs";
+/** Tables of the store, for `exportParquet` (`batches` exists once a batch was submitted). */
+export type StoreTable =
+  | "generations"
+  | "knowledge"
+  | "knowledge_rounds"
+  | "vectors"
+  | "runs"
+  | "batches";
 const TABLES: readonly StoreTable[] = [
   "generations",
   "knowledge",
   "knowledge_rounds",
   "vectors",
   "runs",
+  "batches",
 ];
 
 const SCHEMA = [GENERATIONS_SCHEMA, KNOWLEDGE_SCHEMA, VECTORS_SCHEMA, RUNS_SCHEMA].join("\n");
@@ -70,6 +79,17 @@ export class DuckDbStore implements KnowledgeStore, VectorCache {
   readonly #knowledge: KnowledgeTable;
   readonly #vectors: VectorsTable;
   readonly #runs: RunsTable;
+  /**
+   * The batches submitted to a Batch API (`tables/batches.ts`; the table is created on first use).
+   *
+   * @example
+   * ```ts
+   * import { openStore } from "./duckdb_store.ts";
+   * const store = await openStore(":memory:");
+   * console.log((await store.batches.list()).length); // 0
+   * ```
+   */
+  readonly batches: BatchesTable;
 
   /** Use {@link openStore}. */
   constructor(readonly path: string, instance: DuckDBInstance, connection: DuckDBConnection) {
@@ -78,6 +98,7 @@ export class DuckDbStore implements KnowledgeStore, VectorCache {
     this.#knowledge = new KnowledgeTable(this.#connection);
     this.#vectors = new VectorsTable(this.#connection);
     this.#runs = new RunsTable(this.#connection);
+    this.batches = new BatchesTable(this.#connection);
   }
 
   /** Creates the tables when missing. Called by {@link openStore}. */
@@ -384,6 +405,7 @@ export class DuckDbStore implements KnowledgeStore, VectorCache {
       this.#generations.flush(),
       this.#knowledge.flush(),
       this.#vectors.flush(),
+      this.batches.flush(),
     ]);
     await this.#connection.close();
   }

@@ -12,6 +12,9 @@
  * @module
  */
 export {
+  type BatchesTable,
+  type BatchRecord,
+  type BatchStatus,
   DuckDbStore,
   type GenerationRecord,
   openStore,
