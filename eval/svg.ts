@@ -68,33 +68,56 @@ export function svgChart(r: EvalReport): string {
     ...r.baselines.map((b) => b.auc),
   );
   const pad = Math.max(0.002, (hi - lo) * 0.15);
-  const W = 120 + backbones.length * block, left = 70;
+  // Backbones wrap into rows of one scale, so ten backbones' bars keep a legible size.
+  const perRow = Math.max(1, Math.floor((MAX_WIDTH - 120) / block));
+  const rows = Array.from(
+    { length: Math.ceil(backbones.length / perRow) },
+    (_, i) => backbones.slice(i * perRow, (i + 1) * perRow),
+  );
+  const W = 120 + Math.min(backbones.length, perRow) * block, left = 70;
   const title = svgTitle(
     `Test AUC on ${r.dataset.dataset} (mean ± sd over ${r.settings.seeds.length} seeds)`,
     { x: 10, width: W - 20 },
   );
-  const top = title.height + 10, bottom = top + 260, H = bottom + 60;
-  const { y, grid } = valueAxis({ lo: lo - pad, hi: hi + pad, top, bottom });
+  const rowHeight = 320, H = title.height + 10 + rows.length * rowHeight;
+  const parts: string[] = [svgOpen(W, H, "chart-auc"), title.svg];
+  rows.forEach((row, i) => {
+    const top = title.height + 10 + i * rowHeight;
+    parts.push(aucRow(r, row, { lo: lo - pad, hi: hi + pad, top, left, right: W - 20, block }));
+  });
+  parts.push("</svg>");
+  return parts.join("\n");
+}
+
+/** Widest the AUC chart grows before its backbones wrap to a new row. */
+const MAX_WIDTH = 1200;
+
+/** One row of the AUC chart: its axis, the naive Bayes line, and the bars of `backbones`. */
+function aucRow(
+  r: EvalReport,
+  backbones: readonly string[],
+  a: { lo: number; hi: number; top: number; left: number; right: number; block: number },
+): string {
+  const { top, left, block } = a, bottom = top + 260;
+  const { y, grid } = valueAxis({ lo: a.lo, hi: a.hi, top, bottom });
   const at = (v: number) => y(v).toFixed(1);
-  const parts: string[] = [
-    svgOpen(W, H, "chart-auc"),
-    title.svg,
-    grid({ left, right: W - 20, format: (v) => v.toFixed(3) }),
-  ];
+  const parts = [grid({ left, right: a.right, format: (v) => v.toFixed(3) })];
   const nb = r.baselines.find((b) => b.name.startsWith("naive Bayes"));
   if (nb) {
     parts.push(
-      `<line x1="${left}" x2="${W - 20}" y1="${at(nb.auc)}" y2="${
+      `<line x1="${left}" x2="${a.right}" y1="${at(nb.auc)}" y2="${
         at(nb.auc)
       }" stroke="#2e7d32" stroke-dasharray="4 3"/>`,
-      `<text x="${W - 22}" y="${y(nb.auc) - 4}" text-anchor="end" fill="#2e7d32">naive Bayes ${
+      `<text x="${a.right - 2}" y="${
+        y(nb.auc) - 4
+      }" text-anchor="end" fill="#2e7d32" stroke="#fff" stroke-width="3" paint-order="stroke">naive Bayes ${
         nb.auc.toFixed(4)
       }</text>`,
     );
   }
   backbones.forEach((b, bi) => {
     const x0 = left + 30 + bi * block;
-    conditions.forEach((c, ci) => {
+    r.settings.conditions.forEach((c, ci) => {
       const row = r.results.find((x) => x.backbone === b && x.condition === c);
       if (!row) return;
       const x = x0 + ci * 55;
@@ -123,6 +146,5 @@ export function svgChart(r: EvalReport): string {
       }" text-anchor="middle" font-weight="bold">${escapeXml(b)}</text>`,
     );
   });
-  parts.push("</svg>");
   return parts.join("\n");
 }

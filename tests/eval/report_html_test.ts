@@ -6,6 +6,7 @@ import { curvesChart, validationCurves } from "../../eval/svg_curves.ts";
 import { knowledgeChart, roundQuality } from "../../eval/svg_knowledge.ts";
 import { escapeXml, svgTitle, textWidth } from "../../eval/svg_parts.ts";
 import { fixtureReport, MARKUP, validAucOf } from "./report_fixture.ts";
+import { MODEL_NAMES } from "../../backbone/mod.ts";
 
 /** The elements of `svg` with class `cls`, each as its attributes. */
 function marks(svg: string, tag: string, cls: string): Record<string, string>[] {
@@ -166,4 +167,30 @@ Deno.test("chart titles wrap to the chart's width and keep every word", () => {
   }
   const one = svgTitle("short", { x: 10, width: 300 });
   assert.deepEqual(one.lines, ["short"]);
+});
+
+Deno.test("AUC chart: ten backbones wrap into rows of one scale, every bar inside the chart", () => {
+  const r = fixtureReport([...MODEL_NAMES]);
+  const svg = svgChart(r);
+  const [width, height] = [...svg.matchAll(/(?:width|height)="(\d+)"/g)].slice(0, 2).map((m) =>
+    Number(m[1])
+  );
+  assert.ok(width <= 1200, `width ${width}`);
+  const bars = marks(svg, "rect", "bar");
+  assert.equal(bars.length, r.results.length);
+  const tops = new Set<number>();
+  for (const bar of bars) {
+    const x = Number(bar.x), y = Number(bar.y), h = Number(bar.height);
+    assert.ok(x >= 0 && x + Number(bar.width) <= width, `bar x ${x} inside ${width}`);
+    assert.ok(y >= 0 && y + h <= height, `bar y ${y}+${h} inside ${height}`);
+    tops.add(Math.round(y + h));
+  }
+  assert.ok(tops.size > 1, "more than one row");
+  // One scale: bar height is one linear function of the AUC in every row (heights carry 0.1 px).
+  const m = r.results.map((x) => x.auc.mean), h = bars.map((b) => Number(b.height));
+  const k = m.findIndex((v) => Math.abs(v - m[0]) > 1e-3);
+  const slope = (h[k] - h[0]) / (m[k] - m[0]);
+  for (const [i, v] of m.entries()) {
+    assert.ok(Math.abs(h[0] + slope * (v - m[0]) - h[i]) < 0.2, `bar ${i}: ${h[i]}`);
+  }
 });
