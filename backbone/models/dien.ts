@@ -8,6 +8,7 @@ import { type BatchView, InputLayer } from "../input_layer.ts";
 import { DinAttention } from "../layers/din_attention.ts";
 import { GruSequence } from "../layers/gru.ts";
 import { MlpHead } from "../layers/head.ts";
+import { InterestAuxLoss } from "../layers/interest_aux_loss.ts";
 import type { Backbone, CtrModel } from "../model.ts";
 import { ensure, ParamStore } from "../param.ts";
 import type { Floats, ForwardMode, ResolvedBaseConfig } from "../types.ts";
@@ -32,12 +33,12 @@ export type InterestEvolution = "gru" | "aigru" | "agru" | "augru";
 const EVOLUTIONS: readonly InterestEvolution[] = ["gru", "aigru", "agru", "augru"];
 
 /**
- * DIEN's own options: DIN's attention options, and the evolution.
+ * DIEN's own options: DIN's attention options, the evolution, and the auxiliary loss's weight.
  *
  * @example
  * ```ts
  * import type { DienOptions } from "./dien.ts";
- * const o: DienOptions = { interestEvolution: "aigru", attentionMlp: [32, 16] };
+ * const o: DienOptions = { interestEvolution: "aigru", attentionMlp: [32, 16], auxLossWeight: 1 };
  * ```
  */
 export interface DienOptions extends DinOptions {
@@ -46,6 +47,13 @@ export interface DienOptions extends DinOptions {
    * @default "gru"
    */
   interestEvolution?: InterestEvolution;
+  /**
+   * Weight of the auxiliary loss (next-step prediction from the interest states, see
+   * {@linkcode InterestAuxLoss}) added to the BCE in training; 0 (the authors' setting) leaves it
+   * out. A weight above 0 needs `historyLength` ≥ 2.
+   * @default 0
+   */
+  auxLossWeight?: number;
 }
 
 /**
@@ -62,8 +70,13 @@ export type DienConfig = ResolvedBaseConfig & Required<DienOptions>;
 /**
  * Extractor: a GRU from the history steps (width |h|) to states s_τ of width |q| (masked: a padded
  * step keeps the state). Evolution: see {@link InterestEvolution}; the attention is DIN's
- * (Dice, masked, not normalised), and the evolution GRU keeps width |q|. No auxiliary loss (the
- * reference's weight is 0).
+ * (Dice, masked, not normalised), and the evolution GRU keeps width |q|.
+ *
+ * With `auxLossWeight` > 0, a `train` forward also computes the auxiliary loss on s_τ and
+ * `backward` adds its gradient times the weight, so the training loss is BCE + weight · aux; the
+ * loss the trainer reports is the BCE only ({@linkcode Dien.auxiliaryLoss} holds the other term).
+ * Negatives are drawn within the batch, so data-parallel training draws them within each shard,
+ * and each shard averages over its own pairs (the summed gradient weighs the term once per shard).
  *
  * Tensor names: the input layer's, `extractor.weight_ih|weight_hh|bias_ih|bias_hh`,
  * `evolution.*` (the same four), `attention.{i}.*`, `attention.dice{i}.alpha` and its running
@@ -96,6 +109,8 @@ export class Dien implements CtrModel {
   readonly attention: DinAttention;
   /** Final MLP and logit. */
   readonly head: MlpHead;
+  /** The auxiliary loss on the interest states (used when `auxLossWeight` > 0). */
+  readonly aux: InterestAuxLoss;
   #mlpIn: Floats;
   #evolutionIn: Floats;
   #du: Floats;
@@ -128,6 +143,7 @@ export class Dien implements CtrModel {
       diceMomentum: config.diceMomentum,
     });
     this.head = new MlpHead(store, { inDim: 2 * qDim + densDim, widths: config.mlp });
+    this.aux = new InterestAuxLoss(store, { dim: qDim, stepDim: hDim, steps: T });
     const z = store.alloc(0);
     this.#mlpIn =
       this.#evolutionIn =
@@ -138,11 +154,22 @@ export class Dien implements CtrModel {
         z;
   }
 
+  /**
+   * The auxiliary loss (unweighted) of the last `train` forward; 0 after any other forward, when
+   * `auxLossWeight` is 0 (it is not computed then) or when the batch has no pair.
+   */
+  get auxiliaryLoss(): number {
+    return this.aux.value;
+  }
+
   forward(batch: BatchView, mode: ForwardMode): Floats {
     const n = batch.size, inp = this.input, T = this.config.historyLength;
     inp.forward(batch, false);
     const { qDim, densDim } = inp, q = inp.q, mask = inp.histMask;
     const s = this.extractor.forward(inp.hist, mask, n);
+    if (mode === "train" && this.config.auxLossWeight > 0) {
+      this.aux.forward(s, inp.hist, mask, batch);
+    } else this.aux.skip();
     let interest: Floats;
     switch (this.config.interestEvolution) {
       case "gru": {
@@ -191,6 +218,8 @@ export class Dien implements CtrModel {
       for (let j = 0; j < densDim; j++) dDens[b * densDim + j] += dx[b * W + 2 * qDim + j];
     }
     const dS = this.#interestsBackward(du, n);
+    // dS is rewritten by every backward, so the auxiliary gradient is added in place.
+    this.aux.backward(this.config.auxLossWeight, dS, inp.dHist, n);
     const dHist = this.extractor.backward(dS, null, n), dh = inp.dHist;
     for (let i = 0; i < n * T * hDim; i++) dh[i] += dHist[i];
     inp.backward(n);
@@ -224,7 +253,7 @@ export class Dien implements CtrModel {
 }
 
 /**
- * DIEN's registry entry: DIN's attention defaults, and `gru` evolution by default.
+ * DIEN's registry entry: DIN's attention defaults, `gru` evolution and no auxiliary loss by default.
  *
  * @example
  * ```ts
@@ -233,7 +262,11 @@ export class Dien implements CtrModel {
  * ```
  */
 export const dienBackbone: Backbone<DienOptions> = {
-  defaults: Object.freeze({ ...dinBackbone.defaults, interestEvolution: "gru" as const }),
+  defaults: Object.freeze({
+    ...dinBackbone.defaults,
+    interestEvolution: "gru" as const,
+    auxLossWeight: 0,
+  }),
   resolve(config, shared) {
     const e = config.interestEvolution ?? this.defaults.interestEvolution;
     if (!EVOLUTIONS.includes(e)) {
@@ -243,7 +276,17 @@ export const dienBackbone: Backbone<DienOptions> = {
         }`,
       );
     }
-    return { ...dinBackbone.resolve(config, shared), interestEvolution: e };
+    const w = config.auxLossWeight ?? this.defaults.auxLossWeight;
+    if (typeof w !== "number" || !Number.isFinite(w) || w < 0) {
+      throw new RangeError(`model config: auxLossWeight must be a non-negative number, got ${w}`);
+    }
+    if (w > 0 && shared.historyLength < 2) {
+      throw new RangeError(
+        `model config: auxLossWeight ${w} needs historyLength of at least 2 (the loss predicts ` +
+          `step τ + 1 from step τ), got ${shared.historyLength}`,
+      );
+    }
+    return { ...dinBackbone.resolve(config, shared), interestEvolution: e, auxLossWeight: w };
   },
   create: (config) => new Dien(config),
 };
