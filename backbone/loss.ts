@@ -79,7 +79,7 @@ export function accumulateGradients(
     const r = n / denominator;
     for (let b = 0; b < n; b++) dLogits[b] *= r;
   }
-  model.backward(dLogits, n);
+  model.backward(dLogits, n, n / denominator);
   return loss;
 }
 

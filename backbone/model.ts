@@ -33,8 +33,12 @@ export interface CtrModel {
    * statistics behave (see {@link ForwardMode}); `backward` needs a `train` forward.
    */
   forward(batch: BatchView, mode: ForwardMode): Floats;
-  /** Accumulates parameter gradients from dL/dlogit of the last (`train`) forward batch. */
-  backward(dLogits: Floats, n: number): void;
+  /**
+   * Accumulates parameter gradients from dL/dlogit of the last (`train`) forward batch. `share` is
+   * this batch's part of the whole step's batch (a data-parallel shard's size over the step's), for
+   * a loss term of the model's own that averages over its batch (DIEN's auxiliary loss).
+   */
+  backward(dLogits: Floats, n: number, share?: number): void;
 }
 
 /**

@@ -75,8 +75,9 @@ export type DienConfig = ResolvedBaseConfig & Required<DienOptions>;
  * With `auxLossWeight` > 0, a `train` forward also computes the auxiliary loss on s_τ and
  * `backward` adds its gradient times the weight, so the training loss is BCE + weight · aux; the
  * loss the trainer reports is the BCE only ({@linkcode Dien.auxiliaryLoss} holds the other term).
- * Negatives are drawn within the batch, so data-parallel training draws them within each shard,
- * and each shard averages over its own pairs (the summed gradient weighs the term once per shard).
+ * Negatives are drawn within the batch, so data-parallel training draws them within each shard;
+ * each shard averages over its own pairs and weighs its term by its share of the step's batch, so
+ * the summed gradient weighs the term once, as the BCE.
  *
  * Tensor names: the input layer's, `extractor.weight_ih|weight_hh|bias_ih|bias_hh`,
  * `evolution.*` (the same four), `attention.{i}.*`, `attention.dice{i}.alpha` and its running
@@ -203,7 +204,7 @@ export class Dien implements CtrModel {
     return this.head.forward(x, n);
   }
 
-  backward(dLogits: Floats, n: number): void {
+  backward(dLogits: Floats, n: number, share = 1): void {
     const inp = this.input, T = this.config.historyLength, store = this.store;
     const { qDim, hDim, densDim } = inp, W = 2 * qDim + densDim;
     inp.beginBackward(n);
@@ -219,7 +220,7 @@ export class Dien implements CtrModel {
     }
     const dS = this.#interestsBackward(du, n);
     // dS is rewritten by every backward, so the auxiliary gradient is added in place.
-    this.aux.backward(this.config.auxLossWeight, dS, inp.dHist, n);
+    this.aux.backward(this.config.auxLossWeight * share, dS, inp.dHist, n);
     const dHist = this.extractor.backward(dS, null, n), dh = inp.dHist;
     for (let i = 0; i < n * T * hDim; i++) dh[i] += dHist[i];
     inp.backward(n);

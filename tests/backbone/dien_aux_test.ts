@@ -216,3 +216,24 @@ Deno.test("dien: auxLossWeight needs a history of 2 and a non-negative number", 
     );
   }
 });
+
+Deno.test("dien: a shard's auxiliary gradient is weighed by its share of the step's batch", () => {
+  const model = dien({ dtype: "float64", auxLossWeight: 0.5 });
+  const batch = paddedBatch(8, 17);
+  const zero = new Float64Array(batch.size); // BCE's part left out: only the auxiliary gradient
+  const gradients = (share: number) => {
+    model.store.zeroGrad();
+    model.forward(batch, "train");
+    model.backward(zero, batch.size, share);
+    return model.store.params.map((p) => Float64Array.from(p.grad));
+  };
+  const whole = gradients(1), half = gradients(0.5);
+  let nonZero = 0;
+  whole.forEach((g, k) =>
+    g.forEach((v, i) => {
+      if (v !== 0) nonZero++;
+      assert.ok(Math.abs(half[k][i] - 0.5 * v) <= 1e-15 + 1e-12 * Math.abs(v), `param ${k}[${i}]`);
+    })
+  );
+  assert.ok(nonZero > 0, "the auxiliary term reaches the parameters");
+});
