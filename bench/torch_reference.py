@@ -21,6 +21,8 @@ and samples per CPU-second (all threads of this process).
 
 import argparse
 import ast
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -198,7 +200,8 @@ def main():
         dataset = SimpleNamespace(**{k: SHAPE[k] for k in ("item_num", "attr_num", "attr_ft_num", "rating_num")},
                                   dense_dim=KNOWLEDGE_DIM if knowledge else 0)
         args = model_args(defaults, knowledge)
-        model = getattr(models, cls)(args, *extra, dataset)
+        with contextlib.redirect_stdout(io.StringIO()):  # ConvertNet prints its type
+            model = getattr(models, cls)(args, *extra, dataset)
         model.apply(weight_init)
         model.train()
         n = sum(p.numel() for p in model.parameters())
