@@ -7,7 +7,9 @@
  * `deno bench -A bench/backbone_bench.ts` runs the Deno.bench cases; `deno run -A
  * bench/backbone_bench.ts --table [--steps 200] [--only din] [--js] [--threads 2]` prints samples/s per model
  * (the figures recorded in bench/results/backbone.md); `--js` switches the WebAssembly SIMD
- * kernels off, `--threads N` trains data-parallel on N threads (`DataParallel`).
+ * kernels off, `--threads N` trains data-parallel on N threads (`DataParallel`). `--params`
+ * prints each case's parameter count as JSON (bench/torch_reference.py checks its models
+ * against it).
  *
  * @module
  */
@@ -106,7 +108,13 @@ const CASES: { label: string; name: ModelName; knowledgeDim: number }[] = [
   { label: "din+hea256", name: "din", knowledgeDim: 256 },
 ];
 
-if (Deno.args.includes("--table")) {
+if (Deno.args.includes("--params")) {
+  // Parameter counts per case, read by bench/torch_reference.py to check the models match.
+  const counts = Object.fromEntries(
+    CASES.map((c) => [c.label, createModel(c.name, config(c.knowledgeDim)).store.count()]),
+  );
+  console.log(JSON.stringify(counts));
+} else if (Deno.args.includes("--table")) {
   const i = Deno.args.indexOf("--steps");
   const steps = i >= 0 ? Number(Deno.args[i + 1]) : 200;
   const only = Deno.args.indexOf("--only");
