@@ -31,6 +31,7 @@ export interface DeferredStep {
  * ```
  */
 export class DeferredGeneration extends Error {
+  /** The error's name, for logs and `instanceof`-free checks. */
   override readonly name = "DeferredGeneration";
   /** The request's content key (`generationKey`). */
   readonly key: string;

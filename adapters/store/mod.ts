@@ -42,5 +42,5 @@ export type {
   TokenUsage,
   VectorCache,
 } from "../../plugins/types.ts";
-export { type MergeCounts, mergeStores, type MergeSummary } from "./merge.ts";
+export { type MergeCounts, type MergedTable, mergeStores, type MergeSummary } from "./merge.ts";
 export type { KnowledgeIdentity } from "./knowledge_identity.ts";
