@@ -4,6 +4,7 @@
  * @module
  */
 import type { BackboneGraph } from "./backbones.ts";
+import { affine, gruStep, gruTensors } from "./gru.ts";
 import { dense, type ExportContext, reduceSum, reshape } from "./layers.ts";
 
 /** Rows `[from, from + rows)` of a torch-layout `[out, in]` weight, transposed to `[in, rows]`. */
@@ -56,67 +57,6 @@ function fieldGraph(ctx: ExportContext, e: string, F: number, d: number): string
   return g.node("Softmax", [masked], { axis: { int: -1 } }, "graph.adjacency");
 }
 
-/** One GRU gate's input and hidden weights `[d, d]` (transposed) and biases `[d]`. */
-interface GateWeights {
-  wi: string;
-  bi: string;
-  wh: string;
-  bh: string;
-}
-
-/** The initializers of `gru.*` split by gate (r, z, n), added once for every step. */
-function gruWeights(ctx: ExportContext, d: number): Record<"r" | "z" | "n", GateWeights> {
-  const { g } = ctx;
-  const part = (name: string, gate: string, from: number) =>
-    name.startsWith("weight")
-      ? g.floats(`gru.${name}.${gate}`, rowsTransposed(ctx.value(`gru.${name}`), d, from, d), [
-        d,
-        d,
-      ])
-      : g.floats(`gru.${name}.${gate}`, ctx.value(`gru.${name}`).subarray(from, from + d), [d]);
-  const gate = (name: string, from: number): GateWeights => ({
-    wi: part("weight_ih", name, from),
-    bi: part("bias_ih", name, from),
-    wh: part("weight_hh", name, from),
-    bh: part("bias_hh", name, from),
-  });
-  return { r: gate("r", 0), z: gate("z", d), n: gate("n", 2 * d) };
-}
-
-/** torch's GRU cell on every node (`[N, F, d]`): `h′ = (1 − z)·c + z·h`. */
-function gruCell(
-  ctx: ExportContext,
-  weights: Record<"r" | "z" | "n", GateWeights>,
-  x: string,
-  h: string,
-  hint: string,
-): string {
-  const { g } = ctx;
-  const affine = (input: string, w: string, b: string, name: string) =>
-    g.node("Add", [g.node("MatMul", [input, w], {}, `${name}.mul`), b], {}, name);
-  const gate = (name: "r" | "z") => {
-    const { wi, bi, wh, bh } = weights[name];
-    const sum = g.node(
-      "Add",
-      [affine(x, wi, bi, `${hint}.${name}_x`), affine(h, wh, bh, `${hint}.${name}_h`)],
-      {},
-      `${hint}.${name}_sum`,
-    );
-    return g.node("Sigmoid", [sum], {}, `${hint}.${name}`);
-  };
-  const r = gate("r"), z = gate("z"), n = weights.n;
-  const hn = g.node("Mul", [r, affine(h, n.wh, n.bh, `${hint}.n_h`)], {}, `${hint}.r_hn`);
-  const c = g.node(
-    "Tanh",
-    [g.node("Add", [affine(x, n.wi, n.bi, `${hint}.n_x`), hn], {}, `${hint}.n_sum`)],
-    {},
-    `${hint}.c`,
-  );
-  // (1 − z)·c + z·h = c + z·(h − c)
-  const mix = g.node("Mul", [z, g.node("Sub", [h, c], {}, `${hint}.h_minus_c`)], {}, `${hint}.mix`);
-  return g.node("Add", [c, mix], {}, `${hint}.h`);
-}
-
 /**
  * FiGNN: the graph over the fields of x0, propagation steps sharing one set of weights, the
  * attentional readout; logits `[N, 1]`.
@@ -139,14 +79,19 @@ export const fignn: BackboneGraph = (ctx, input) => {
   const e = reshape(ctx, input.x0, [0, F, d], "fignn.fields");
   const adjacency = fieldGraph(ctx, e, F, d);
   const wOut = perFieldWeight(ctx, "gnn.w_out", F, d), wIn = perFieldWeight(ctx, "gnn.w_in", F, d);
-  const bias = g.floats("gnn.bias", ctx.value("gnn.bias"), [d]), gru = gruWeights(ctx, d);
+  const bias = g.floats("gnn.bias", ctx.value("gnn.bias"), [d]), gru = gruTensors(ctx, "gru");
   let h = e;
   for (let s = 0; s < model.config.propagationSteps!; s++) {
     const sent = perField(ctx, wOut, h, F, d, `gnn.${s}.sent`);
     const gathered = g.node("MatMul", [adjacency, sent], {}, `gnn.${s}.gathered`);
     const received = perField(ctx, wIn, gathered, F, d, `gnn.${s}.received`);
     const m = g.node("Add", [received, bias], {}, `gnn.${s}.m`);
-    h = g.node("Add", [gruCell(ctx, gru, m, h, `gru.${s}`), e], {}, `fignn.${s}.h`);
+    const gi = {
+      r: affine(ctx, m, gru.r.wi, gru.r.bi, `gru.${s}.ir`),
+      z: affine(ctx, m, gru.z.wi, gru.z.bi, `gru.${s}.iz`),
+      n: affine(ctx, m, gru.n.wi, gru.n.bi, `gru.${s}.in`),
+    };
+    h = g.node("Add", [gruStep(ctx, gru, gi, h, `gru.${s}`), e], {}, `fignn.${s}.h`);
   }
   const w = g.floats("readout.score.w", ctx.value("readout.score.weight"), [d, 1]);
   const scores = reshape(

@@ -8,20 +8,8 @@
 import type { GruVariant } from "../../backbone/layers/gru.ts";
 import type { BackboneGraph } from "./backbones.ts";
 import { INPUT_NAMES } from "./inputs.ts";
+import { affine, gruStep, gruTensors } from "./gru.ts";
 import { dense, dinAttention, dinScores, type ExportContext, mlp } from "./layers.ts";
-
-/** `x·W_kᵀ + b_k` for gate block k (0 = r, 1 = z, 2 = n) of a `[3H, in]` GRU weight. */
-function gate(ctx: ExportContext, prefix: string, kind: "ih" | "hh", k: number, x: string) {
-  const { g } = ctx, [rows, inDim] = ctx.shape(`${prefix}.weight_${kind}`), H = rows / 3;
-  const w = ctx.value(`${prefix}.weight_${kind}`), b = ctx.value(`${prefix}.bias_${kind}`);
-  const wT = new Float32Array(inDim * H);
-  for (let o = 0; o < H; o++) {
-    for (let i = 0; i < inDim; i++) wT[i * H + o] = w[(k * H + o) * inDim + i];
-  }
-  const hint = `${prefix}.${kind}${"rzn"[k]}`;
-  const y = g.node("MatMul", [x, g.floats(`${hint}.weight_t`, wT, [inDim, H])], {}, hint);
-  return g.node("Add", [y, g.floats(`${hint}.bias`, b.subarray(k * H, (k + 1) * H), [H])]);
-}
 
 /** Whether each history step is a real item, `[N, T, 1]` booleans. */
 function realSteps(ctx: ExportContext, hint: string): string {
@@ -45,34 +33,23 @@ function gruSequence(
   const at = (v: string, t: number, hint: string) =>
     g.node("Gather", [v, g.int64s(`${hint}.index`, [t], [])], { axis: { int: 1 } }, hint);
   // The input products of every step at once, `[N, T, H]` per gate.
-  const input = [0, 1, 2].map((k) => gate(ctx, prefix, "ih", k, x));
-  let h = g.node("Mul", [at(input[0], 0, `${prefix}.first`), g.scalar(`${prefix}.zero`, 0)]);
+  const w = gruTensors(ctx, prefix);
+  const input = {
+    r: affine(ctx, x, w.r.wi, w.r.bi, `${prefix}.ir`),
+    z: affine(ctx, x, w.z.wi, w.z.bi, `${prefix}.iz`),
+    n: affine(ctx, x, w.n.wi, w.n.bi, `${prefix}.in`),
+  };
+  let h = g.node("Mul", [at(input.r, 0, `${prefix}.first`), g.scalar(`${prefix}.zero`, 0)]);
   const states: string[] = [];
   for (let t = 0; t < T; t++) {
     const p = `${prefix}.step${t}`;
-    const gi = input.map((v, k) => at(v, t, `${p}.i${"rzn"[k]}`));
-    const r = g.node(
-      "Sigmoid",
-      [g.node("Add", [gi[0], gate(ctx, prefix, "hh", 0, h)])],
-      {},
-      `${p}.r`,
-    );
-    const hn = g.node("Mul", [r, gate(ctx, prefix, "hh", 2, h)]);
-    const c = g.node("Tanh", [g.node("Add", [gi[2], hn])], {}, `${p}.c`);
-    let update: string; // the weight of c − h in h′ = h + update·(c − h)
-    if (variant === "agru") update = at(options.scores!, t, `${p}.a`);
-    else {
-      const z = g.node(
-        "Sigmoid",
-        [g.node("Add", [gi[1], gate(ctx, prefix, "hh", 1, h)])],
-        {},
-        `${p}.z`,
-      );
-      update = variant === "gru"
-        ? g.node("Sub", [g.scalar(`${p}.one`, 1), z])
-        : g.node("Mul", [at(options.scores!, t, `${p}.a`), z]);
-    }
-    const next = g.node("Add", [h, g.node("Mul", [update, g.node("Sub", [c, h])])], {}, `${p}.h`);
+    const gi = {
+      r: at(input.r, t, `${p}.ir`),
+      z: at(input.z, t, `${p}.iz`),
+      n: at(input.n, t, `${p}.in`),
+    };
+    const score = options.scores ? at(options.scores, t, `${p}.a`) : undefined;
+    const next = gruStep(ctx, w, gi, h, p, { variant, score });
     h = g.node("Where", [at(real, t, `${p}.real`), next, h], {}, `${p}.kept`);
     states.push(g.node("Unsqueeze", [h, g.int64s(`${p}.axes`, [1])]));
   }

@@ -57,3 +57,18 @@ for (const [label, name, extra] of CASES) {
     }
   });
 }
+
+Deno.test("onnx export of dien and gru4rec: a longer history adds steps, not copies of the GRUs", () => {
+  for (const name of ["dien", "gru4rec"] as const) {
+    const bytes = (historyLength: number) =>
+      exportOnnx(createModel(name, smallConfig({ ...SHAPE, historyLength }, { embedDim: 32 })))
+        .length;
+    const short = bytes(2), long = bytes(4);
+    const model = createModel(name, smallConfig(SHAPE, { embedDim: 32 }));
+    // One more copy of a GRU's hidden weights: the smallest of its [3H, H] tensors.
+    const oneCopy = Math.min(
+      ...model.store.params.filter((p) => p.name.endsWith("weight_hh")).map((p) => p.value.length),
+    ) * 4;
+    assert.ok(long - short < oneCopy, `${name}: ${long} vs ${short} bytes`);
+  }
+});
