@@ -18,7 +18,7 @@
 import { runtime, type RuntimeWorker } from "../runtime/mod.ts";
 import type { BatchView } from "./input_layer.ts";
 import type { CtrModel } from "./model.ts";
-import { wasmKernelsOn } from "./kernels.ts";
+import { nativeBlasOn, wasmKernelsOn } from "./kernels.ts";
 import { accumulateGradients } from "./loss.ts";
 import type { CtrInputs, Floats } from "./types.ts";
 import type { Adam } from "./adam.ts";
@@ -102,6 +102,8 @@ export interface WorkerInit {
   name: CtrModel["name"];
   config: CtrModel["config"];
   wasm: boolean;
+  /** Whether the calling thread routes float32 products to the system OpenBLAS. */
+  nativeBlas: boolean;
   inputs: CtrInputs;
   values: SharedArrayBuffer;
   /** The calling thread's dense gradients, which the first worker sums into its update. */
@@ -282,6 +284,7 @@ export class DataParallel {
             name: model.name,
             config: model.config,
             wasm: wasmKernelsOn(),
+            nativeBlas: nativeBlasOn(),
             inputs,
             values,
             mainGrads,

@@ -12,7 +12,7 @@
 import { runtime } from "../runtime/mod.ts";
 import { createModel } from "./create_model.ts";
 import { CTRL, floatView, OP, type WorkerInit } from "./data_parallel.ts";
-import { useWasmKernels } from "./kernels.ts";
+import { useNativeBlas, useWasmKernels } from "./kernels.ts";
 import { accumulateGradients } from "./loss.ts";
 import { WasmAdamState } from "./wasm/adam_state.ts";
 import type { CtrModel } from "./model.ts";
@@ -55,6 +55,10 @@ class Replica {
   constructor(init: WorkerInit) {
     this.init = init;
     useWasmKernels(init.wasm);
+    // FFI permission is inherited from the calling thread, so the same library loads here.
+    if (useNativeBlas(init.nativeBlas) !== init.nativeBlas) {
+      throw new Error("the native BLAS loaded in the calling thread but not in this worker");
+    }
     const model = createModel(init.name, init.config);
     this.model = model;
     const { layout, own } = init, view = floatView(model.store.dtype);

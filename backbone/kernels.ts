@@ -8,6 +8,7 @@
 import { reluBackward, reluForward } from "./layers/activations.ts";
 import type { Floats } from "./types.ts";
 import { wasmGemmAvailable, wasmLinearBackward, wasmLinearForward } from "./wasm/gemm.ts";
+import { loadNativeSgemm, type NativeSgemm } from "./blas_ffi.ts";
 
 /**
  * Products of at least this many multiply-adds (float32 only) go to the WebAssembly SIMD kernel;
@@ -17,7 +18,9 @@ let wasmThreshold = 8192;
 
 /**
  * Switches the WebAssembly SIMD path on or off (on by default where available); returns whether
- * it is on. Results agree with the JavaScript path up to float32 rounding.
+ * it is on. Either way the native BLAS is switched off (`useNativeBlas` turns it back on), so
+ * that the path asked for is the one products take. Results agree with the JavaScript path up to
+ * float32 rounding.
  *
  * @example
  * ```ts
@@ -27,6 +30,7 @@ let wasmThreshold = 8192;
  */
 export function useWasmKernels(on: boolean): boolean {
   wasmThreshold = on && wasmGemmAvailable() ? 8192 : Infinity;
+  nativeSgemm = undefined;
   return wasmThreshold !== Infinity;
 }
 
@@ -40,6 +44,49 @@ export function useWasmKernels(on: boolean): boolean {
  * ```
  */
 export const WASM_MAX_FLOATS = 64 * 1024 * 1024;
+
+/** The system OpenBLAS's sgemm when it loads (the default) and `useNativeBlas(false)` is not in force. */
+let nativeSgemm: NativeSgemm | undefined = loadNativeSgemm();
+
+/**
+ * Routes float32 products of at least 8192 multiply-adds to the system OpenBLAS (`blas_ffi.ts`)
+ * when `on` and the library loads, else back to the WebAssembly or JavaScript path; returns
+ * whether the native path is active. On by default where the library loads: it measured faster
+ * than the WebAssembly kernels (bench/results/backbone.md). Results agree with the other paths up
+ * to float32 rounding.
+ *
+ * @example
+ * ```ts
+ * import { useNativeBlas } from "./kernels.ts";
+ * console.log(useNativeBlas(true) ? "OpenBLAS" : "no native BLAS");
+ * useNativeBlas(false);
+ * ```
+ */
+export function useNativeBlas(on: boolean): boolean {
+  nativeSgemm = on ? loadNativeSgemm() : undefined;
+  return nativeSgemm !== undefined;
+}
+
+/**
+ * Whether float32 products go to the system OpenBLAS now (see `useNativeBlas`).
+ *
+ * @example
+ * ```ts
+ * import { nativeBlasOn } from "./kernels.ts";
+ * console.log(nativeBlasOn());
+ * ```
+ */
+export function nativeBlasOn(): boolean {
+  return nativeSgemm !== undefined;
+}
+
+function nativeFor(
+  arrays: (Floats | null)[],
+  dims: { rows: number; inDim: number; outDim: number },
+): NativeSgemm | undefined {
+  if (nativeSgemm === undefined || dims.rows * dims.inDim * dims.outDim < 8192) return undefined;
+  return arrays.every((a) => a === null || a instanceof Float32Array) ? nativeSgemm : undefined;
+}
 
 /** Narrow outputs (e.g. a final 1-logit layer) would be mostly padding in the kernel. */
 /**
@@ -85,6 +132,14 @@ export function linearForward(
   dims: { rows: number; inDim: number; outDim: number; relu?: boolean },
 ): void {
   const { rows: n, inDim: I, outDim: O } = dims;
+  const sgemm = nativeFor([x, w, b, y], dims);
+  if (sgemm !== undefined) {
+    if (b !== null) { for (let r = 0; r < n; r++) y.set(b.subarray(0, O), r * O); }
+    const [a, bt, c] = [x, w, y] as Float32Array[];
+    sgemm({ m: n, n: O, k: I, a, b: bt, c, transB: true, beta: b === null ? 0 : 1 });
+    if (dims.relu) reluForward(y, n * O);
+    return;
+  }
   if (wasmFor(x, w, dims) && y instanceof Float32Array) {
     wasmLinearForward(x as Float32Array, w as Float32Array, b as Float32Array | null, y, dims);
     return;
@@ -153,6 +208,12 @@ export function linearBackwardInput(
   dims: { rows: number; inDim: number; outDim: number; accumulate: boolean },
 ): void {
   const { rows: n, inDim: I, outDim: O, accumulate } = dims;
+  const sgemm = nativeFor([dy, w, dx], dims);
+  if (sgemm !== undefined) {
+    const [a, b, c] = [dy, w, dx] as Float32Array[];
+    sgemm({ m: n, n: I, k: O, a, b, c, beta: accumulate ? 1 : 0 });
+    return;
+  }
   if (wasmFor(dy, w, dims) && dx instanceof Float32Array) {
     wasmLinearBackward(dy as Float32Array, null, w as Float32Array, null, null, dx, dims);
     return;
@@ -207,6 +268,12 @@ export function linearBackward(
   },
 ): void {
   const { dw, db, dx } = out, y = dims.reluOut ?? null;
+  if (nativeFor([dy, x, w, dw, db, dx, y], dims) !== undefined) {
+    if (y !== null) reluBackward(dy, y, dims.rows * dims.outDim);
+    linearBackwardParams(dy, x, dw, db, dims);
+    if (dx !== null) linearBackwardInput(dy, w, dx, dims);
+    return;
+  }
   if (
     wasmFor(dy, x, dims) && w instanceof Float32Array && dw instanceof Float32Array &&
     (db === null || db instanceof Float32Array) && (dx === null || dx instanceof Float32Array) &&
@@ -243,6 +310,13 @@ export function linearBackwardParams(
   dims: { rows: number; inDim: number; outDim: number },
 ): void {
   const { rows: n, inDim: I, outDim: O } = dims;
+  const sgemm = nativeFor([dy, x, dw, db], dims);
+  if (sgemm !== undefined) {
+    const [a, b, c] = [dy, x, dw] as Float32Array[];
+    sgemm({ m: O, n: I, k: n, a, b, c, transA: true, beta: 1 });
+    if (db !== null) columnSums(dy, db, n, O);
+    return;
+  }
   if (
     wasmFor(dy, x, dims) && dw instanceof Float32Array &&
     (db === null || db instanceof Float32Array)
@@ -276,5 +350,13 @@ export function linearBackwardParams(
       const wo = o * I;
       for (let k = 0; k < I; k++) dw[wo + k] += g * x[xr + k];
     }
+  }
+}
+
+/** `db[o] += Σ_r dy[r, o]`, row by row so that reads stay sequential. */
+function columnSums(dy: Floats, db: Floats, n: number, O: number): void {
+  for (let r = 0; r < n; r++) {
+    const yr = r * O;
+    for (let o = 0; o < O; o++) db[o] += dy[yr + o];
   }
 }

@@ -5,9 +5,9 @@
  * BCE, backward, Adam) on a batch of 256.
  *
  * `deno bench -A bench/backbone_bench.ts` runs the Deno.bench cases; `deno run -A
- * bench/backbone_bench.ts --table [--steps 200] [--only din] [--js] [--threads 2]` prints samples/s per model
+ * bench/backbone_bench.ts --table [--steps 200] [--only din] [--js] [--no-native] [--threads 2]` prints samples/s per model
  * (the figures recorded in bench/results/backbone.md); `--js` switches the WebAssembly SIMD
- * kernels off, `--threads N` trains data-parallel on N threads (`DataParallel`). `--params`
+ * kernels and the native BLAS off, `--no-native` the system OpenBLAS only, `--threads N` trains data-parallel on N threads (`DataParallel`). `--params`
  * prints each case's parameter count as JSON (bench/torch_reference.py checks its models
  * against it).
  *
@@ -23,7 +23,7 @@ import {
   trainStep,
 } from "../backbone/mod.ts";
 import { SeededRandom } from "../util/random.ts";
-import { useWasmKernels } from "../backbone/kernels.ts";
+import { useNativeBlas, useWasmKernels } from "../backbone/kernels.ts";
 import process from "node:process";
 import type { SampleSplit } from "../datasets/types.ts";
 
@@ -122,11 +122,11 @@ if (Deno.args.includes("--params")) {
   const threads = t >= 0 ? Number(Deno.args[t + 1]) : 1;
   const cases = only >= 0 ? CASES.filter((c) => c.label === Deno.args[only + 1]) : CASES;
   const wasm = useWasmKernels(!Deno.args.includes("--js"));
-  console.log(
-    `kernels: ${
-      wasm ? "WebAssembly SIMD + JavaScript" : "JavaScript only"
-    }; ${threads} thread(s)\n`,
-  );
+  // Float32 products through the system OpenBLAS (backbone/blas_ffi.ts) when present, unless
+  // --no-native (or --js).
+  const native = wasm && useNativeBlas(!Deno.args.includes("--no-native"));
+  const kernels = wasm ? "WebAssembly SIMD + JavaScript" : "JavaScript only";
+  console.log(`kernels: ${native ? "OpenBLAS (FFI) + " : ""}${kernels}; ${threads} thread(s)\n`);
   // The machine is shared: besides wall-clock samples/s, samples per CPU-second of this process
   // (user + system, all its threads) estimates what an uncontended core would do.
   console.log(`| model | samples/s (wall) | samples per CPU-s | ms/step (wall) | steps |`);
