@@ -7,6 +7,7 @@ import type {
   DirEntry,
   FileHandle,
   FileInfo,
+  NativeSgemm,
   OpenOptions,
   ParentPort,
   Runtime,
@@ -60,6 +61,95 @@ const info = ({ isFile, isDirectory, size }: Deno.FileInfo): FileInfo => ({
 });
 
 /** The Deno implementation of {@linkcode Runtime}. */
+/**
+ * Where Debian and Ubuntu install OpenBLAS, tried in this order. Serial builds are refused when
+ * found: their buffers are not safe for calls from two threads at once, which data-parallel
+ * workers make (tests/backbone/data_parallel_test.ts failed on one).
+ */
+const SEARCH_PATHS = [
+  "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/libopenblas.so.0",
+];
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: [
+      "i32", // order
+      "i32", // transA
+      "i32", // transB
+      "i32", // M
+      "i32", // N
+      "i32", // K
+      "f32", // alpha
+      "buffer", // A
+      "i32", // lda
+      "buffer", // B
+      "i32", // ldb
+      "f32", // beta
+      "buffer", // C
+      "i32", // ldc
+    ],
+    result: "void",
+  },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+  /** 0 for a serial build, 1 for pthreads, 2 for OpenMP. */
+  openblas_get_parallel: { parameters: [], result: "i32" },
+} as const;
+
+const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+
+function openNativeSgemm(): NativeSgemm | undefined {
+  if (typeof Deno === "undefined" || typeof Deno.dlopen !== "function") return undefined;
+  try {
+    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
+  } catch {
+    return undefined;
+  }
+  for (const path of candidates()) {
+    try {
+      const dylib = Deno.dlopen(path, SYMBOLS), lib = dylib.symbols;
+      if (lib.openblas_get_parallel() === 0) {
+        dylib.close();
+        continue;
+      }
+      lib.openblas_set_num_threads(1);
+      return (g) =>
+        lib.cblas_sgemm(
+          ROW_MAJOR,
+          g.transA ? TRANS : NO_TRANS,
+          g.transB ? TRANS : NO_TRANS,
+          g.m,
+          g.n,
+          g.k,
+          1,
+          g.a,
+          g.transA ? g.m : g.k,
+          g.b,
+          g.transB ? g.k : g.n,
+          g.beta ?? 0,
+          g.c,
+          g.n,
+        );
+    } catch {
+      // Not there or not an OpenBLAS: try the next path.
+    }
+  }
+  return undefined;
+}
+
+function candidates(): string[] {
+  let override: string | undefined;
+  try {
+    override = Deno.env.get("R4EC_BLAS");
+  } catch {
+    override = undefined; // no env permission: the default paths only
+  }
+  return override ? [override] : SEARCH_PATHS;
+}
+
 export const runtime: Runtime = {
   name: "deno",
   get pid() {
@@ -86,4 +176,5 @@ export const runtime: Runtime = {
   isNotFound: (error) => error instanceof Deno.errors.NotFound,
   startWorker,
   parentPort,
+  openNativeSgemm,
 };

@@ -100,4 +100,6 @@ export const runtime: Runtime = {
   isNotFound: (error) => (error as { code?: string } | null)?.code === "ENOENT",
   startWorker,
   parentPort,
+  // Node has no FFI of its own: float32 products stay on the WebAssembly kernels.
+  openNativeSgemm: () => undefined,
 };

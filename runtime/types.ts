@@ -60,6 +60,34 @@ export interface ParentPort {
   postMessage(message: unknown): void;
 }
 
+/**
+ * Row-major `C[m, n] = alpha · op(A) · op(B) + beta · C`, where `op(A)` is `m × k` (stored
+ * `k × m` when `transA`) and `op(B)` is `k × n` (stored `n × k` when `transB`); leading
+ * dimensions are the stored row lengths.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "./mod.ts";
+ * const sgemm = runtime.openNativeSgemm();
+ * const c = new Float32Array(1);
+ * sgemm?.({ m: 1, n: 1, k: 2, a: new Float32Array([1, 2]), b: new Float32Array([3, 4]), c });
+ * ```
+ */
+export type NativeSgemm = (args: {
+  m: number;
+  n: number;
+  k: number;
+  a: Float32Array;
+  b: Float32Array;
+  c: Float32Array;
+  /** @default false */
+  transA?: boolean;
+  /** @default false */
+  transB?: boolean;
+  /** @default 0 */
+  beta?: number;
+}) => void;
+
 /** The host runtime's operations the library uses (each implementation exports these). */
 export interface Runtime {
   /** `"deno"` or `"node"`. */
@@ -86,4 +114,9 @@ export interface Runtime {
   startWorker(url: URL): RuntimeWorker;
   /** The calling thread, from inside a worker started by `startWorker`. */
   parentPort(): ParentPort;
+  /**
+   * The system OpenBLAS's `cblas_sgemm` (a pthreads or OpenMP build, told to use one thread), or
+   * `undefined` where it is absent, FFI is not permitted or the host has no FFI (Node).
+   */
+  openNativeSgemm(): NativeSgemm | undefined;
 }
