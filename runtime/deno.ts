@@ -116,7 +116,11 @@ function openNativeSgemm(): NativeSgemm | undefined {
         continue;
       }
       lib.openblas_set_num_threads(1);
-      return (g) =>
+      return (g) => {
+        // The library reads and writes raw memory: a short array must fail here instead.
+        if (g.a.length < g.m * g.k || g.b.length < g.k * g.n || g.c.length < g.m * g.n) {
+          throw new RangeError(`sgemm ${g.m}x${g.n}x${g.k}: an operand is too short`);
+        }
         lib.cblas_sgemm(
           ROW_MAJOR,
           g.transA ? TRANS : NO_TRANS,
@@ -133,6 +137,7 @@ function openNativeSgemm(): NativeSgemm | undefined {
           g.c,
           g.n,
         );
+      };
     } catch {
       // Not there or not an OpenBLAS: try the next path.
     }

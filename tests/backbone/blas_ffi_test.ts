@@ -162,3 +162,16 @@ for (const [label, extra, knowledge] of CASES) {
     assert.deepEqual(a.grads, b.grads);
   });
 }
+
+Deno.test(
+  "sgemm: an operand shorter than the product's shape is refused before the library runs",
+  native,
+  () => {
+    const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4);
+    assert.throws(
+      () => sgemm!({ m: 2, n: 2, k: 4, a, b, c }),
+      /sgemm 2x2x4: an operand is too short/,
+    );
+    assert.deepEqual([...c], [0, 0, 0, 0]);
+  },
+);
