@@ -33,8 +33,12 @@ export interface BrowserPage {
   waitFor(expression: string, timeoutMs?: number): Promise<void>;
   /** A PNG of the page, full height. */
   screenshot(): Promise<Uint8Array>;
-  /** Console errors and uncaught exceptions seen so far. */
+  /** Console errors and failed assertions, and uncaught exceptions, seen so far. */
   readonly errors: string[];
+  /** Every URL the page requested so far. */
+  readonly requests: string[];
+  /** Sets the viewport to `width` CSS pixels (the next load lays out at that width). */
+  setWidth(width: number): Promise<void>;
   /** Closes the browser and removes its profile. */
   close(): Promise<void>;
 }
@@ -85,11 +89,14 @@ export async function launchPage(path: string): Promise<BrowserPage> {
   };
   const { targetId } = await send("Target.createTarget", { url: "about:blank" });
   const { sessionId } = await send("Target.attachToTarget", { targetId, flatten: true });
-  const errors: string[] = [];
+  const errors: string[] = [], requests: string[] = [];
   let loaded: (() => void) | undefined;
   listeners.push((m) => {
     if ((m as { sessionId?: string }).sessionId !== sessionId) return;
-    if (m.method === "Runtime.consoleAPICalled" && m.params.type === "error") {
+    if (m.method === "Network.requestWillBeSent") requests.push(m.params.request.url);
+    else if (
+      m.method === "Runtime.consoleAPICalled" && ["error", "assert"].includes(m.params.type)
+    ) {
       errors.push(
         `console.error: ${m.params.args.map((a: any) => a.value ?? a.description).join(" ")}`,
       );
@@ -104,7 +111,9 @@ export async function launchPage(path: string): Promise<BrowserPage> {
       errors.push(`log: ${m.params.entry.text} ${m.params.entry.url ?? ""}`);
     } else if (m.method === "Page.loadEventFired") loaded?.();
   });
-  for (const domain of ["Page", "Runtime", "Log"]) await send(`${domain}.enable`, {}, sessionId);
+  for (const domain of ["Page", "Runtime", "Log", "Network"]) {
+    await send(`${domain}.enable`, {}, sessionId);
+  }
   const evaluate = async <T>(expression: string): Promise<T> => {
     const r = await send("Runtime.evaluate", {
       expression,
@@ -118,6 +127,15 @@ export async function launchPage(path: string): Promise<BrowserPage> {
   };
   return {
     errors,
+    requests,
+    async setWidth(width) {
+      await send("Emulation.setDeviceMetricsOverride", {
+        width,
+        height: 900,
+        deviceScaleFactor: 1,
+        mobile: false,
+      }, sessionId);
+    },
     async goto(url) {
       const done = new Promise<void>((ok) => loaded = ok);
       await send("Page.navigate", { url }, sessionId);

@@ -4,11 +4,12 @@ import { pathToFileURL } from "node:url";
 import { htmlReport } from "../../eval/report_html.ts";
 import { svgChart } from "../../eval/svg.ts";
 import { fixtureReport } from "../eval/report_fixture.ts";
-import { hasChromium, launchChromium, type Page } from "./report_chromium.ts";
+import { type BrowserPage, chromiumPath, launchPage } from "./cdp.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const SKIP = !(await hasChromium());
-if (SKIP) console.log("report browser test skipped: no Chromium at /usr/bin/chromium");
+const CHROMIUM = chromiumPath();
+const SKIP = CHROMIUM === undefined;
+if (SKIP) console.log("report browser test skipped: no Chromium (set R4EC_CHROMIUM)");
 
 /** Per SVG on the page: its box, its data marks' boxes, and any text outside its viewBox. */
 interface ChartBoxes {
@@ -38,12 +39,12 @@ const MEASURE = `JSON.stringify([...document.querySelectorAll("svg")].map((svg) 
     hidden: hidden.length, overflowing };
 }))`;
 
-async function charts(page: Page): Promise<ChartBoxes[]> {
+async function charts(page: BrowserPage): Promise<ChartBoxes[]> {
   return JSON.parse(await page.evaluate<string>(MEASURE));
 }
 
 /** Writes the page's screenshot to runs/ and says where. */
-async function saveScreenshot(page: Page, name: string): Promise<void> {
+async function saveScreenshot(page: BrowserPage, name: string): Promise<void> {
   await Deno.mkdir(join(ROOT, "runs"), { recursive: true });
   const path = join(ROOT, "runs", name);
   await Deno.writeFile(path, await page.screenshot());
@@ -61,33 +62,42 @@ Deno.test({
       await Deno.writeTextFile(html, htmlReport(report, { viewer: "http://localhost:8000/ui/" }));
       // One backbone makes the narrowest chart, where the title used to be cut off.
       await Deno.writeTextFile(svg, svgChart(fixtureReport(["din"])));
-      await using browser = await launchChromium();
+      const page = await launchPage(CHROMIUM!);
+      try {
+        await page.setWidth(1200);
+        await page.goto(pathToFileURL(html).href);
+        const boxes = await charts(page);
+        assert.deepEqual(boxes.map((b) => b.id), ["chart-auc", "chart-curves", "chart-knowledge"]);
+        for (const b of boxes) {
+          assert.ok(b.width > 0 && b.height > 0, `${b.id} is visible`);
+          assert.ok(
+            b.marks > 0 && b.hidden === 0,
+            `${b.id}: ${b.hidden} of ${b.marks} marks hidden`,
+          );
+          assert.deepEqual(b.overflowing, [], `${b.id}: text outside the chart`);
+        }
+        assert.deepEqual(page.errors, []);
+        assert.deepEqual(page.requests, [pathToFileURL(html).href], "self-contained");
+        await saveScreenshot(page, "report-html.png");
 
-      const page = await browser.open(pathToFileURL(html).href);
-      const boxes = await charts(page);
-      assert.deepEqual(boxes.map((b) => b.id), ["chart-auc", "chart-curves", "chart-knowledge"]);
-      for (const b of boxes) {
-        assert.ok(b.width > 0 && b.height > 0, `${b.id} is visible`);
-        assert.ok(b.marks > 0 && b.hidden === 0, `${b.id}: ${b.hidden} of ${b.marks} marks hidden`);
-        assert.deepEqual(b.overflowing, [], `${b.id}: text outside the chart`);
+        // A narrow window: the charts scale down and stay visible.
+        await page.setWidth(420);
+        await page.goto(pathToFileURL(html).href);
+        for (const b of await charts(page)) {
+          assert.ok(b.width > 0 && b.width <= 420 && b.height > 0, `${b.id} fits a narrow window`);
+        }
+
+        // report.svg on its own: the title fits (it was cut off before).
+        await page.setWidth(1200);
+        await page.goto(pathToFileURL(svg).href);
+        const [chart] = await charts(page);
+        assert.equal(chart.id, "chart-auc");
+        assert.deepEqual(chart.overflowing, []);
+        assert.deepEqual(page.errors, []);
+        await saveScreenshot(page, "report-svg.png");
+      } finally {
+        await page.close();
       }
-      assert.deepEqual(page.errors, []);
-      assert.deepEqual(page.requests, [pathToFileURL(html).href], "self-contained");
-      await saveScreenshot(page, "report-html.png");
-
-      // A narrow window: the charts scale down and stay visible.
-      const narrow = await browser.open(pathToFileURL(html).href, 420);
-      for (const b of await charts(narrow)) {
-        assert.ok(b.width > 0 && b.width <= 420 && b.height > 0, `${b.id} fits a narrow window`);
-      }
-
-      // report.svg on its own: the title fits (it was cut off before).
-      const alone = await browser.open(pathToFileURL(svg).href);
-      const [chart] = await charts(alone);
-      assert.equal(chart.id, "chart-auc");
-      assert.deepEqual(chart.overflowing, []);
-      assert.deepEqual(alone.errors, []);
-      await saveScreenshot(alone, "report-svg.png");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -2,44 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadServingBundle } from "../../adapters/http/bundle.ts";
 import { promptText, type RecordedRequest, startOpenAIServer } from "../fixtures/openai_server.ts";
+import { r4Answer } from "../fixtures/r4_answers.ts";
 
-/** `['Title', 5]` pairs of the history block named `tag` in a prompt. */
-function pairs(prompt: string, tag: string): { title: string; rating: number }[] {
-  const block = prompt.match(new RegExp(`<${tag}>\\n([\\s\\S]*?)\\n</${tag}>`))?.[1] ?? "";
-  return [...block.matchAll(/\['(.*?)', (\d+)\]/g)].map((m) => ({
-    title: m[1],
-    rating: Number(m[2]),
-  }));
-}
-
-/**
- * A scripted LLM that reads the prompt like a careful model would: reasoning lists what the user
- * liked; the judge finds a first draft incomplete; refinement adds what the user disliked.
- */
-function answer(req: RecordedRequest): { text: string } {
-  const prompt = promptText(req);
-  const user = prompt.includes("<User History>");
-  const history = user
-    ? pairs(prompt, "User History")
-    : [...pairs(prompt, "Like User History"), ...pairs(prompt, "Dislike User History")];
-  const liked = history.filter((p) => p.rating > 3).map((p) => p.title);
-  const disliked = history.filter((p) => p.rating <= 3).map((p) => p.title);
-  if (prompt.includes("impartial judge")) {
-    const refined = prompt.includes("Also avoids");
-    const subject = user ? "The user preference" : "The movie knowledge";
-    return {
-      text: `Let me check.\n<Final Judgement>${subject} is ${
-        refined ? "" : "not "
-      }reasonable</Final Judgement>\n<Reflection>${
-        refined ? "" : "It ignores the disliked movies."
-      }</Reflection>`,
-    };
-  }
-  if (prompt.includes("<Reflection>")) {
-    return { text: `Enjoys ${liked.join(", ")}. Also avoids ${disliked.join(", ")}.` };
-  }
-  return { text: `Enjoys ${liked.join(", ")}.` };
-}
+/** The scripted LLM of tests/fixtures/r4_answers.ts, reading each request's prompt. */
+const answer = (req: RecordedRequest) => ({ text: r4Answer(promptText(req)) });
 
 Deno.test("eval end to end: LLM actor and reflector over the real HF client on 127.0.0.1", async () => {
   await using server = startOpenAIServer({ script: answer });
