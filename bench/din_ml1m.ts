@@ -6,17 +6,33 @@
  *
  * Run: `deno run -A bench/din_ml1m.ts [--data ../shared/data/ml-1m] [--epochs 3]
  *   [--embedding-update lazy|dense] [--seed 1234] [--eval-batch 256] [--json out.json]
- *   [--model din|dcn|dcnv2|deepfm|autoint] [--threads N] [--eval-mode infer|reference-eval|both]`.
+ *   [--model din|dcn|dcnv2|deepfm|autoint] [--threads N] [--eval-mode infer|reference-eval|both]
+ *   [--knowledge none|r4] [--knowledge-dim 256] [--no-native]`.
  * `--model` trains another backbone with the same settings (full-epoch throughput on real data;
  * the reference columns are DIN's); `--threads N` trains data-parallel on N threads (DIN's Dice
  * then normalises each shard). `--eval-mode` (default `both`): `infer` scores the test split with
  * Dice's running statistics (what `predict`, serving and the ONNX export compute), and
  * `reference-eval` with the statistics of each evaluation batch of `--eval-batch` samples, as the
  * authors' code evaluates; `both` reports each per epoch (one training run).
+ * `--knowledge r4` trains DIN + HEA (the adaptor's defaults) on the eval's default R4 knowledge:
+ * the `profile` actor's texts after one round of the `grounded` reflector, per user (interactions
+ * before the first CTR target) and per item, hashed to `--knowledge-dim` (default 256) dimensions,
+ * the `hashing#dim=256` encoder of `deno task eval` (full-epoch throughput of the model the method
+ * runs through; the reference columns stay DIN's without knowledge). `--no-native` keeps the
+ * products on the WebAssembly kernels when the system OpenBLAS would load.
  *
  * @module
  */
-import { prepareDataset } from "../datasets/mod.ts";
+import { fitHashingEmbedder } from "../adapters/embed/hashing.ts";
+import { nativeBlasOn, useNativeBlas, wasmKernelsOn } from "../backbone/kernels.ts";
+import type { CtrInputs } from "../backbone/types.ts";
+import { profileSourceOf } from "../cli/components.ts";
+import { type CtrDataset, prepareDataset } from "../datasets/mod.ts";
+import { knowledgeInputs, knowledgeMatrices } from "../eval/knowledge_vectors.ts";
+import { groundedReflector } from "../plugins/grounded_reflector.ts";
+import { profileActor } from "../plugins/profile/mod.ts";
+import { r4 } from "../plugins/r4.ts";
+import { knowledgeTasks } from "../plugins/tasks.ts";
 import {
   createModel,
   DataParallel,
@@ -52,6 +68,13 @@ const evalMode = arg("eval-mode", "both");
 if (!["infer", "reference-eval", "both"].includes(evalMode)) {
   throw new Error(`--eval-mode: expected infer, reference-eval or both, got "${evalMode}"`);
 }
+const knowledge = arg("knowledge", "none");
+if (!["none", "r4"].includes(knowledge)) {
+  throw new Error(`--knowledge: expected none or r4, got "${knowledge}"`);
+}
+const knowledgeDim = Number(arg("knowledge-dim", "256"));
+// The WebAssembly kernels instead of the system OpenBLAS (for before/after runs).
+if (Deno.args.includes("--no-native")) useNativeBlas(false);
 
 const t0 = performance.now();
 const { dataset } = await prepareDataset({ dataset: "ml-1m", dataDir, validationFraction: 0 });
@@ -62,12 +85,41 @@ console.error(
     `(prepared in ${prepSeconds.toFixed(1)} s)`,
 );
 
-const model = createModel(modelName, modelConfigFor(dataset, { seed }));
+/** The eval's default R4 knowledge (profile actor, grounded reflector, 1 round), hashed. */
+async function r4Inputs(d: CtrDataset, dim: number) {
+  const actor = profileActor({ dataset: profileSourceOf(d) });
+  const loop = r4({
+    actor,
+    reflector: groundedReflector({ actor, k: 4, threshold: 0.75 }),
+    rounds: 1,
+  });
+  const tasks = knowledgeTasks(d);
+  const texts = new Map<string, string>();
+  for (const task of tasks) texts.set(task.key, (await loop.run(task, {})).final.text);
+  const corpus = [...new Set(texts.values())];
+  const vectors = await fitHashingEmbedder(corpus, { dim }).embed(corpus);
+  const vectorOfText = new Map(corpus.map((t, k) => [t, vectors[k]]));
+  const m = knowledgeMatrices(d, dim, (key) => vectorOfText.get(texts.get(key)!));
+  return {
+    description: `${tasks.length} R4 texts (profile actor, grounded reflector), hashed to ${dim}-d`,
+    of: (split: CtrDataset["train"]): CtrInputs => ({ split, ...knowledgeInputs(m, split) }),
+  };
+}
+
+const withKnowledge = knowledge === "r4" ? await r4Inputs(dataset, knowledgeDim) : undefined;
+if (withKnowledge) console.error(`knowledge: ${withKnowledge.description}`);
+const model = createModel(
+  modelName,
+  modelConfigFor(dataset, {
+    seed,
+    ...(withKnowledge ? { knowledge: { userDim: knowledgeDim, itemDim: knowledgeDim } } : {}),
+  }),
+);
 let peakRss = Deno.memoryUsage().rss;
 const rows: string[] = [];
-const train = { split: dataset.train };
+const train = withKnowledge?.of(dataset.train) ?? { split: dataset.train };
 const parallel = threads > 1 ? await DataParallel.start(model, train, { threads }) : undefined;
-const test = { split: dataset.test };
+const test = withKnowledge?.of(dataset.test) ?? { split: dataset.test };
 /** The reference-eval scores of each epoch (with `--eval-mode both`, beside fit's infer ones). */
 const referenceEval: SplitMetrics[] = [];
 const result = fit(model, { train, test }, {
@@ -83,7 +135,9 @@ const result = fit(model, { train, test }, {
   onEpoch: (r) => {
     peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
     const i = r.epoch - 1;
-    const ref = modelName === "din" && i < REFERENCE.auc.length ? REFERENCE.auc[i] : NaN;
+    const ref = modelName === "din" && !withKnowledge && i < REFERENCE.auc.length
+      ? REFERENCE.auc[i]
+      : NaN;
     const known = !Number.isNaN(ref), t = r.test!;
     const extra = evalMode === "both"
       ? evaluate(model, test, { batchSize: evalBatchSize, mode: "reference-eval" })
@@ -107,7 +161,10 @@ const result = fit(model, { train, test }, {
 parallel?.close();
 const first = evalMode === "reference-eval" ? "reference-eval" : "infer";
 console.log(
-  `${modelName} on ML-1M, embedding ${embeddingUpdate}, seed ${seed}, eval batch ` +
+  `${modelName}${withKnowledge ? ` + HEA (${withKnowledge.description})` : ""} on ML-1M, ` +
+    `${
+      nativeBlasOn() ? "OpenBLAS" : wasmKernelsOn() ? "WebAssembly" : "JavaScript"
+    } kernels, embedding ${embeddingUpdate}, seed ${seed}, eval batch ` +
     `${evalBatchSize}, ${threads} thread(s); test columns: ${first}` +
     (evalMode === "both" ? ", then reference-eval" : "") + "\n",
 );
@@ -124,6 +181,7 @@ if (jsonOut) {
     JSON.stringify(
       {
         model: modelName,
+        knowledge,
         threads,
         embeddingUpdate,
         seed,
