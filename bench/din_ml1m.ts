@@ -24,13 +24,12 @@
  * @module
  */
 import { fitHashingEmbedder } from "../adapters/embed/hashing.ts";
+import { openStore } from "../adapters/store/duckdb_store.ts";
 import { nativeBlasOn, useNativeBlas, wasmKernelsOn } from "../backbone/kernels.ts";
 import type { CtrInputs } from "../backbone/types.ts";
-import { profileSourceOf } from "../cli/components.ts";
+import { buildComponents, profileSourceOf } from "../cli/components.ts";
 import { type CtrDataset, prepareDataset } from "../datasets/mod.ts";
 import { knowledgeInputs, knowledgeMatrices } from "../eval/knowledge_vectors.ts";
-import { groundedReflector } from "../plugins/grounded_reflector.ts";
-import { profileActor } from "../plugins/profile/mod.ts";
 import { r4 } from "../plugins/r4.ts";
 import { knowledgeTasks } from "../plugins/tasks.ts";
 import {
@@ -85,29 +84,35 @@ console.error(
     `(prepared in ${prepSeconds.toFixed(1)} s)`,
 );
 
-/** The eval's default R4 knowledge (profile actor, grounded reflector, 1 round), hashed. */
+/** The eval's default R4 knowledge (`profile` actor, `grounded` reflector, 1 round), hashed. */
 async function r4Inputs(d: CtrDataset, dim: number) {
-  const actor = profileActor({ dataset: profileSourceOf(d) });
-  const loop = r4({
-    actor,
-    reflector: groundedReflector({ actor, k: 4, threshold: 0.75 }),
-    rounds: 1,
+  const store = await openStore(":memory:");
+  const c = await buildComponents({
+    actor: "profile",
+    reflector: "grounded",
+    profile: profileSourceOf(d),
+    store,
   });
+  const loop = r4({ actor: c.actor, reflector: c.reflector, rounds: 1 });
   const tasks = knowledgeTasks(d);
   const texts = new Map<string, string>();
   for (const task of tasks) texts.set(task.key, (await loop.run(task, {})).final.text);
+  await store.close();
   const corpus = [...new Set(texts.values())];
   const vectors = await fitHashingEmbedder(corpus, { dim }).embed(corpus);
   const vectorOfText = new Map(corpus.map((t, k) => [t, vectors[k]]));
   const m = knowledgeMatrices(d, dim, (key) => vectorOfText.get(texts.get(key)!));
   return {
     description: `${tasks.length} R4 texts (profile actor, grounded reflector), hashed to ${dim}-d`,
+    components: `actor: ${c.actorDescription}; reflector: ${c.reflectorDescription}`,
     of: (split: CtrDataset["train"]): CtrInputs => ({ split, ...knowledgeInputs(m, split) }),
   };
 }
 
 const withKnowledge = knowledge === "r4" ? await r4Inputs(dataset, knowledgeDim) : undefined;
-if (withKnowledge) console.error(`knowledge: ${withKnowledge.description}`);
+if (withKnowledge) {
+  console.error(`knowledge: ${withKnowledge.description}\n  ${withKnowledge.components}`);
+}
 const model = createModel(
   modelName,
   modelConfigFor(dataset, {
